@@ -1,0 +1,7 @@
+import type { Command } from './command.ts'
+
+/**
+ * Every `farm` subcommand, imported lazily so that `farm --help` or `farm render` never load
+ * libp2p, Ink or LevelDB. The summary is here too, so `farm --help` imports nothing at all.
+ */
+export const commands: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {}

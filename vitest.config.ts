@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config'
+
+// Unit tests are fast and need no processes; the multi-process and e2e suites spawn real
+// `farm` nodes, renderers and ffmpeg, so they get longer timeouts and run one file at a time
+// on this 2-core machine.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.{ts,tsx}'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.{ts,tsx}'],
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
