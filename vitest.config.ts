@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config'
 // on this 2-core machine.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
       {
         test: {
