@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util'
 import { frameMilliWU } from '../../src/farm/estimate.ts'
 import { nextClaim, shouldAbandon } from '../../src/farm/scheduler.ts'
-import type { Claim, FrameState, JobState, WorkerState } from '../../src/farm/work-view.ts'
+import type { Claim, JobState, WorkerState } from '../../src/farm/work-view.ts'
 
 const { values } = parseArgs({
   options: {
@@ -60,18 +60,28 @@ type Entry =
   | { kind: 'claim'; frame: number; claim: Claim }
   | { kind: 'rendered'; frame: number; worker: string; lamport: number; milliWU: number }
 
+/** A node's own copy of the job, which gossip mutates in place. */
+interface SimFrame {
+  frame: number
+  done: boolean
+  milliWU?: number
+  claims: Claim[]
+  failedBy: string[]
+}
+type SimJob = JobState & { frames: SimFrame[] }
+
 interface SimNode {
   index: number
   id: string
   speed: number
   lamport: number
-  job: JobState
+  job: SimJob
   rendering: { frame: number; token: number; startedAt: number } | undefined
   wakeAt: number
 }
 
-function freshJob(): JobState {
-  const frames: FrameState[] = frameCost.map((_, f) => ({
+function freshJob(): SimJob {
+  const frames: SimFrame[] = frameCost.map((_, f) => ({
     frame: f + 1,
     done: false,
     claims: [],
@@ -153,7 +163,7 @@ let stolen = 0
 const renders = new Uint16Array(FRAMES)
 
 function apply(node: SimNode, entry: Entry) {
-  const frame = node.job.frames[entry.frame - 1]! as { done: boolean; milliWU?: number; claims: Claim[] }
+  const frame = node.job.frames[entry.frame - 1]!
   node.lamport = Math.max(node.lamport, entry.kind === 'claim' ? entry.claim.lamport : entry.lamport)
   if (entry.kind === 'claim') frame.claims.push(entry.claim)
   else {
@@ -216,6 +226,13 @@ while (heap.length > 0 && firstDone < FRAMES) {
     if (current && shouldAbandon(node.job.frames[current.frame - 1]!, node.id, now)) {
       wastedMs += now - current.startedAt
       node.rendering = undefined
+      // A lost claim is released, or it would hold the frame should the winner die.
+      node.lamport++
+      publish(node, {
+        kind: 'claim',
+        frame: current.frame,
+        claim: { worker: node.id, lamport: node.lamport, at: now, expiresAt: now },
+      })
     }
     // New information may free a frame for an idle node; look again shortly, not on every message.
     if (!node.rendering) wake(node, now + 100)

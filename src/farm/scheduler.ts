@@ -63,7 +63,11 @@ function compareClaims(a: Claim, b: Claim): number {
   return a.lamport - b.lamport || (a.worker < b.worker ? -1 : a.worker > b.worker ? 1 : 0)
 }
 
-/** True when `worker` should stop rendering `frame`: it is done, or another worker's claim won. */
+/**
+ * True when `worker` should stop rendering `frame`: it is done, or another worker's claim won.
+ * The worker then releases its claim (a claim with lease 0), or its claim would hold the frame
+ * should the winner die.
+ */
 export function shouldAbandon(frame: FrameState, worker: string, now: number): boolean {
   if (frame.done) return true
   const holder = claimHolder(frame.claims, now)
@@ -161,14 +165,16 @@ function chooseInJob(job: JobState, view: WorkView, me: WorkerState, options: Sc
     !model || refMs(frame) / speeds[w]! <= jobLeftMs + refMs(frame) / fastest
 
   const scores = workers.map((w) => rendezvousScores(job.id, w.id, job.first, job.last))
+  // A frame that failed, or whose lease ran out, on a worker goes to another worker first (the
+  // first may be stuck or dead though still connected); back to it only if no one else is left.
   const ownerOf = (i: number) => {
-    const failedBy = job.frames[i]!.failedBy
+    const { failedBy, claims } = job.frames[i]!
+    const passedOver = (id: string) => failedBy.includes(id) || claims.some((c) => c.worker === id)
     let best = -1
     let bestScore = -1
     for (let pass = 0; pass < 2 && best < 0; pass++) {
       for (let w = 0; w < workers.length; w++) {
-        // A failed frame goes to another worker first; back to those who failed it if no one else is left.
-        if (pass === 0 && failedBy.includes(workers[w]!.id)) continue
+        if (pass === 0 && passedOver(workers[w]!.id)) continue
         const score = scores[w]![i]! * speeds[w]!
         if (score > bestScore) {
           bestScore = score
