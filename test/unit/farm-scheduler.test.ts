@@ -143,7 +143,7 @@ describe('nextClaim', () => {
       const solo = job('j2', 400)
       for (;;) {
         const choice = nextClaim({ now: 0, jobs: [solo], workers }, w.id)
-        if (!choice || choice.reason !== 'own') break
+        if (choice?.reason !== 'own') break
         solo.frames[choice.frame - 1]!.claims.push(claim(w.id, 1))
         owned[w.id as 'slow' | 'fast']++
       }
@@ -210,7 +210,7 @@ describe('nextClaim', () => {
     // The fast worker has rendered or holds everything it owns; the slow one is on its first frame.
     for (;;) {
       const choice = nextClaim({ now: 0, jobs: [j], workers }, 'fast')
-      if (!choice || choice.reason !== 'own') break
+      if (choice?.reason !== 'own') break
       j.frames[choice.frame - 1]!.done = true
       j.frames[choice.frame - 1]!.milliWU = 1000
     }
