@@ -7,7 +7,12 @@
  * Prints makespan / ideal, where ideal = total work / total speed + the longest frame on the
  * fastest node, and the fraction of frames rendered twice. Goals: <= 1.10 and <= 2 %.
  *
+ * With --kill K, K nodes die at --kill-at-ms (mid-render, without a word); the others see them
+ * gone --detect-ms later, and their frames come back when their leases (renewed every third of
+ * --lease-ms while rendering) run out: the video must still be complete.
+ *
  * Usage: node scripts/bench/scale-sim.ts [--nodes 40] [--frames 2000] [--seed 1] [--gossip-ms 50-500]
+ *          [--lease-ms 120000] [--kill 0] [--kill-at-ms 40000] [--detect-ms 10000]
  */
 import { parseArgs } from 'node:util'
 import { frameMilliWU } from '../../src/farm/estimate.ts'
@@ -21,12 +26,18 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'gossip-ms': { type: 'string', default: '50-500' },
     'lease-ms': { type: 'string', default: '120000' },
+    kill: { type: 'string', default: '0' },
+    'kill-at-ms': { type: 'string', default: '40000' },
+    'detect-ms': { type: 'string', default: '10000' },
   },
 })
 const NODES = Number(values.nodes)
 const FRAMES = Number(values.frames)
 const [GOSSIP_MIN, GOSSIP_MAX] = values['gossip-ms'].split('-').map(Number) as [number, number]
 const LEASE_MS = Number(values['lease-ms'])
+const KILL = Number(values.kill)
+const KILL_AT_MS = Number(values['kill-at-ms'])
+const DETECT_MS = Number(values['detect-ms'])
 const POLL_MS = 1_000
 const JOB = 'job-scale-sim'
 
@@ -76,8 +87,11 @@ interface SimNode {
   speed: number
   lamport: number
   job: SimJob
+  /** Who this node believes is live: it learns of a death only after DETECT_MS. */
+  workers: WorkerState[]
   rendering: { frame: number; token: number; startedAt: number } | undefined
   wakeAt: number
+  dead: boolean
 }
 
 function freshJob(): SimJob {
@@ -108,8 +122,10 @@ const nodes: SimNode[] = workers.map((w, index) => ({
   speed: speeds[index]!,
   lamport: 0,
   job: freshJob(),
+  workers: workers.map((w) => ({ ...w })),
   rendering: undefined,
   wakeAt: Number.POSITIVE_INFINITY,
+  dead: false,
 }))
 
 // The event queue: a binary heap on (time, sequence) so equal times keep their order.
@@ -117,6 +133,9 @@ type SimEvent =
   | { type: 'deliver'; node: number; entry: Entry }
   | { type: 'done'; node: number; token: number }
   | { type: 'wake'; node: number }
+  | { type: 'renew'; node: number; token: number }
+  | { type: 'kill'; node: number }
+  | { type: 'seen-dead'; node: number; dead: string }
 const heap: { time: number; seq: number; event: SimEvent }[] = []
 let seq = 0
 function schedule(time: number, event: SimEvent) {
@@ -194,7 +213,7 @@ function tryClaim(node: SimNode) {
   node.wakeAt = Number.POSITIVE_INFINITY
   if (node.rendering || firstDone === FRAMES) return
   const started = performance.now()
-  const choice = nextClaim({ now, jobs: [node.job], workers }, node.id)
+  const choice = nextClaim({ now, jobs: [node.job], workers: node.workers }, node.id)
   schedulerMs += performance.now() - started
   schedulerCalls++
   if (!choice) {
@@ -202,23 +221,44 @@ function tryClaim(node: SimNode) {
     return
   }
   if (choice.reason === 'stolen') stolen++
-  node.lamport++
-  publish(node, {
-    kind: 'claim',
-    frame: choice.frame,
-    claim: { worker: node.id, lamport: node.lamport, at: now, expiresAt: now + LEASE_MS },
-  })
+  publish(node, claimFor(node, choice.frame, LEASE_MS))
   node.rendering = { frame: choice.frame, token: ++token, startedAt: now }
   schedule(now + frameCost[choice.frame - 1]! / node.speed, { type: 'done', node: node.index, token })
+  schedule(now + LEASE_MS / 3, { type: 'renew', node: node.index, token })
+}
+
+function claimFor(node: SimNode, frame: number, leaseMs: number): Entry {
+  node.lamport++
+  return {
+    kind: 'claim',
+    frame,
+    claim: { worker: node.id, lamport: node.lamport, at: now, expiresAt: now + leaseMs },
+  }
 }
 
 const wallStart = performance.now()
 for (const node of nodes) wake(node, 0)
+const victims = [...nodes].sort(() => random() - 0.5).slice(0, KILL)
+for (const victim of victims) schedule(KILL_AT_MS, { type: 'kill', node: victim.index })
 while (heap.length > 0 && firstDone < FRAMES) {
   const { time, event } = pop()
   now = time
   const node = nodes[event.node]!
-  if (event.type === 'wake') {
+  if (node.dead) continue
+  if (event.type === 'kill') {
+    node.dead = true
+    if (node.rendering) wastedMs += now - node.rendering.startedAt
+    for (const other of nodes) {
+      if (other !== node) schedule(now + DETECT_MS, { type: 'seen-dead', node: other.index, dead: node.id })
+    }
+  } else if (event.type === 'seen-dead') {
+    node.workers.find((w) => w.id === event.dead)!.live = false
+    if (!node.rendering) wake(node, now)
+  } else if (event.type === 'renew') {
+    if (node.rendering?.token !== event.token) continue
+    publish(node, claimFor(node, node.rendering.frame, LEASE_MS))
+    schedule(now + LEASE_MS / 3, event)
+  } else if (event.type === 'wake') {
     if (node.wakeAt === time) tryClaim(node)
   } else if (event.type === 'deliver') {
     apply(node, event.entry)
@@ -227,12 +267,7 @@ while (heap.length > 0 && firstDone < FRAMES) {
       wastedMs += now - current.startedAt
       node.rendering = undefined
       // A lost claim is released, or it would hold the frame should the winner die.
-      node.lamport++
-      publish(node, {
-        kind: 'claim',
-        frame: current.frame,
-        claim: { worker: node.id, lamport: node.lamport, at: now, expiresAt: now },
-      })
+      publish(node, claimFor(node, current.frame, 0))
     }
     // New information may free a frame for an idle node; look again shortly, not on every message.
     if (!node.rendering) wake(node, now + 100)
@@ -252,6 +287,10 @@ while (heap.length > 0 && firstDone < FRAMES) {
   }
 }
 
+if (firstDone < FRAMES) {
+  console.error(`scale-sim: the farm stalled with ${FRAMES - firstDone} frames never rendered`)
+  process.exit(1)
+}
 const totalWork = frameCost.reduce((a, b) => a + b, 0)
 const totalSpeed = speeds.reduce((a, b) => a + b, 0)
 const ideal = totalWork / totalSpeed + Math.max(...frameCost) / Math.max(...speeds)
@@ -260,13 +299,17 @@ const ratio = makespan / ideal
 const duplicateFrac = duplicates / FRAMES
 
 console.log(
-  `nodes=${NODES} frames=${FRAMES} speeds=1x..${Math.max(...speeds)}x gossip=${GOSSIP_MIN}-${GOSSIP_MAX}ms seed=${values.seed}`,
+  `nodes=${NODES} frames=${FRAMES} speeds=1x..${Math.max(...speeds)}x gossip=${GOSSIP_MIN}-${GOSSIP_MAX}ms ` +
+    `lease=${LEASE_MS}ms seed=${values.seed}` +
+    (KILL
+      ? ` killed=${KILL} at ${KILL_AT_MS} ms (${victims.map((v) => `${v.speed.toFixed(1)}x`).join(' ')}), seen after ${DETECT_MS} ms`
+      : ''),
 )
 console.log(
   `makespan ${(makespan / 1000).toFixed(2)} s simulated, ideal ${(ideal / 1000).toFixed(2)} s (work / speed ${(totalWork / totalSpeed / 1000).toFixed(2)} s)`,
 )
 console.log(
-  `frames rendered twice: ${duplicates}; frames stolen: ${stolen}; render time thrown away on lost claims: ${(wastedMs / 1000).toFixed(1)} s`,
+  `frames rendered twice: ${duplicates}; frames stolen: ${stolen}; render time thrown away (lost claims, dead nodes): ${(wastedMs / 1000).toFixed(1)} s`,
 )
 console.log(
   `per node frames: ${nodes.map((n) => n.job.frames.filter((f) => f.claims.some((c) => c.worker === n.id)).length).join(' ')}`,
