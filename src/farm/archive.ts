@@ -296,7 +296,7 @@ class ByteReader {
       if (this.#pending.length === 0) {
         const next = await this.#iterator.next()
         if (next.done) break
-        this.#pending = Buffer.from(next.value)
+        this.#pending = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength)
       }
       const part = this.#pending.subarray(0, count - have)
       this.#pending = this.#pending.subarray(part.length)

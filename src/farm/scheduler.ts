@@ -45,7 +45,7 @@ export function claimHolder(claims: readonly Claim[], now: number): Claim | unde
   }
   let holder: Claim | undefined
   for (const list of byWorker.values()) {
-    list.sort((a, b) => a.at - b.at || a.lamport - b.lamport)
+    list.sort((a, b) => a.at - b.at || a.lamport - b.lamport || a.expiresAt - b.expiresAt)
     let start = list[0]!
     let expiresAt = start.expiresAt
     for (const claim of list.slice(1)) {

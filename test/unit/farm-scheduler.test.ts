@@ -94,6 +94,26 @@ describe('claim conflicts', () => {
     expect(claimHolder([claim('a', 3, 0), claim('a', 4, 500, 0)], 600)).toBeUndefined()
   })
 
+  it('names the same holder whatever order the claims arrived in', () => {
+    const arbitraryClaim = fc.record({
+      worker: fc.constantFrom('a', 'b', 'c'),
+      lamport: fc.integer({ min: 1, max: 50 }),
+      at: fc.integer({ min: 0, max: 5000 }),
+      expiresAt: fc.integer({ min: 0, max: 9000 }),
+    })
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryClaim, { maxLength: 12 }),
+        fc.integer({ min: 0, max: 9000 }),
+        (claims, now) => {
+          const holder = claimHolder(claims, now)
+          expect(claimHolder([...claims].reverse(), now)).toEqual(holder)
+          if (holder) expect(holder.expiresAt).toBeGreaterThan(now)
+        },
+      ),
+    )
+  })
+
   it('tells the loser of a conflict, and nobody else, to stop', () => {
     const frame = { frame: 1, done: false, claims: [claim('b', 4), claim('a', 5)], failedBy: [] }
     expect(shouldAbandon(frame, 'a', 0)).toBe(true)
