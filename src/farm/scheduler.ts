@@ -123,6 +123,43 @@ export function nextClaim(
   return undefined
 }
 
+/**
+ * Up to `count` frames of one job for `self` to claim in one `claim` entry (a chunk for a
+ * renderer that starts slowly, or one frame per free slot): each pick sees the ones before it as
+ * claimed by `self`.
+ */
+export function nextClaims(
+  view: WorkView,
+  self: string,
+  count: number,
+  options: SchedulerOptions = {},
+): ClaimChoice[] {
+  const picks: ClaimChoice[] = []
+  let jobs = view.jobs
+  while (picks.length < count) {
+    const choice = nextClaim({ ...view, jobs }, self, options)
+    if (!choice || (picks.length > 0 && choice.job !== picks[0]!.job)) break
+    picks.push(choice)
+    const provisional = {
+      worker: self,
+      lamport: Number.MAX_SAFE_INTEGER,
+      at: view.now,
+      expiresAt: Number.POSITIVE_INFINITY,
+    }
+    jobs = jobs.map((job) =>
+      job.id !== choice.job
+        ? job
+        : {
+            ...job,
+            frames: job.frames.map((f) =>
+              f.frame === choice.frame ? { ...f, claims: [...f.claims, provisional] } : f,
+            ),
+          },
+    )
+  }
+  return picks
+}
+
 function chooseInJob(job: JobState, view: WorkView, me: WorkerState, options: SchedulerOptions) {
   const { now } = view
   const workers = view.workers.filter((w) => w.id === me.id || (w.live && canWorkOn(job, w)))

@@ -6,6 +6,7 @@ import {
   jobQueue,
   MAX_WORKER_FAILURES,
   nextClaim,
+  nextClaims,
   shouldAbandon,
 } from '../../src/farm/scheduler.ts'
 import type { Claim, JobState, WorkerState } from '../../src/farm/work-view.ts'
@@ -252,6 +253,16 @@ describe('nextClaim', () => {
     expect(nextClaim({ now: 0, jobs: [j], workers }, 'fast')).toMatchObject({ frame: 10 })
     // Alone, the slow worker does render it.
     expect(nextClaim({ now: 0, jobs: [j], workers: [workers[0]!] }, 'slow')).toMatchObject({ frame: 10 })
+  })
+
+  it('picks a chunk of distinct frames of one job in one go', () => {
+    const small = job('small', 3)
+    const other = job('other', 5, { pricePerWU: 1 })
+    const workers = [worker('a')]
+    const chunk = nextClaims({ now: 0, jobs: [small, other], workers }, 'a', 5)
+    expect(chunk.map((c) => c.job)).toEqual(['small', 'small', 'small'])
+    expect(chunk.map((c) => c.frame).sort()).toEqual([1, 2, 3])
+    expect(small.frames.every((f) => f.claims.length === 0)).toBe(true)
   })
 
   it('claims every frame exactly once for any mix of workers and speeds', () => {
