@@ -37,6 +37,7 @@ export interface ClaimChoice {
  * wins: the other worker must stop.
  */
 export function claimHolder(claims: readonly Claim[], now: number): Claim | undefined {
+  if (claims.length <= 1) return claims[0] && claims[0].expiresAt > now ? claims[0] : undefined
   const byWorker = new Map<string, Claim[]>()
   for (const claim of claims) {
     const list = byWorker.get(claim.worker)
@@ -74,11 +75,14 @@ export function shouldAbandon(frame: FrameState, worker: string, now: number): b
   return holder !== undefined && holder.worker !== worker
 }
 
-/** Distinct frames of the job that `worker` failed. */
-export function failuresOf(job: JobState, worker: string): number {
-  let count = 0
-  for (const frame of job.frames) if (frame.failedBy.includes(worker)) count++
-  return count
+/** Distinct frames of the job each worker failed. */
+export function failureCounts(job: JobState): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const frame of job.frames) {
+    if (frame.failedBy.length === 0) continue
+    for (const worker of new Set(frame.failedBy)) counts.set(worker, (counts.get(worker) ?? 0) + 1)
+  }
+  return counts
 }
 
 /**
@@ -99,11 +103,11 @@ export function jobQueue(jobs: readonly JobState[]): JobState[] {
 }
 
 /** Whether `worker` may render frames of `job` at all. */
-export function canWorkOn(job: JobState, worker: WorkerState): boolean {
+export function canWorkOn(job: JobState, worker: WorkerState, failures = failureCounts(job)): boolean {
   return (
     worker.renderers.includes(job.renderer) &&
     job.accepted.includes(worker.id) &&
-    failuresOf(job, worker.id) < MAX_WORKER_FAILURES
+    (failures.get(worker.id) ?? 0) < MAX_WORKER_FAILURES
   )
 }
 
@@ -115,12 +119,44 @@ export function nextClaim(
 ): ClaimChoice | undefined {
   const me = view.workers.find((w) => w.id === self)
   if (!me) return undefined
-  for (const job of jobQueue(view.jobs)) {
-    if (!canWorkOn(job, me)) continue
-    const choice = chooseInJob(job, view, me, options)
+  const queue = jobQueue(view.jobs)
+  const holders = new Map(
+    queue.map((job) => [
+      job.id,
+      job.frames.map((f) => (f.done ? undefined : claimHolder(f.claims, view.now))),
+    ]),
+  )
+  const busy = jobsInHand(holders)
+  for (const job of queue) {
+    const failures = failureCounts(job)
+    if (!canWorkOn(job, me, failures)) continue
+    // A worker rendering for other jobs only is not on this one: it owns none of its frames (so
+    // they are not left waiting for it) and does not count in its end game.
+    const onJob = (w: WorkerState) => {
+      const jobs = busy.get(w.id)
+      return !jobs || jobs.has(job.id)
+    }
+    const workers = view.workers.filter(
+      (w) => w === me || (w.live && canWorkOn(job, w, failures) && onJob(w)),
+    )
+    const choice = chooseInJob(job, holders.get(job.id)!, view.now, workers, me, options)
     if (choice) return choice
   }
   return undefined
+}
+
+/** The jobs each worker holds a live claim in. */
+function jobsInHand(holders: Map<string, (Claim | undefined)[]>): Map<string, Set<string>> {
+  const busy = new Map<string, Set<string>>()
+  for (const [job, frames] of holders) {
+    for (const holder of frames) {
+      if (!holder) continue
+      const held = busy.get(holder.worker)
+      if (held) held.add(job)
+      else busy.set(holder.worker, new Set([job]))
+    }
+  }
+  return busy
 }
 
 /**
@@ -160,9 +196,14 @@ export function nextClaims(
   return picks
 }
 
-function chooseInJob(job: JobState, view: WorkView, me: WorkerState, options: SchedulerOptions) {
-  const { now } = view
-  const workers = view.workers.filter((w) => w.id === me.id || (w.live && canWorkOn(job, w)))
+function chooseInJob(
+  job: JobState,
+  holders: readonly (Claim | undefined)[],
+  now: number,
+  workers: readonly WorkerState[],
+  me: WorkerState,
+  options: SchedulerOptions,
+) {
   const selfIndex = workers.indexOf(me)
   const speeds = workers.map((w) => effectiveWupm(w.wupm))
   const totalSpeed = speeds.reduce((a, b) => a + b, 0)
@@ -182,7 +223,7 @@ function chooseInJob(job: JobState, view: WorkView, me: WorkerState, options: Sc
   let remainingRefMs = 0
   for (const [i, f] of job.frames.entries()) {
     if (f.done || f.failedBy.length >= job.attempts) continue
-    const holder = claimHolder(f.claims, now)
+    const holder = holders[i]
     if (!holder) {
       open[i] = 1
       remainingRefMs += refMs(f.frame)

@@ -265,6 +265,25 @@ describe('nextClaim', () => {
     expect(small.frames.every((f) => f.claims.length === 0)).toBe(true)
   })
 
+  it('does not keep frames for a worker busy with another job', () => {
+    const urgent = job('urgent', 5, { pricePerWU: 900 })
+    const later = job('later', 10)
+    for (const f of later.frames.slice(0, 9)) {
+      f.done = true
+      f.milliWU = 1000
+    }
+    urgent.frames[0]!.claims.push(claim('fast', 1))
+    const workers = [worker('slow', 1), worker('fast', 8)]
+    const idleUrgent = { ...urgent, accepted: ['fast'] }
+    expect(nextClaim({ now: 0, jobs: [idleUrgent, later], workers }, 'slow')).toMatchObject({
+      job: 'later',
+      frame: 10,
+    })
+    // Once the fast worker is free, it is the one to finish the job.
+    const freed = { ...idleUrgent, frames: idleUrgent.frames.map((f) => ({ ...f, done: true })) }
+    expect(nextClaim({ now: 0, jobs: [freed, later], workers }, 'slow')).toBeUndefined()
+  })
+
   it('claims every frame exactly once for any mix of workers and speeds', () => {
     fc.assert(
       fc.property(
