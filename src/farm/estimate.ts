@@ -72,7 +72,7 @@ export function frameOrder(
 }
 
 /** About the square root of the frame count: enough to see the cost curve, little enough to start in order soon. */
-export function defaultSampleCount(frameCount: number): number {
+function defaultSampleCount(frameCount: number): number {
   return Math.min(frameCount, Math.max(2, Math.ceil(Math.sqrt(frameCount))))
 }
 

@@ -9,7 +9,7 @@
  * A uniform number in (0, 1) for (job, frame, worker): cyrb53, a 53-bit string hash, because
  * it is the same on every node, needs no crypto, and the scheduler draws 100k of these per job.
  */
-export function rendezvousUniform(job: string, frame: number, worker: string): number {
+function rendezvousUniform(job: string, frame: number, worker: string): number {
   const key = `${job}\u0000${frame}\u0000${worker}`
   let h1 = 0xdeadbeef
   let h2 = 0x41c6ce57
