@@ -1,0 +1,89 @@
+/**
+ * The farm part's one error class. Callers branch on `code`; users read `message`, which names
+ * the thing at fault and what to do. Codes caused by the user's own input carry exitCode 2.
+ */
+export class FarmError extends Error {
+  readonly code: string
+  readonly exitCode: number
+
+  constructor(code: string, message: string, exitCode = 1) {
+    super(message)
+    this.name = 'FarmError'
+    this.code = code
+    this.exitCode = exitCode
+  }
+
+  static SCENE_NOT_FOUND(dir: string) {
+    return new FarmError('SCENE_NOT_FOUND', `scene directory ${dir} does not exist or is not a directory`, 2)
+  }
+
+  static ARCHIVE_TOO_LARGE(dir: string, bytes: number, limit: number) {
+    return new FarmError(
+      'ARCHIVE_TOO_LARGE',
+      `the scene archive of ${dir} would be ${formatBytes(bytes)}, over the limit of ${formatBytes(limit)}: ` +
+        'list what the render does not need (caches, renders, backups) in a .farmignore, or raise the limit',
+      2,
+    )
+  }
+
+  static PATH_TOO_LONG(path: string) {
+    return new FarmError(
+      'PATH_TOO_LONG',
+      `${path} is too long a path for a scene archive (at most 255 bytes, 100 after the last /): shorten or move it`,
+      2,
+    )
+  }
+
+  static LINK_OUTSIDE_SCENE(path: string, target: string) {
+    return new FarmError(
+      'LINK_OUTSIDE_SCENE',
+      `${path} links to ${target}, which is not inside the scene directory: other machines would not have it; ` +
+        'copy the file into the scene, or list the link in .farmignore',
+      2,
+    )
+  }
+
+  static UNSUPPORTED_FILE(path: string) {
+    return new FarmError(
+      'UNSUPPORTED_FILE',
+      `${path} is neither a file, a directory nor a link (a socket, pipe or device): remove it or list it in .farmignore`,
+      2,
+    )
+  }
+
+  static FILE_CHANGED(path: string) {
+    return new FarmError(
+      'FILE_CHANGED',
+      `${path} changed while the scene was being packed: submit again once it is saved`,
+    )
+  }
+
+  static BAD_ARCHIVE(reason: string) {
+    return new FarmError('BAD_ARCHIVE', `the scene archive is damaged: ${reason}; fetch it again`)
+  }
+
+  static UNSAFE_ARCHIVE_ENTRY(path: string, reason: string) {
+    return new FarmError(
+      'UNSAFE_ARCHIVE_ENTRY',
+      `refused scene archive entry ${JSON.stringify(path)}: ${reason}`,
+    )
+  }
+
+  static SANDBOX_NOT_EMPTY(dir: string) {
+    return new FarmError(
+      'SANDBOX_NOT_EMPTY',
+      `${dir} already has files in it: a scene is unpacked only into a new or empty directory`,
+    )
+  }
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]} (${bytes} bytes)`
+}
