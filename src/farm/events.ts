@@ -25,6 +25,20 @@ export type FarmEventType = FarmEvent['type']
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
+/** The job an event is about. */
+export interface JobRef {
+  ts: number
+  job: string
+  jobName?: string
+}
+
+/** A frame of a job, and the worker that did something with it. */
+export interface FrameRef extends JobRef {
+  frame: number
+  node: string
+  nodeName?: string
+}
+
 export interface PeerJoinedEvent {
   type: 'peer:joined'
   ts: number
@@ -65,46 +79,28 @@ export interface JobSubmittedEvent {
 }
 
 /** A worker agreed to render a job from another owner. */
-export interface JobAcceptedEvent {
+export interface JobAcceptedEvent extends JobRef {
   type: 'job:accepted'
-  ts: number
-  job: string
-  jobName?: string
   node: string
   nodeName?: string
 }
 
-export interface FrameClaimedEvent {
+export interface FrameClaimedEvent extends JobRef {
   type: 'frame:claimed'
-  ts: number
-  job: string
-  jobName?: string
   frames: number[]
   node: string
   nodeName?: string
 }
 
-export interface FrameRenderedEvent {
+export interface FrameRenderedEvent extends FrameRef {
   type: 'frame:rendered'
-  ts: number
-  job: string
-  jobName?: string
-  frame: number
-  node: string
-  nodeName?: string
   renderMs: number
   /** Work units: render minutes times the worker's WUPM. */
   wu: number
 }
 
-export interface FrameFailedEvent {
+export interface FrameFailedEvent extends FrameRef {
   type: 'frame:failed'
-  ts: number
-  job: string
-  jobName?: string
-  frame: number
-  node: string
-  nodeName?: string
   /** 1 for the first try. */
   attempt: number
   /** The renderer's own message (its stderr tail). */
@@ -112,23 +108,14 @@ export interface FrameFailedEvent {
 }
 
 /** The job's stitcher accepted a frame, which pays its worker. */
-export interface FrameVerifiedEvent {
+export interface FrameVerifiedEvent extends FrameRef {
   type: 'frame:verified'
-  ts: number
-  job: string
-  jobName?: string
-  frame: number
-  node: string
-  nodeName?: string
   /** Paid to the worker, in milli-credits. */
   credits: number
 }
 
-export interface JobStitchedEvent {
+export interface JobStitchedEvent extends JobRef {
   type: 'job:stitched'
-  ts: number
-  job: string
-  jobName?: string
   frames: number
   /** sha256 of the video in the blob store. */
   video: string
@@ -136,19 +123,13 @@ export interface JobStitchedEvent {
   path?: string
 }
 
-export interface JobFailedEvent {
+export interface JobFailedEvent extends JobRef {
   type: 'job:failed'
-  ts: number
-  job: string
-  jobName?: string
   reason: string
 }
 
-export interface JobCancelledEvent {
+export interface JobCancelledEvent extends JobRef {
   type: 'job:cancelled'
-  ts: number
-  job: string
-  jobName?: string
   by: string
   byName?: string
 }
