@@ -10,6 +10,8 @@ export interface MountOptions {
   intervalMs?: number
   /** Draw on the terminal's alternate screen, as htop and less do, and give the old one back at exit. */
   alternateScreen?: boolean
+  /** Route stray console output above the dashboard instead of through it (default true). */
+  patchConsole?: boolean
 }
 
 export interface DashboardHandle {
@@ -27,13 +29,18 @@ export function mountDashboard(
   actions: DashboardActions,
   options: MountOptions = {},
 ): DashboardHandle {
+  const stdout = options.stdout ?? process.stdout
   const instance = render(<App source={source} actions={actions} intervalMs={options.intervalMs} />, {
     stdin: options.stdin,
-    stdout: options.stdout,
+    stdout,
     stderr: options.stderr,
     exitOnCtrlC: false,
+    patchConsole: options.patchConsole ?? true,
     alternateScreen: options.alternateScreen ?? true,
     maxFps: 10,
+    // Ink turns live drawing off when CI is set; the caller chose the dashboard for a terminal,
+    // and a terminal gets it, in CI too (the tmux test).
+    interactive: (stdout as { isTTY?: boolean }).isTTY === true,
   })
   return {
     waitUntilExit: async () => {
