@@ -1,4 +1,4 @@
-import { Box, useApp } from 'ink'
+import { Box, Spacer, useApp } from 'ink'
 import { useState } from 'react'
 import { Header } from './Header.tsx'
 import { Help } from './Help.tsx'
@@ -20,7 +20,7 @@ export interface DashboardProps {
   rows: number
 }
 
-/** The whole screen of `farm join`: one of three views, laid out for the terminal's size. */
+/** The whole screen of `farm join`: one of three views, filling the terminal, keys at the bottom. */
 export function Dashboard({ model, actions, columns, rows }: DashboardProps) {
   const [view, setView] = useState<View>('overview')
   const [message, setMessage] = useState<Message | undefined>(undefined)
@@ -35,9 +35,10 @@ export function Dashboard({ model, actions, columns, rows }: DashboardProps) {
   const header = <Header header={model.header} width={columns} />
   if (view === 'help') {
     return (
-      <Box flexDirection="column" width={columns}>
+      <Box flexDirection="column" width={columns} height={rows}>
         {header}
         <Help rows={rows - 2} />
+        <Spacer />
         {keyBar}
       </Box>
     )
@@ -45,7 +46,7 @@ export function Dashboard({ model, actions, columns, rows }: DashboardProps) {
   if (view === 'job' && job) {
     const fit = jobViewRows(model, job, rows, columns)
     return (
-      <Box flexDirection="column" width={columns}>
+      <Box flexDirection="column" width={columns} height={rows}>
         {header}
         <JobsTable jobs={[job]} selected={0} rows={1} width={columns} title="Job" />
         <JobDetail
@@ -57,13 +58,14 @@ export function Dashboard({ model, actions, columns, rows }: DashboardProps) {
           errorRows={fit.errors}
         />
         <LogPane lines={model.log} rows={fit.log} />
+        <Spacer />
         {keyBar}
       </Box>
     )
   }
   const fit = overviewRows(model, job, rows)
   return (
-    <Box flexDirection="column" width={columns}>
+    <Box flexDirection="column" width={columns} height={rows}>
       {header}
       <WorkersTable workers={model.workers} rows={fit.workers} width={columns} />
       <JobsTable jobs={model.jobs} selected={selection.index} rows={fit.jobs} width={columns} />
@@ -78,6 +80,7 @@ export function Dashboard({ model, actions, columns, rows }: DashboardProps) {
         />
       )}
       <LogPane lines={model.log} rows={fit.log} />
+      <Spacer />
       {keyBar}
     </Box>
   )

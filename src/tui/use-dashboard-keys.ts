@@ -1,6 +1,7 @@
 import { type Key, useInput, useStdin } from 'ink'
 import type { KeyBarProps } from './KeyBar.tsx'
 import type { DashboardActions, DashboardModel, JobRow } from './model.ts'
+import type { Selection } from './use-selection.ts'
 
 export type View = 'overview' | 'job' | 'help'
 export type Message = NonNullable<KeyBarProps['message']>
@@ -10,7 +11,7 @@ export interface DashboardKeysInit {
   actions: DashboardActions
   view: View
   setView(view: View): void
-  selection: { job: JobRow | undefined; move(delta: number): void }
+  selection: Pick<Selection, 'job' | 'move'>
   /** The job whose cancel waits for `y`. */
   confirming: string | undefined
   setConfirming(jobId: string | undefined): void
@@ -24,7 +25,38 @@ export interface DashboardKeysInit {
  */
 export function useDashboardKeys(init: DashboardKeysInit): void {
   const { isRawModeSupported } = useStdin()
-  useInput((input, key) => handleKey(init, input, key), { isActive: isRawModeSupported === true })
+  useInput((input, key) => handleInput(init, input, key), { isActive: isRawModeSupported === true })
+}
+
+/**
+ * Keys typed quickly (or over a slow ssh link) arrive together as one string: each is a key
+ * press of its own, acting on what the ones before it did, as if they had come one at a time.
+ */
+function handleInput(init: DashboardKeysInit, input: string, key: Key): void {
+  if (input.length <= 1 || key.ctrl || key.meta) {
+    handleKey(init, input, key)
+    return
+  }
+  const live: DashboardKeysInit = {
+    ...init,
+    setView(view) {
+      live.view = view
+      init.setView(view)
+    },
+    setConfirming(jobId) {
+      live.confirming = jobId
+      init.setConfirming(jobId)
+    },
+    selection: {
+      job: init.selection.job,
+      move(delta) {
+        const job = init.selection.move(delta)
+        live.selection = { ...live.selection, job }
+        return job
+      },
+    },
+  }
+  for (const char of input) handleKey(live, char, char === '\r' ? { ...key, return: true } : key)
 }
 
 function handleKey(init: DashboardKeysInit, input: string, key: Key): void {
@@ -56,8 +88,9 @@ function handleKey(init: DashboardKeysInit, input: string, key: Key): void {
     run(init, () => actions.onPause(), init.model.header.paused ? 'Resuming…' : 'Pausing…')
   else if (job === undefined) return
   else if (key.return) {
-    init.setView(init.view === 'job' ? 'overview' : 'job')
-    if (init.view !== 'job') actions.onOpen?.(job.id)
+    const opening = init.view !== 'job'
+    init.setView(opening ? 'job' : 'overview')
+    if (opening) actions.onOpen?.(job.id)
   } else if (input === 'a') accept(init, job)
   else if (input === 'c') cancel(init, job)
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { JobRow } from './model.ts'
 
 /**
@@ -15,9 +15,17 @@ export function useSelection(jobs: JobRow[], onSelect: (jobId: string) => void) 
   useEffect(() => {
     if (jobId !== undefined) onSelect(jobId)
   }, [jobId])
-  const move = (delta: number) => {
-    const next = Math.max(0, Math.min(index + delta, jobs.length - 1))
+  // Two arrow keys can arrive before the next render: the second moves on from the first.
+  const latest = useRef(index)
+  latest.current = index
+  /** Moves the cursor by `delta` jobs and returns the job now under it. */
+  const move = (delta: number): JobRow | undefined => {
+    const next = Math.max(0, Math.min(latest.current + delta, jobs.length - 1))
+    latest.current = next
     setCursor({ id: jobs[next]?.id, index: next })
+    return jobs[next]
   }
   return { index, job, move }
 }
+
+export type Selection = ReturnType<typeof useSelection>

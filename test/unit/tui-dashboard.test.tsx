@@ -33,6 +33,9 @@ function screen(model: DashboardModel, columns = 80, rows = 24): string {
 
 const KEYS = '↑↓ select  ⏎ open  a accept  p pause  c cancel  ? help  q quit'
 
+/** The dashboard fills the terminal: the key bar is always on its last line. */
+const blank = (lines: number) => Array.from({ length: lines }, () => '')
+
 describe('the dashboard shows', () => {
   it('an empty swarm: no workers, no jobs, how to submit one', () => {
     expect(screen(emptyModel())).toBe(
@@ -43,6 +46,7 @@ describe('the dashboard shows', () => {
         'Jobs',
         'No jobs yet. Submit one: farm submit scene.pov --frames 1-120',
         '05:30:00 listening on /ip4/127.0.0.1/tcp/4001',
+        ...blank(17),
         KEYS,
       ].join('\n'),
     )
@@ -60,6 +64,7 @@ describe('the dashboard shows', () => {
         'Jobs',
         'No jobs yet. Submit one: farm submit scene.pov --frames 1-120',
         '05:30:00 listening on /ip4/127.0.0.1/tcp/4001',
+        ...blank(15),
         KEYS,
       ].join('\n'),
     )
@@ -100,6 +105,7 @@ describe('the dashboard shows', () => {
         '05:30:02 alice submitted job spline: povray, frames 1-60',
         '05:30:03 beta failed frame 34 of spline (attempt 1): Parse Error',
         '05:30:04 alpha rendered frame 31 of spline in 1.20 s (0.310 WU)',
+        ...blank(7),
         KEYS,
       ].join('\n'),
     )

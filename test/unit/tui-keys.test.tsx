@@ -2,7 +2,7 @@ import { stripVTControlCharacters } from 'node:util'
 import { render } from 'ink-testing-library'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Dashboard, type DashboardActions, type DashboardModel } from '../../src/tui/index.ts'
-import { halfDoneModel, recordingActions } from '../helpers/tui-model.ts'
+import { halfDoneModel, job, recordingActions } from '../helpers/tui-model.ts'
 
 const UP = '\u001B[A'
 const DOWN = '\u001B[B'
@@ -151,6 +151,23 @@ describe('dashboard keys', () => {
     const ctrlC = await dashboard()
     await ctrlC.press(CTRL_C)
     expect(ctrlC.calls).toContain('quit')
+  })
+
+  it('keys that arrive together act one after the other, as typed', async () => {
+    const model = halfDoneModel()
+    const three = { ...model, jobs: [...model.jobs, job('teapot', 'alice', { frames: 12 })] }
+    const d = await dashboard(three)
+    await d.press(DOWN + DOWN)
+    expect(d.calls.at(-1)).toBe('select job-teapot')
+    await d.press('kk')
+    expect(d.calls.at(-1)).toBe('select job-spline')
+    await d.press('ja')
+    expect(d.calls.slice(-2)).toEqual(['accept job-spinner', 'select job-spinner'])
+    await d.press('kcy')
+    expect(d.calls).toContain('cancel job-spline')
+    await d.press('\rp')
+    expect(d.screen()[1]).toMatch(/^Job /)
+    expect(d.calls.slice(-2)).toEqual(['open job-spline', 'pause'])
   })
 
   it('a key press with no jobs is harmless', async () => {
