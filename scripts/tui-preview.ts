@@ -13,8 +13,16 @@ const tui = (await import(
 )) as typeof import('../src/tui/index.ts')
 
 const { values } = parseArgs({
-  options: { frames: { type: 'string', default: '240' }, workers: { type: 'string', default: '3' } },
+  options: {
+    frames: { type: 'string', default: '240' },
+    workers: { type: 'string', default: '3' },
+    help: { type: 'boolean', short: 'h' },
+  },
 })
+if (values.help) {
+  process.stdout.write('Usage: node scripts/tui-preview.ts [--frames N] [--workers N]   (q quits)\n')
+  process.exit(0)
+}
 const frameCount = Number(values.frames)
 const names = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta']
 const workerCount = Number(values.workers)
