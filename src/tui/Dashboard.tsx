@@ -30,7 +30,12 @@ export function Dashboard({ model, actions, columns, rows }: DashboardProps) {
   useDashboardKeys({ model, actions, view, setView, selection, confirming, setConfirming, setMessage, exit })
   const job = selection.job
   const keyBar = (
-    <KeyBar width={columns} message={message} inJob={view === 'job'} paused={model.header.paused} />
+    <KeyBar
+      width={columns}
+      message={message}
+      inJob={view === 'job' && job !== undefined}
+      paused={model.header.paused}
+    />
   )
   const header = <Header header={model.header} width={columns} />
   if (view === 'help') {

@@ -24,7 +24,7 @@ export interface TableProps {
   width: number
 }
 
-/** Columns one space apart, titles in bold, every cell cut to its column so rows never wrap. */
+/** Columns one space apart, titles in bold, every cell cut to its column so rows never wrap; columns that do not fit are left out. */
 export function Table({ columns, rows, width }: TableProps) {
   const widths = columnWidths(columns, width)
   const titles = columns.map((c) => ({ text: c.title, bold: true }))
@@ -45,22 +45,25 @@ interface RowProps {
 }
 
 function Row({ columns, widths, cells }: RowProps) {
+  const last = widths.findLastIndex((w) => w > 0)
   return (
     <Box>
-      {cells.map((cell, i) => (
-        <Box
-          // biome-ignore lint/suspicious/noArrayIndexKey: a row's cells are its columns, in a fixed order
-          key={i}
-          width={widths[i]}
-          flexShrink={0}
-          marginRight={i < cells.length - 1 ? 1 : 0}
-          justifyContent={columns[i]?.align === 'right' ? 'flex-end' : 'flex-start'}
-        >
-          <Text wrap="truncate-end" color={cell.color} dimColor={cell.dim} bold={cell.bold}>
-            {cell.text}
-          </Text>
-        </Box>
-      ))}
+      {cells.map((cell, i) =>
+        widths[i] === 0 ? null : (
+          <Box
+            // biome-ignore lint/suspicious/noArrayIndexKey: a row's cells are its columns, in a fixed order
+            key={i}
+            width={widths[i]}
+            flexShrink={0}
+            marginRight={i < last ? 1 : 0}
+            justifyContent={columns[i]?.align === 'right' ? 'flex-end' : 'flex-start'}
+          >
+            <Text wrap="truncate-end" color={cell.color} dimColor={cell.dim} bold={cell.bold}>
+              {cell.text}
+            </Text>
+          </Box>
+        ),
+      )}
     </Box>
   )
 }

@@ -26,12 +26,12 @@ export function WorkersTable({ workers, rows, width }: WorkersTableProps) {
       title: `Workers (${shown.length < workers.length ? `${shown.length}/` : ''}${workers.length})`,
       width: 18,
     },
-    { title: 'Owner', width: 8 },
+    { title: 'Owner', width: 8, drop: 2 },
     { title: `State, ${online} online`, flex: 1, min: 10 },
-    { title: 'WUPM', width: 5, align: 'right' },
-    { title: 'Session', width: 7, align: 'right' },
-    { title: 'Total', width: 7, align: 'right' },
-    { title: 'Enabled', width: 7 },
+    { title: 'WUPM', width: 5, align: 'right', drop: 1 },
+    { title: 'Session', width: 7, align: 'right', drop: 4 },
+    { title: 'Total', width: 7, align: 'right', drop: 5 },
+    { title: 'Enabled', width: 7, drop: 3 },
   ]
   const table = shown.map((w) => ({
     key: w.id,

@@ -36,22 +36,38 @@ export interface ColumnSpec {
   flex?: number
   /** Never narrower than this, even on a narrow terminal. */
   min?: number
+  /** On a terminal too narrow for all columns, those with a drop rank go, the highest first. */
+  drop?: number
 }
 
-/** Widths of table columns separated by one space, filling `total` columns. */
+/**
+ * Widths of table columns separated by one space, filling `total` columns; 0 for a column
+ * dropped because the terminal is too narrow for it.
+ */
 export function columnWidths(columns: readonly ColumnSpec[], total: number): number[] {
-  const gaps = Math.max(0, columns.length - 1)
-  const fixed = columns.reduce((sum, c) => sum + (c.width ?? 0), 0)
-  const flexTotal = columns.reduce((sum, c) => sum + (c.flex ?? 0), 0)
-  let free = Math.max(0, total - fixed - gaps)
-  const widths = columns.map((c) => {
+  const kept = columns.map(() => true)
+  const needed = () =>
+    columns.reduce((sum, c, i) => (kept[i] ? sum + (c.width ?? c.min ?? 1) + 1 : sum), 0) - 1
+  const droppable = columns
+    .map((c, i) => ({ rank: c.drop, i }))
+    .filter((c): c is { rank: number; i: number } => c.rank !== undefined)
+    .sort((a, b) => b.rank - a.rank)
+  for (const { i } of droppable) {
+    if (needed() <= total) break
+    kept[i] = false
+  }
+  const shown = columns.filter((_, i) => kept[i])
+  const fixed = shown.reduce((sum, c) => sum + (c.width ?? 0), 0)
+  const flexTotal = shown.reduce((sum, c) => sum + (c.flex ?? 0), 0)
+  let free = Math.max(0, total - fixed - (shown.length - 1))
+  const widths = columns.map((c, i) => {
+    if (!kept[i]) return 0
     if (c.width !== undefined) return c.width
-    const share = Math.floor((free * (c.flex ?? 0)) / Math.max(1, flexTotal))
-    return Math.max(c.min ?? 1, share)
+    return Math.max(c.min ?? 1, Math.floor((free * (c.flex ?? 0)) / Math.max(1, flexTotal)))
   })
   // Rounding down leaves a few columns unused: give them to the last flexible column.
   free -= widths.reduce((sum, w, i) => sum + (columns[i]!.width === undefined ? w : 0), 0)
-  const last = columns.findLastIndex((c) => c.width === undefined)
+  const last = columns.findLastIndex((c, i) => kept[i] && c.width === undefined)
   if (last >= 0 && free > 0) widths[last]! += free
   return widths
 }

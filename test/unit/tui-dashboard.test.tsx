@@ -217,6 +217,19 @@ describe('at 80x24', () => {
     expect(lines.at(-1)).toBe('↑↓ select  ⏎ back  a accept  p pause  c cancel  ? help  q quit')
   })
 
+  it('on a narrow terminal leaves out the least needed columns rather than wrap', () => {
+    const lines = screen(halfDoneModel(), 40, 12).split('\n')
+    expect(lines).toHaveLength(12)
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(40)
+    expect(lines.slice(1, 6)).toEqual([
+      'Workers (1/3)      State, 3 online  WUPM',
+      '● alpha            rendering spli…  1.23',
+      'Jobs (2)           Progress',
+      '▸✓ spline          ████░░░░ 30/60',
+      ' ? spinner         ░░░░░░░░ 0/48',
+    ])
+  })
+
   it('lays out again for a bigger terminal: more workers, jobs and log lines', () => {
     const lines = screen(crowdedModel(), 100, 40).split('\n')
     expect(lines).toHaveLength(40)

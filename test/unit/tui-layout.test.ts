@@ -48,6 +48,13 @@ describe('columnWidths', () => {
     expect(widths.reduce((a, b) => a + b, 0) + 3).toBe(80)
   })
 
+  it('leaves out the columns with the highest drop rank until the rest fit', () => {
+    const columns = [{ width: 10 }, { flex: 1, min: 10 }, { width: 5, drop: 1 }, { width: 5, drop: 2 }]
+    expect(columnWidths(columns, 40)).toEqual([10, 17, 5, 5])
+    expect(columnWidths(columns, 30)).toEqual([10, 13, 5, 0])
+    expect(columnWidths(columns, 21)).toEqual([10, 10, 0, 0])
+  })
+
   it('keeps a flexible column readable on a narrow terminal', () => {
     expect(columnWidths([{ width: 30 }, { flex: 1, min: 12 }], 20)).toEqual([30, 12])
   })
