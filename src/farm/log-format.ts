@@ -62,6 +62,14 @@ export function parseHumanLine(line: string): HumanLogLine | undefined {
   return { ts: Date.parse(time!), level: level as LogLevel, type: type as FarmEventType, message: message! }
 }
 
+/**
+ * An event as a line of the dashboard's log pane (src/tui's LogLine): the same words as the
+ * headless log, the time left for the pane to show in the terminal's time zone.
+ */
+export function paneLine(event: FarmEvent): { ts: number; level: LogLevel; text: string } {
+  return { ts: event.ts, level: levelOf(event), text: describeEvent(event) }
+}
+
 /** The message part of a human line: also what the dashboard's log pane shows. */
 export function describeEvent(event: FarmEvent): string {
   switch (event.type) {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { FarmEvent } from '../../src/farm/events.ts'
-import { formatEvent, frameRanges, isLogFormat, levelOf, parseHumanLine } from '../../src/farm/log-format.ts'
+import {
+  formatEvent,
+  frameRanges,
+  isLogFormat,
+  levelOf,
+  paneLine,
+  parseHumanLine,
+} from '../../src/farm/log-format.ts'
 
 const ts = Date.UTC(2026, 10, 21, 5, 30, 0, 250)
 const alpha = '12D3KooWAlphaAlphaAlphaAlphaAlphaAlphaAlphaQx7Qe2a'
@@ -136,6 +143,16 @@ describe('--log-format json', () => {
     expect(isLogFormat('json')).toBe(true)
     expect(isLogFormat('human')).toBe(true)
     expect(isLogFormat('yaml')).toBe(false)
+  })
+})
+
+describe('the dashboard log pane', () => {
+  it('shows the same words as the headless log', () => {
+    expect(paneLine(events[7]!)).toEqual({
+      ts,
+      level: 'warn',
+      text: '…x7Qe2a failed frame 37 of 3f9a2c1b (attempt 2): File: scene.pov  Line: 12 | Parse Error: Expected object',
+    })
   })
 })
 
