@@ -102,7 +102,11 @@ export interface LogLine {
   text: string
 }
 
-/** Something that holds the latest model and says when it changed: the farm's view of a node. */
+/**
+ * Something that holds the latest model and says when it changed: the farm's view of a node.
+ * The dashboard calls `get()` only when it draws, a few times a second however often listeners
+ * are called, so `get()` may build the model from the ledger's state right then.
+ */
 export interface ModelSource {
   get(): DashboardModel
   subscribe(listener: () => void): () => void
