@@ -37,6 +37,8 @@ describe('useThrottled', () => {
       }
       await vi.advanceTimersByTimeAsync(200)
       expect(rendered.length).toBeLessThanOrEqual(13)
+      // The model is read only to draw it: the farm may build it in get() from the ledger.
+      expect(source.reads).toBeLessThanOrEqual(14)
       expect(rendered.at(-1)).toBe(1000)
       expect(lastFrame()).toBe('1000')
     } finally {
@@ -60,12 +62,16 @@ describe('useThrottled', () => {
   })
 })
 
-/** A source whose value is how many times it changed. */
+/** A source whose value is how many times it changed; it counts how often it is read. */
 function counter() {
   let n = 0
   const listeners = new Set<() => void>()
   return {
-    get: () => n,
+    reads: 0,
+    get() {
+      this.reads++
+      return n
+    },
     subscribe(listener: () => void) {
       listeners.add(listener)
       return () => listeners.delete(listener)
