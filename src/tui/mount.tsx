@@ -22,7 +22,9 @@ export interface DashboardHandle {
 
 /**
  * Shows the dashboard on the terminal until `q` or Ctrl+C (both call `actions.onQuit`) or
- * `unmount()`. Ctrl+C is read as a key so that it quits the same clean way `q` does.
+ * `unmount()`. Ctrl+C is read as a key so that it quits the same clean way `q` does; a SIGINT
+ * sent from elsewhere (`kill -INT`) is the caller's to handle, by stopping the node and calling
+ * `unmount()`. Call it only when stdout is a terminal: otherwise log lines (src/farm/log-format.ts).
  */
 export function mountDashboard(
   source: ModelSource,
