@@ -1,0 +1,21 @@
+import { Box, Text } from 'ink'
+import type { FrameError } from './model.ts'
+
+export interface ErrorListProps {
+  errors: FrameError[]
+  /** The newest that fit are shown. */
+  rows: number
+}
+
+export function ErrorList({ errors, rows }: ErrorListProps) {
+  if (rows <= 0) return null
+  return (
+    <Box flexDirection="column">
+      {errors.slice(-rows).map((e) => (
+        <Text key={`${e.frame}-${e.worker}-${e.attempt}`} wrap="truncate-end">
+          <Text color="red">✗ #{e.frame}</Text> {e.worker} (try {e.attempt}): {e.message}
+        </Text>
+      ))}
+    </Box>
+  )
+}
