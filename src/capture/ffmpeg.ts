@@ -120,7 +120,7 @@ export async function thumbnailAndBrightness(
       '-i',
       'pipe:0',
       '-filter_complex',
-      `[0:v]split=2[a][b];[a]scale=${thumbWidth}:-2[thumb];[b]scale=${PROBE_W}:${PROBE_H}:flags=area,format=gray[probe]`,
+      `[0:v]split=2[a][b];[a]scale=w=min(${thumbWidth}\\,iw):h=-2[thumb];[b]scale=${PROBE_W}:${PROBE_H}:flags=area,format=gray[probe]`,
       '-map',
       '[thumb]',
       '-frames:v',

@@ -180,13 +180,18 @@ async function run(argv: string[]): Promise<number> {
       process.stdout.write(`${join(dir, 'frames', outcome.day, outcome.frame.file)}\n`)
       return 0
     }
-    return outcome.status === 'night' ? 0 : 1
+    // A dark frame or a capture outside the daylight window is the schedule working, not a failure.
+    const skipped =
+      outcome.status === 'night' || (outcome.status === 'missed' && outcome.miss.reason === 'dark')
+    return skipped ? 0 : 1
   }
   const cron = captureSchedule({ hourly: values.hourly, cron: values.cron })
   const controller = new AbortController()
   const stop = () => controller.abort()
-  process.once('SIGTERM', stop)
-  process.once('SIGINT', stop)
+  // `on`, not `once`: execa's exit hook re-raises a signal when it sees no other listener left,
+  // which would kill the process in the middle of a capture.
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
   log(
     'info',
     `capturing from ${describeSource(parseSource(values.source!))} on '${cron}' (${capturer.timeZone}) into ${dir}`,
@@ -197,6 +202,8 @@ async function run(argv: string[]): Promise<number> {
     onNextRun: (next) =>
       log('info', next ? `next capture at ${next.toISOString()}` : 'no further capture scheduled'),
   })
+  process.off('SIGTERM', stop)
+  process.off('SIGINT', stop)
   log('info', 'stopped')
   return 0
 }
