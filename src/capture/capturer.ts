@@ -230,15 +230,24 @@ export class Capturer {
         timeoutMs: this.#timeoutMs + manifest.frames.length * 200,
       })
       await rename(temp, out)
-      const middle = manifest.frames[Math.floor(manifest.frames.length / 2)]!
-      const poster = posterPath(this.dir, day)
-      const posterTemp = tempPathFor(poster)
-      await copyFile(thumbPath(this.dir, day, middle.file), posterTemp)
-      await rename(posterTemp, poster)
+      await this.#writePoster(day, manifest.frames[Math.floor(manifest.frames.length / 2)]!.file)
     } finally {
       await rm(temp, { force: true })
     }
     return manifest.frames.length
+  }
+
+  /** The day's picture in the viewer: the middle frame's thumbnail, if thumbnails were kept. */
+  async #writePoster(day: string, file: string): Promise<void> {
+    const poster = posterPath(this.dir, day)
+    const temp = tempPathFor(poster)
+    try {
+      await copyFile(thumbPath(this.dir, day, file), temp)
+      await rename(temp, poster)
+    } catch (err) {
+      await rm(temp, { force: true })
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
   }
 
   async #housekeeping(today: string): Promise<void> {

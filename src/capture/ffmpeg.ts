@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { execa } from 'execa'
 import { CaptureError } from './errors.ts'
+import { run } from './run.ts'
 
 /**
  * Every ffmpeg call of the capture part. ffmpeg runs as a child so a Pi's capture process stays
@@ -9,30 +9,25 @@ import { CaptureError } from './errors.ts'
 
 const FFMPEG = process.env.FARM_FFMPEG ?? 'ffmpeg'
 
-interface RunOptions {
+interface FfmpegOptions {
   what: string
   input?: Uint8Array | AsyncIterable<Uint8Array>
   timeoutMs: number
 }
 
-async function ffmpeg(args: string[], opts: RunOptions): Promise<Buffer> {
-  const result = await execa(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], {
-    input: opts.input instanceof Uint8Array ? opts.input : undefined,
-    stdin: opts.input === undefined ? 'ignore' : opts.input instanceof Uint8Array ? undefined : opts.input,
-    encoding: 'buffer',
-    reject: false,
-    timeout: opts.timeoutMs,
-    killSignal: 'SIGKILL',
-    maxBuffer: 64 * 1024 * 1024,
+async function ffmpeg(args: string[], opts: FfmpegOptions): Promise<Buffer> {
+  const result = await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], {
+    input: opts.input,
+    timeoutMs: opts.timeoutMs,
+    maxStdout: 64 * 1024 * 1024,
   })
-  if (result.failed) {
-    const stderr = Buffer.from(result.stderr ?? []).toString('utf8')
-    const tail = result.timedOut
+  if (!result.ok) {
+    const why = result.timedOut
       ? `timed out after ${opts.timeoutMs} ms`
-      : stderr.split('\n').slice(-4).join(' ')
-    throw CaptureError.ffmpegFailed(opts.what, tail || (result.shortMessage ?? ''))
+      : result.stderrTail || `exit ${result.exitCode}`
+    throw CaptureError.ffmpegFailed(opts.what, why)
   }
-  return Buffer.from(result.stdout)
+  return result.stdout
 }
 
 // Inside the filtergraph's single quotes only drawtext's own option parser sees the text, and it

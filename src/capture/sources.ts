@@ -1,6 +1,6 @@
-import { execa } from 'execa'
 import { CaptureError } from './errors.ts'
 import { grabV4l2, testPattern } from './ffmpeg.ts'
+import { run } from './run.ts'
 
 /** Where frames come from, parsed from `--source`. */
 export type SourceSpec =
@@ -117,44 +117,14 @@ async function grabHttp(url: string, name: string, timeoutMs: number): Promise<U
 }
 
 async function grabCommand(command: string, name: string, timeoutMs: number): Promise<Uint8Array> {
-  // Its own process group, so a timeout kills the camera tool the shell started, not just the shell.
-  const child = execa(command, {
-    shell: true,
-    detached: true,
-    encoding: 'buffer',
-    reject: false,
-    stdin: 'ignore',
-    maxBuffer: MAX_IMAGE_BYTES,
-  })
-  const timer = setTimeout(() => killGroup(child.pid), timeoutMs)
-  try {
-    const result = await child
-    if (result.failed) {
-      const stderr = Buffer.from(result.stderr ?? [])
-        .toString('utf8')
-        .trim()
-        .split('\n')
-        .slice(-3)
-        .join(' ')
-      const why = result.isTerminated
-        ? `no image within ${timeoutMs} ms (killed)`
-        : `exit ${result.exitCode}: ${stderr}`
-      throw CaptureError.sourceFailed(name, why)
-    }
-    return new Uint8Array(result.stdout)
-  } finally {
-    clearTimeout(timer)
-    killGroup(child.pid)
+  const result = await run(command, [], { shell: true, timeoutMs, maxStdout: MAX_IMAGE_BYTES })
+  if (!result.ok) {
+    const why = result.timedOut
+      ? `no image within ${timeoutMs} ms (killed)`
+      : `exit ${result.exitCode}: ${result.stderrTail}`
+    throw CaptureError.sourceFailed(name, why)
   }
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return
-  try {
-    process.kill(-pid, 'SIGKILL')
-  } catch {
-    // Already gone: the usual case once the command has exited.
-  }
+  return new Uint8Array(result.stdout)
 }
 
 function errorText(err: unknown): string {

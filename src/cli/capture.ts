@@ -188,8 +188,8 @@ async function run(argv: string[]): Promise<number> {
   const cron = captureSchedule({ hourly: values.hourly, cron: values.cron })
   const controller = new AbortController()
   const stop = () => controller.abort()
-  // `on`, not `once`: execa's exit hook re-raises a signal when it sees no other listener left,
-  // which would kill the process in the middle of a capture.
+  // `on`, not `once`: exit hooks such as execa's (signal-exit) re-raise a signal when they see
+  // no other listener left, which would kill the process in the middle of a capture.
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
   log(

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import jpeg from 'jpeg-js'
+import { PNG } from 'pngjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DayManifest } from '../../src/capture/index.ts'
 import { clockedCapturer } from '../helpers/capture.ts'
@@ -165,6 +166,25 @@ describe('farm capture', () => {
     const missed = (await Promise.all(days.map((d) => manifest(dir, d)))).flatMap((m) => m.missed)
     expect(frames).toHaveLength(2)
     expect(missed.map((m) => m.reason)).toEqual(['error', 'error', 'error', 'error'])
+  })
+
+  it('takes a PNG from a camera command as a JPEG frame, and kills a command that hangs', async () => {
+    const dir = await tempDir()
+    const png = new PNG({ width: 80, height: 60 })
+    png.data.fill(180)
+    await writeFile(join(dir, 'still.png'), PNG.sync.write(png))
+    const ok = await runFarm(capture(dir, '--once', '--source', `cmd:cat ${join(dir, 'still.png')}`))
+    expect(ok.exitCode).toBe(0)
+    expect(jpeg.decode(await readFile(ok.stdout.trim()))).toMatchObject({ width: 80, height: 60 })
+
+    const hung = await runFarm(
+      capture(dir, '--once', '--timeout', '1', '--source', 'cmd:sleep 37; echo never'),
+    )
+    expect(hung.exitCode).toBe(1)
+    expect(hung.stderr).toContain("command 'sleep 37; echo never' failed: no image within 1000 ms (killed)")
+    // The shell's child, not only the shell, must be gone: the camera tool would hold the device.
+    const sleepers = await execa('pgrep', ['-f', '^sleep 37$'], { reject: false })
+    expect(sleepers.stdout.trim()).toBe('')
   })
 
   it('--skip-dark drops a dark frame and records why; --min-free refuses to write on a full disk', async () => {
