@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { execa } from 'execa'
-import { readJpegInfo } from '../../src/capture/index.ts'
+import { readJpegInfo, TIMELAPSE_ENCODER } from '../../src/capture/index.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js')
@@ -160,14 +160,7 @@ try {
       'glob',
       '-i',
       join(frames, '*.jpg'),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '23',
-      '-threads',
-      '2',
+      ...TIMELAPSE_ENCODER,
       '-pix_fmt',
       'yuv420p',
       '-y',

@@ -147,6 +147,9 @@ async function* filesInOrder(files: string[]): AsyncIterable<Uint8Array> {
   for (const file of files) yield await readFile(file)
 }
 
+/** H.264 that any browser plays; veryfast and 2 threads keep a Pi responsive while it encodes. */
+export const TIMELAPSE_ENCODER = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-threads', '2']
+
 /**
  * Encodes the frames, in order, one video frame each, into an MP4 that starts playing before it
  * has fully loaded (faststart). Frames are scaled to the first frame's size so a camera that
@@ -173,14 +176,7 @@ export async function encodeTimelapse(opts: {
       'pipe:0',
       '-vf',
       `scale=${width}:${height},format=yuv420p`,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '23',
-      '-threads',
-      '2',
+      ...TIMELAPSE_ENCODER,
       '-movflags',
       '+faststart',
       '-f',
