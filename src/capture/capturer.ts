@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { copyFile, mkdir, rename, rm, statfs } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { localMoment } from './days.ts'
 import { CaptureError } from './errors.ts'
@@ -108,7 +108,53 @@ export class Capturer {
         if (name.startsWith(TEMP_PREFIX)) await rm(join(folder, name), { force: true })
       }
     }
+    for (const day of days) {
+      await this.#recordUnrecorded(day).catch((err: unknown) => {
+        this.#log('error', `could not check ${day} for unrecorded frames: ${errorMessage(err)}`)
+      })
+    }
     await this.#finishPastDays(localMoment(this.#now(), this.timeZone).day)
+  }
+
+  /**
+   * A crash between saving a frame and recording it leaves a whole frame (it was synced before
+   * its rename) that no manifest names: record it, so a restart ends up as if nothing happened.
+   */
+  async #recordUnrecorded(day: string): Promise<void> {
+    const manifest = await readManifest(this.dir, day)
+    if (manifest?.pruned) return
+    const recorded = new Set(manifest?.frames.map((f) => f.file))
+    const found = (await listNames(framesDir(this.dir, day))).filter(
+      (n) => FRAME_FILE.test(n) && !recorded.has(n),
+    )
+    if (found.length === 0) return
+    let updated = manifest ?? emptyManifest(day, this.timeZone)
+    await mkdir(join(this.dir, 'thumbs', day), { recursive: true })
+    for (const file of found) {
+      const path = framePath(this.dir, day, file)
+      const jpeg = await readFile(path)
+      const info = readJpegInfo(jpeg)
+      if (info === undefined) {
+        this.#log(
+          'warn',
+          `frames/${day}/${file} is in no manifest and not a complete JPEG: left for you to inspect`,
+        )
+        continue
+      }
+      const thumb = thumbPath(this.dir, day, file)
+      const temp = tempPathFor(thumb)
+      const brightness = await thumbnailAndBrightness(
+        jpeg,
+        temp,
+        this.#init.thumbWidth ?? DEFAULT_THUMB_WIDTH,
+        this.#timeoutMs,
+      )
+      await rename(temp, thumb)
+      updated = withFrame(updated, frameRecord((await stat(path)).mtime, file, jpeg, info, brightness))
+      this.#log('info', `recorded frames/${day}/${file}, saved just before the last stop`)
+    }
+    await writeManifest(this.dir, updated)
+    await this.rebuild(day)
   }
 
   /** One scheduled capture. Never throws: every failure is logged and recorded in the day's manifest. */
@@ -180,15 +226,7 @@ export class Capturer {
         `mean brightness ${brightness.toFixed(1)} is under --skip-dark level ${darkBelow.toFixed(1)}`,
       )
     }
-    const frame: FrameRecord = {
-      time: at.toISOString(),
-      file,
-      sha256: createHash('sha256').update(jpeg).digest('hex'),
-      size: jpeg.length,
-      width: info.width,
-      height: info.height,
-      brightness: Math.round(brightness * 10) / 10,
-    }
+    const frame = frameRecord(at, file, jpeg, info, brightness)
     try {
       await writeFileAtomic(framePath(this.dir, day, file), jpeg)
       await rename(thumbTemp, thumb)
@@ -311,4 +349,22 @@ export class Capturer {
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
+}
+
+function frameRecord(
+  at: Date,
+  file: string,
+  jpeg: Uint8Array,
+  info: { width: number; height: number },
+  brightness: number,
+): FrameRecord {
+  return {
+    time: at.toISOString(),
+    file,
+    sha256: createHash('sha256').update(jpeg).digest('hex'),
+    size: jpeg.length,
+    width: info.width,
+    height: info.height,
+    brightness: Math.round(brightness * 10) / 10,
+  }
 }

@@ -250,24 +250,36 @@ describe('farm capture', () => {
     expect((await videoFrames(join(dir, 'timelapse', '2026-11-21.mp4'))).frames).toBe(3)
   })
 
-  it('after a crash mid-write, a restart removes the half-written files and records nothing of them', async () => {
+  it('after a crash, a restart removes half-written files and records a whole frame the manifest missed', async () => {
     const dir = await tempDir()
     const { capturer, captureAt } = clockedCapturer(dir)
     await captureAt(['2026-11-21T10:00:00Z'])
     const half = join(dir, 'frames', '2026-11-21', '.tmp-0a1b2c3d4e5f-110000.jpg')
     await writeFile(half, (await readFile(join(dir, 'frames', '2026-11-21', '100000.jpg'))).subarray(0, 100))
     await writeFile(join(dir, 'timelapse', '.tmp-0a1b2c3d4e5f-2026-11-21.mp4'), 'partial')
+    // Renamed into place, then the crash came before the manifest was written.
+    await writeFile(
+      join(dir, 'frames', '2026-11-21', '120000.jpg'),
+      await readFile(join(dir, 'frames', '2026-11-21', '100000.jpg')),
+    )
     await capturer.recover()
     expect((await execa('ls', ['-A', join(dir, 'frames', '2026-11-21')])).stdout.split('\n')).toEqual([
       '100000.jpg',
+      '120000.jpg',
       'manifest.json',
     ])
+    expect((await manifest(dir, '2026-11-21')).frames.map((f) => f.file)).toEqual([
+      '100000.jpg',
+      '120000.jpg',
+    ])
+    await stat(join(dir, 'thumbs', '2026-11-21', '120000.jpg'))
+    expect((await videoFrames(join(dir, 'timelapse', '2026-11-21.mp4'))).frames).toBe(2)
     expect((await execa('ls', ['-A', join(dir, 'timelapse')])).stdout.split('\n')).toEqual([
       '2026-11-21.jpg',
       '2026-11-21.mp4',
     ])
     const verified = await runFarm(['capture', 'verify', '--dir', dir, '--json'])
-    expect(JSON.parse(verified.stdout)).toMatchObject({ frames: 1, ok: 1, problems: [] })
+    expect(JSON.parse(verified.stdout)).toMatchObject({ frames: 2, ok: 2, problems: [] })
   })
 
   it('refuses bad usage with exit 2 and a message naming the option', async () => {
