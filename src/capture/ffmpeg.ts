@@ -36,16 +36,26 @@ function drawtextEscape(text: string): string {
   return text.replace(/[\\']/g, '').replace(/:/g, '\\:')
 }
 
-/** The `test:` source: a moving colour pattern with the capture time written on it. */
-export function testPattern(label: string, size: { width: number; height: number }, timeoutMs: number) {
+/**
+ * The `test:` source: a colour pattern with the capture time written on it and a white "sun"
+ * that crosses the frame once a day, so consecutive frames differ as a real scene's would.
+ */
+export function testPattern(
+  label: string,
+  dayFraction: number,
+  size: { width: number; height: number },
+  timeoutMs: number,
+) {
   const text = drawtextEscape(label)
-  const fontSize = Math.max(10, Math.round(size.height / 12))
+  const fontSize = Math.max(8, Math.round(Math.min(size.height / 12, size.width / 28)))
+  const sun = Math.max(4, Math.round(size.height / 10))
+  const sunX = Math.round(dayFraction * (size.width - sun))
   return ffmpeg(
     [
       '-f',
       'lavfi',
       '-i',
-      `testsrc2=size=${size.width}x${size.height}:rate=1,drawtext=text='${text}':fontcolor=white:fontsize=${fontSize}:box=1:boxcolor=black@0.6:x=(w-tw)/2:y=h-th-${fontSize}`,
+      `testsrc2=size=${size.width}x${size.height}:rate=1,drawbox=x=${sunX}:y=${sun}:w=${sun}:h=${sun}:color=white:t=fill,drawtext=text='${text}':fontcolor=white:fontsize=${fontSize}:box=1:boxcolor=black@0.6:x=(w-tw)/2:y=h-th-${fontSize}`,
       '-frames:v',
       '1',
       '-q:v',

@@ -73,7 +73,7 @@ export function grabber(spec: SourceSpec, timeoutMs: number): Grab {
     case 'v4l2':
       return () => grabV4l2(spec.device, timeoutMs)
     case 'test':
-      return (_at, label) => testPattern(label, spec, timeoutMs)
+      return (at, label) => testPattern(label, (at.getTime() % 86_400_000) / 86_400_000, spec, timeoutMs)
   }
 }
 
