@@ -66,10 +66,16 @@ export function run(file: string, args: string[], opts: RunOptions): Promise<Run
       // A child that exits early closes its stdin (EPIPE): its exit status tells the story.
       pipeline(source, child.stdin).catch(() => {})
     }
-    const finish = (exitCode: number | null, error?: Error) => {
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null, error?: Error) => {
       clearTimeout(timer)
       if (opts.shell) kill()
-      const tail = [error?.message, overflow ? `output over ${opts.maxStdout} bytes` : '', stderr.trim()]
+      const killed = signal !== null && !timedOut && !overflow ? `killed by ${signal}` : ''
+      const tail = [
+        error?.message,
+        killed,
+        overflow ? `output over ${opts.maxStdout} bytes` : '',
+        stderr.trim(),
+      ]
         .filter(Boolean)
         .join(' ')
       resolve({
@@ -80,7 +86,7 @@ export function run(file: string, args: string[], opts: RunOptions): Promise<Run
         stderrTail: tail.split('\n').slice(-4).join(' '),
       })
     }
-    child.once('error', (err) => finish(null, err))
-    child.once('close', (code) => finish(code))
+    child.once('error', (err) => finish(null, null, err))
+    child.once('close', (code, signal) => finish(code, signal))
   })
 }

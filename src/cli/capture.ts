@@ -199,6 +199,7 @@ async function run(argv: string[]): Promise<number> {
   await runCaptureDaemon(capturer, {
     cron,
     signal: controller.signal,
+    log,
     onNextRun: (next) =>
       log('info', next ? `next capture at ${next.toISOString()}` : 'no further capture scheduled'),
   })
