@@ -47,6 +47,36 @@ async function manifestOf(dir: string, day: string): Promise<ManifestView> {
   }
 }
 
+interface ManifestCounts {
+  frames: number
+  firstFile?: string
+  missed: number
+  pruned: boolean
+  final: boolean
+}
+
+const counted = new Map<string, { stamp: string; counts: ManifestCounts }>()
+
+// A year of one-a-minute captures is ~100 MB of manifests: parse each again only once it changed.
+async function manifestCounts(dir: string, day: string): Promise<ManifestCounts> {
+  const path = join(dir, 'frames', day, 'manifest.json')
+  const info = await stat(path).catch(() => undefined)
+  if (info === undefined) return { frames: 0, missed: 0, pruned: false, final: false }
+  const stamp = `${info.mtimeMs}:${info.size}:${info.ino}`
+  const cached = counted.get(path)
+  if (cached?.stamp === stamp) return cached.counts
+  const manifest = await manifestOf(dir, day)
+  const counts: ManifestCounts = {
+    frames: manifest.frames?.length ?? 0,
+    firstFile: manifest.frames?.[0]?.file,
+    missed: manifest.missed?.length ?? 0,
+    pruned: manifest.pruned === true,
+    final: manifest.final === true,
+  }
+  counted.set(path, { stamp, counts })
+  return counts
+}
+
 export function isDayName(text: string): boolean {
   return DAY.test(text)
 }
@@ -62,19 +92,18 @@ export async function listDays(dir: string): Promise<DaySummary[]> {
 }
 
 async function daySummary(dir: string, day: string): Promise<DaySummary> {
-  const manifest = await manifestOf(dir, day)
-  const frames = manifest.frames ?? []
+  const counts = await manifestCounts(dir, day)
   let poster: string | undefined
   if (await exists(join(dir, 'timelapse', `${day}.jpg`))) poster = `timelapse/${day}.jpg`
-  else if (frames[0] !== undefined && (await exists(join(dir, 'thumbs', day, frames[0].file)))) {
-    poster = `thumbs/${day}/${frames[0].file}`
+  else if (counts.firstFile !== undefined && (await exists(join(dir, 'thumbs', day, counts.firstFile)))) {
+    poster = `thumbs/${day}/${counts.firstFile}`
   }
   return {
     day,
-    frames: frames.length,
-    missed: manifest.missed?.length ?? 0,
-    pruned: manifest.pruned === true,
-    final: manifest.final === true,
+    frames: counts.frames,
+    missed: counts.missed,
+    pruned: counts.pruned,
+    final: counts.final,
     hasTimelapse: await exists(join(dir, 'timelapse', `${day}.mp4`)),
     poster,
   }
