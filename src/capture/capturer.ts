@@ -174,11 +174,12 @@ export class Capturer {
   async #tick(): Promise<TickOutcome> {
     const at = this.#now()
     const { day, time } = localMoment(at, this.timeZone)
+    // Before the daylight check: the night is when yesterday gets finalised and old days pruned.
+    await this.#housekeeping(day)
     if (this.#init.daylight !== undefined && !isDaylight(at, this.#init.daylight)) {
       this.#log('info', 'sun is down at --daylight place: no capture')
       return { status: 'night' }
     }
-    await this.#housekeeping(day)
     const miss = (reason: MissRecord['reason'], message: string) =>
       this.#recordMiss(day, { time: at.toISOString(), reason, message })
     try {

@@ -135,6 +135,16 @@ describe('farm capture', () => {
     expect((await videoFrames(join(dir, 'timelapse', '2026-11-21.mp4'))).frames).toBe(2)
   })
 
+  it('--daylight takes no frame at night but still finalises the day before', async () => {
+    const dir = await tempDir()
+    // London: 12:00 UTC is day, 02:00 UTC the next day is night.
+    const { captureAt } = clockedCapturer(dir, { daylight: { lat: 51.5, lon: -0.12 } })
+    const outcomes = await captureAt(['2026-11-20T12:00:00Z', '2026-11-21T02:00:00Z'])
+    expect(outcomes.map((o) => o.status)).toEqual(['saved', 'night'])
+    expect((await manifest(dir, '2026-11-20')).final).toBe(true)
+    await expect(stat(join(dir, 'frames', '2026-11-21'))).rejects.toThrow()
+  })
+
   it('logs and counts a camera that fails (500, timeout, garbage, wrong type) and keeps capturing', async () => {
     const dir = await tempDir()
     const camera = await fakeCamera(['ok', '500', 'hang', 'garbage', 'html', 'ok'])
