@@ -1,0 +1,21 @@
+export { type CaptureLog, Capturer, type CapturerInit, type LogLevel, type TickOutcome } from './capturer.ts'
+export { runCaptureDaemon } from './daemon.ts'
+export { addDays, checkTimeZone, isDay, type LocalMoment, localMoment, parseDay } from './days.ts'
+export { CaptureError } from './errors.ts'
+export { TIMELAPSE_ENCODER } from './ffmpeg.ts'
+export { readJpegInfo } from './jpeg.ts'
+export { frameDays } from './layout.ts'
+export {
+  type DayManifest,
+  emptyManifest,
+  type FrameRecord,
+  type MissRecord,
+  readManifest,
+  withFrame,
+  withMiss,
+} from './manifest.ts'
+export { daysToPrune } from './prune.ts'
+export { captureSchedule, HOURLY } from './schedule.ts'
+export { describeSource, type Grab, grabber, parseSource, type SourceSpec } from './sources.ts'
+export { isDaylight, type Place, parsePlace, type SunDay, sunDay } from './sun.ts'
+export { type FrameProblem, type VerifyReport, verifyCaptures } from './verify.ts'

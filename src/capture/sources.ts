@@ -1,0 +1,136 @@
+import { CaptureError } from './errors.ts'
+import { grabV4l2, testPattern } from './ffmpeg.ts'
+import { run } from './run.ts'
+
+/** Where frames come from, parsed from `--source`. */
+export type SourceSpec =
+  | { kind: 'http'; url: string }
+  | { kind: 'command'; command: string }
+  | { kind: 'v4l2'; device: string }
+  | { kind: 'test'; width: number; height: number }
+
+/** Takes one still: JPEG or PNG bytes, or throws a CaptureError saying why not. */
+export type Grab = (at: Date, label: string) => Promise<Uint8Array>
+
+// A snapshot larger than this is not a still image: refuse it instead of filling memory.
+const MAX_IMAGE_BYTES = 32 * 1024 * 1024
+const IMAGE_TYPES = ['image/jpeg', 'image/jpg', 'image/png']
+
+export function parseSource(text: string): SourceSpec {
+  if (/^https?:\/\//i.test(text)) {
+    try {
+      return { kind: 'http', url: new URL(text).toString() }
+    } catch {
+      throw CaptureError.badSource(text, 'is not a valid URL')
+    }
+  }
+  if (text.startsWith('cmd:')) {
+    const command = text.slice(4).trim()
+    if (command === '') throw CaptureError.badSource(text, 'has no command after cmd:')
+    return { kind: 'command', command }
+  }
+  if (text.startsWith('v4l2:')) {
+    const device = text.slice(5)
+    if (!device.startsWith('/dev/'))
+      throw CaptureError.badSource(text, 'must name a device, e.g. v4l2:/dev/video0')
+    return { kind: 'v4l2', device }
+  }
+  if (text === 'test:' || text.startsWith('test:')) {
+    const size = text.slice(5)
+    if (size === '') return { kind: 'test', width: 640, height: 480 }
+    const match = /^(\d{2,5})x(\d{2,5})$/.exec(size)
+    if (match === null) throw CaptureError.badSource(text, 'takes an optional size, e.g. test:640x480')
+    return { kind: 'test', width: Number(match[1]), height: Number(match[2]) }
+  }
+  throw CaptureError.badSource(text, 'is not a known kind of source')
+}
+
+/** A source named for logs without credentials a snapshot URL may carry. */
+export function describeSource(spec: SourceSpec): string {
+  switch (spec.kind) {
+    case 'http': {
+      const url = new URL(spec.url)
+      url.username = ''
+      url.password = ''
+      return url.toString()
+    }
+    case 'command':
+      return `command '${spec.command}'`
+    case 'v4l2':
+      return `V4L2 device ${spec.device}`
+    case 'test':
+      return `test pattern ${spec.width}x${spec.height}`
+  }
+}
+
+export function grabber(spec: SourceSpec, timeoutMs: number): Grab {
+  const name = describeSource(spec)
+  switch (spec.kind) {
+    case 'http':
+      return () => grabHttp(spec.url, name, timeoutMs)
+    case 'command':
+      return () => grabCommand(spec.command, name, timeoutMs)
+    case 'v4l2':
+      return () => grabV4l2(spec.device, timeoutMs)
+    case 'test':
+      return (at, label) => testPattern(label, (at.getTime() % 86_400_000) / 86_400_000, spec, timeoutMs)
+  }
+}
+
+async function grabHttp(url: string, name: string, timeoutMs: number): Promise<Uint8Array> {
+  let response: Response
+  const signal = AbortSignal.timeout(timeoutMs)
+  try {
+    response = await fetch(url, { signal, redirect: 'follow', headers: { accept: 'image/jpeg, image/png' } })
+  } catch (err) {
+    const why = signal.aborted ? `no answer within ${timeoutMs} ms` : errorText(err)
+    throw CaptureError.sourceFailed(name, why)
+  }
+  if (!response.ok) {
+    await response.body?.cancel()
+    throw CaptureError.sourceFailed(name, `HTTP ${response.status} ${response.statusText}`.trim())
+  }
+  const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (!IMAGE_TYPES.includes(type)) {
+    await response.body?.cancel()
+    throw CaptureError.sourceFailed(
+      name,
+      `content-type is '${type || 'missing'}', expected image/jpeg or image/png`,
+    )
+  }
+  const declared = Number(response.headers.get('content-length') ?? 0)
+  if (declared > MAX_IMAGE_BYTES) {
+    await response.body?.cancel()
+    throw CaptureError.sourceFailed(name, `image of ${declared} bytes is over ${MAX_IMAGE_BYTES}`)
+  }
+  try {
+    const bytes = new Uint8Array(await response.arrayBuffer())
+    if (bytes.length > MAX_IMAGE_BYTES)
+      throw new Error(`image of ${bytes.length} bytes is over ${MAX_IMAGE_BYTES}`)
+    return bytes
+  } catch (err) {
+    throw CaptureError.sourceFailed(
+      name,
+      signal.aborted ? `body not received within ${timeoutMs} ms` : errorText(err),
+    )
+  }
+}
+
+async function grabCommand(command: string, name: string, timeoutMs: number): Promise<Uint8Array> {
+  const result = await run(command, [], { shell: true, timeoutMs, maxStdout: MAX_IMAGE_BYTES })
+  if (!result.ok) {
+    const why = result.timedOut
+      ? `no image within ${timeoutMs} ms (killed)`
+      : `exit ${result.exitCode}: ${result.stderrTail}`
+    throw CaptureError.sourceFailed(name, why)
+  }
+  return new Uint8Array(result.stdout)
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause
+    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message
+  }
+  return String(err)
+}

@@ -1,0 +1,216 @@
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import {
+  CaptureError,
+  type CaptureLog,
+  Capturer,
+  captureSchedule,
+  checkTimeZone,
+  describeSource,
+  frameDays,
+  grabber,
+  parseDay,
+  parsePlace,
+  parseSource,
+  runCaptureDaemon,
+  verifyCaptures,
+} from '../capture/index.ts'
+import { type Command, parseCommandArgs, UsageError } from './command.ts'
+
+const options = {
+  source: { type: 'string' },
+  hourly: { type: 'boolean' },
+  cron: { type: 'string' },
+  dir: { type: 'string' },
+  home: { type: 'string' },
+  tz: { type: 'string' },
+  fps: { type: 'string' },
+  timeout: { type: 'string' },
+  'skip-dark': { type: 'boolean' },
+  'dark-level': { type: 'string' },
+  daylight: { type: 'string' },
+  'keep-days': { type: 'string' },
+  'min-free': { type: 'string' },
+  once: { type: 'boolean' },
+  rebuild: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const
+
+const help = `Usage: farm capture --source SRC [--hourly | --cron "EXPR"] [options]
+       farm capture --once --source SRC [options]
+       farm capture --rebuild [YYYY-MM-DD] [--dir DIR]
+       farm capture verify [--dir DIR] [--json]
+
+Takes a frame on a schedule, saves it as frames/YYYY-MM-DD/HHmmss.jpg with a thumbnail and a
+manifest entry, and rebuilds that day's timelapse/YYYY-MM-DD.mp4. A failed capture is logged and
+counted in the day's manifest; the next tick tries again.
+
+Sources:
+  http://... https://...   a snapshot URL (must answer 200 with image/jpeg or image/png)
+  cmd:COMMAND              a shell command writing a JPEG or PNG to stdout, e.g. cmd:libcamera-still -n -o -
+  v4l2:/dev/videoN         a V4L2 camera, read through ffmpeg
+  test:[WxH]               a generated test pattern with the time on it (default 640x480)
+
+Options:
+  --source SRC        where frames come from (see above)
+  --hourly            capture on the hour (the default schedule)
+  --cron EXPR         capture on this cron schedule instead; 6 fields for seconds
+  --dir DIR           capture directory (default: <home>/capture)
+  --home DIR          farm home (default: $FARM_HOME or ~/.farm)
+  --tz ZONE           time zone for day folders and the schedule (default: the system's)
+  --fps N             timelapse frames per second (default 24)
+  --timeout S         seconds a source may take per frame (default 30)
+  --skip-dark         drop frames darker than --dark-level
+  --dark-level P      mean brightness in percent under which a frame is dark (default 8)
+  --daylight LAT,LON  capture only between sunrise and sunset at this place
+  --keep-days N       delete frames (not timelapses) of days older than N days
+  --min-free MB       write no frames while less than MB megabytes are free
+  --once              take one frame now, print its path, and exit
+  --rebuild [DAY]     rebuild the timelapse of DAY, or of every day, from the frames on disk
+  --json              verify: print the report as JSON
+
+Examples:
+  farm capture --hourly --source cmd:"libcamera-still -n -o -" --dir /srv/timelapse --keep-days 30
+  farm capture --cron "*/10 * * * *" --source http://cam.local/snapshot.jpg --daylight 48.85,2.35
+  farm capture verify --dir /srv/timelapse
+`
+
+type Values = ReturnType<typeof parse>['values']
+
+function parse(argv: string[]) {
+  return parseCommandArgs('capture', argv, options)
+}
+
+function positiveNumber(option: string, text: string | undefined, integer: boolean): number | undefined {
+  if (text === undefined) return undefined
+  const value = Number(text)
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw CaptureError.badOption(option, text, integer ? 'a whole number above 0' : 'a number above 0')
+  }
+  return value
+}
+
+function captureDir(values: Values): string {
+  if (values.dir !== undefined) return resolve(values.dir)
+  const home = values.home ?? process.env.FARM_HOME ?? join(homedir(), '.farm')
+  return resolve(home, 'capture')
+}
+
+const log: CaptureLog = (level, message) => {
+  process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`)
+}
+
+function capturerFrom(values: Values, dir: string, needSource: boolean): Capturer {
+  if (needSource && values.source === undefined) {
+    throw new UsageError(
+      'farm capture: --source is required, e.g. --source test: or --source http://camera/snapshot.jpg.',
+    )
+  }
+  const spec = parseSource(values.source ?? 'test:')
+  const darkPercent = values['dark-level'] === undefined ? 8 : Number(values['dark-level'])
+  if (!Number.isFinite(darkPercent) || darkPercent < 0 || darkPercent > 100) {
+    throw CaptureError.badOption('--dark-level', String(values['dark-level']), 'a percentage from 0 to 100')
+  }
+  const timeoutS = positiveNumber('--timeout', values.timeout, false) ?? 30
+  return new Capturer({
+    dir,
+    grab: grabber(spec, timeoutS * 1000),
+    sourceName: describeSource(spec),
+    timeZone: checkTimeZone(values.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone),
+    fps: positiveNumber('--fps', values.fps, false),
+    skipDarkBelow: values['skip-dark'] ? (darkPercent / 100) * 255 : undefined,
+    daylight: values.daylight === undefined ? undefined : parsePlace(values.daylight),
+    keepDays: positiveNumber('--keep-days', values['keep-days'], true),
+    minFreeMb: positiveNumber('--min-free', values['min-free'], false),
+    timeoutMs: timeoutS * 1000,
+    log,
+  })
+}
+
+async function verify(values: Values, dir: string): Promise<number> {
+  const report = await verifyCaptures(dir)
+  if (report.days === 0) throw CaptureError.noFrames(join(dir, 'frames'))
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+  } else {
+    for (const p of report.problems)
+      process.stdout.write(`${p.problem.padEnd(10)} ${p.day}/${p.file}: ${p.detail}\n`)
+    process.stdout.write(
+      `${report.ok} of ${report.frames} recorded frames in ${report.days} days are intact; ${report.problems.length} problems\n`,
+    )
+  }
+  return report.problems.length === 0 ? 0 : 1
+}
+
+async function rebuild(values: Values, dir: string, days: string[]): Promise<number> {
+  const capturer = capturerFrom(values, dir, false)
+  const chosen = days.length > 0 ? days.map(parseDay) : await frameDays(dir)
+  if (chosen.length === 0) throw CaptureError.noFrames(join(dir, 'frames'))
+  let failed = 0
+  for (const day of chosen) {
+    const frames = await capturer.rebuild(day).catch((err: Error) => {
+      log('error', `timelapse ${day} not rebuilt: ${err.message}`)
+      failed++
+      return -1
+    })
+    if (frames === 0) log('warn', `day ${day} has no frames on disk: timelapse left as it was`)
+    if (frames > 0) process.stdout.write(`${join(dir, 'timelapse', `${day}.mp4`)}\n`)
+  }
+  return failed === 0 ? 0 : 1
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv)
+  const dir = captureDir(values)
+  if (positionals[0] === 'verify') return verify(values, dir)
+  if (values.rebuild) return rebuild(values, dir, positionals)
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `farm capture: unexpected '${positionals[0]}'. Run \`farm capture --help\` for its usage.`,
+    )
+  }
+  if (values.hourly && values.cron !== undefined) {
+    throw new UsageError('farm capture: give --hourly or --cron, not both.')
+  }
+  const capturer = capturerFrom(values, dir, true)
+  if (values.once) {
+    await capturer.recover()
+    const outcome = await capturer.tick()
+    if (outcome.status === 'saved') {
+      process.stdout.write(`${join(dir, 'frames', outcome.day, outcome.frame.file)}\n`)
+      return 0
+    }
+    // A dark frame or a capture outside the daylight window is the schedule working, not a failure.
+    const skipped =
+      outcome.status === 'night' || (outcome.status === 'missed' && outcome.miss.reason === 'dark')
+    return skipped ? 0 : 1
+  }
+  const cron = captureSchedule({ hourly: values.hourly, cron: values.cron })
+  const controller = new AbortController()
+  const stop = () => controller.abort()
+  // `on`, not `once`: exit hooks such as execa's (signal-exit) re-raise a signal when they see
+  // no other listener left, which would kill the process in the middle of a capture.
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+  log(
+    'info',
+    `capturing from ${describeSource(parseSource(values.source!))} on '${cron}' (${capturer.timeZone}) into ${dir}`,
+  )
+  await runCaptureDaemon(capturer, {
+    cron,
+    signal: controller.signal,
+    log,
+    onNextRun: (next) =>
+      log('info', next ? `next capture at ${next.toISOString()}` : 'no further capture scheduled'),
+  })
+  process.off('SIGTERM', stop)
+  process.off('SIGINT', stop)
+  log('info', 'stopped')
+  return 0
+}
+
+export const command: Command = {
+  summary: 'Capture camera frames on a schedule into daily timelapses',
+  help,
+  run,
+}

@@ -1,0 +1,70 @@
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { type JobSource, startViewer, WebError } from '../web/index.ts'
+import { type Command, parseCommandArgs } from './command.ts'
+
+const options = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  dir: { type: 'string' },
+  'base-path': { type: 'string' },
+  home: { type: 'string' },
+} as const
+
+const help = `Usage: farm serve [--port 8080] [--host 127.0.0.1] [--dir DIR] [--base-path /timelapse] [--home HOME]
+
+Serves the capture directory in a browser: the days (newest first) with a picture, their frame
+count and timelapse; each day's video and its frames. With --home, also the farm's render jobs.
+Every link is relative, so it works behind a reverse proxy that forwards --base-path.
+
+Options:
+  --port N          TCP port (default 8080; 0 picks a free one)
+  --host ADDR       address to listen on (default 127.0.0.1; 0.0.0.0 for the whole LAN)
+  --dir DIR         the capture directory (default: <home>/capture)
+  --base-path PATH  URL prefix the proxy forwards, e.g. /timelapse (default: none)
+  --home DIR        farm home (default: $FARM_HOME or ~/.farm); given explicitly, adds the jobs page
+
+Examples:
+  farm serve --dir /srv/timelapse --host 0.0.0.0 --port 8080
+  farm serve --dir /srv/timelapse --base-path /timelapse   # behind nginx: location /timelapse/ { proxy_pass http://127.0.0.1:8080; }
+`
+
+/** The jobs page's source until the node's control socket is wired in: it says so on the page. */
+function nodeJobs(home: string): JobSource {
+  return {
+    list: async () => {
+      throw new Error(`Reading render jobs from the node at ${home} is not available in this build yet.`)
+    },
+    video: async () => undefined,
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('serve', argv, options)
+  const port = Number(values.port ?? 8080)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw WebError.badPort(String(values.port))
+  const home = resolve(values.home ?? process.env.FARM_HOME ?? join(homedir(), '.farm'))
+  const dir = resolve(values.dir ?? join(home, 'capture'))
+  const viewer = await startViewer({
+    dir,
+    port,
+    host: values.host ?? '127.0.0.1',
+    basePath: values['base-path'] ?? '',
+    jobs: values.home === undefined ? undefined : nodeJobs(home),
+    log: (message) => process.stderr.write(`${new Date().toISOString()} ERROR ${message}\n`),
+  })
+  process.stderr.write(`serving ${dir} at ${viewer.url} (Ctrl-C to stop)\n`)
+  process.stdout.write(`${viewer.url}\n`)
+  await new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop())
+    process.once('SIGTERM', () => resolveStop())
+  })
+  await viewer.close()
+  return 0
+}
+
+export const command: Command = {
+  summary: 'Serve the timelapses (and the farm jobs) in a browser',
+  help,
+  run,
+}
