@@ -366,10 +366,7 @@ export class Ledger {
       const head = this.#heads.get(author)
       const from = (theirs[author] ?? 0) + 1
       if (!head || from > head.seq) continue
-      for await (const value of this.#db.values({
-        ...store.feedRange(author, from),
-        lte: store.entryKey(author, head.seq),
-      })) {
+      for await (const value of this.#db.values(store.feedRange(author, from, head.seq))) {
         if (batch.length > 0 && (batch.length >= maxEntries || bytes + value.length > maxBytes)) {
           yield batch
           batch = []

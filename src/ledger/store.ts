@@ -17,9 +17,9 @@ export function entryKey(author: string, seq: number): string {
   return `e!${author}!${String(seq).padStart(SEQ_WIDTH, '0')}`
 }
 
-/** Bounds of one author's entries from `fromSeq` on. `~` sorts after every digit. */
-export function feedRange(author: string, fromSeq: number) {
-  return { gte: entryKey(author, fromSeq), lt: `e!${author}!~` }
+/** Bounds of one author's entries from `fromSeq` to `toSeq`. */
+export function feedRange(author: string, fromSeq: number, toSeq: number) {
+  return { gte: entryKey(author, fromSeq), lte: entryKey(author, toSeq) }
 }
 
 export const headKey = (author: string) => `h!${author}`
