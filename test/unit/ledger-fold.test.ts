@@ -145,6 +145,20 @@ describe('the fold', () => {
     expect(jobStatus(payer.state().jobs[stitchedJob]!, clock.now)).toBe('stitched')
   })
 
+  it('compacts the same whether a late claim arrives before or after the cancel', async () => {
+    const { payer, w1, job } = await farm()
+    await w1.append('claim', { job, frames: [1], leaseMs: 60_000 })
+    await payer.append('cancel', { job })
+    const claimFirst = await newLedger()
+    const cancelFirst = await newLedger()
+    await syncInto(w1, claimFirst)
+    await syncInto(payer, claimFirst)
+    await syncInto(payer, cancelFirst)
+    await syncInto(w1, cancelFirst)
+    expect(stateHash(claimFirst.state())).toBe(stateHash(cancelFirst.state()))
+    expect(claimFirst.state().jobs[job]?.frames).toEqual({})
+  })
+
   it('orders the queue by price then age, and finds jobs by id prefix', async () => {
     const { payer, job } = await farm()
     const rich = (await payer.append('job', jobBody(payer.author, { pricePerWU: 500 }))).hash
