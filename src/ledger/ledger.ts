@@ -8,7 +8,7 @@ import { canonicalBody, decodeEntry, ENTRY_VERSION, encodeEntry } from './entry.
 import { LedgerError } from './errors.ts'
 import type { MoneyEvent, Touched } from './fold.ts'
 import { applyEntry, applyMoney, resetMoney, touchedNothing } from './fold.ts'
-import type { Clock, FarmState, JobRecord } from './state.ts'
+import type { Clock, FarmState, FrameRecord, JobRecord } from './state.ts'
 import { emptyState } from './state.ts'
 import type { Head } from './store.ts'
 import * as store from './store.ts'
@@ -49,6 +49,8 @@ const DEFAULT_BATCH_BYTES = 1024 * 1024
 const DEFAULT_BATCH_ENTRIES = 1000
 /** Entries received ahead of a gap wait here until the gap is filled; beyond this they are dropped (a sync resends them). */
 const MAX_HELD_ENTRIES = 10_000
+
+type BatchOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }
 
 interface Pending {
   decoded: DecodedEntry[]
@@ -266,7 +268,7 @@ export class Ledger {
     origin: 'local' | 'remote',
     forks: [string, Uint8Array, Uint8Array][] = [],
   ) {
-    const ops: { type: 'put'; key: string; value: Uint8Array }[] = []
+    const ops: BatchOp[] = []
     const touched = touchedNothing()
     const money: MoneyEvent[] = []
     for (const d of pending.decoded) {
@@ -321,10 +323,16 @@ export class Ledger {
   }
 
   #stateOps(touched: Touched) {
-    const ops: { type: 'put'; key: string; value: Uint8Array }[] = []
+    const ops: BatchOp[] = []
     for (const id of touched.jobs) {
       const job = this.#state.jobs[id]
-      if (job) ops.push({ type: 'put', key: store.jobKey(id), value: store.encode(job) })
+      if (job) ops.push({ type: 'put', key: store.jobKey(id), value: store.encode({ ...job, frames: {} }) })
+    }
+    for (const ref of touched.frames) {
+      const [id, n] = ref.split('!') as [string, string]
+      const frame = this.#state.jobs[id]?.frames[n]
+      const key = store.frameKey(id, n)
+      ops.push(frame ? { type: 'put', key, value: store.encode(frame) } : { type: 'del', key })
     }
     if (touched.misc) {
       const { jobs: _jobs, clock: _clock, ...misc } = this.#state
@@ -351,6 +359,12 @@ export class Ledger {
       throw LedgerError.CORRUPT(this.path, 'feeds are present but the folded state is not')
     for await (const [key, value] of this.#db.iterator(store.JOBS)) {
       state.jobs[key.slice(store.JOBS.gte.length)] = store.decode<JobRecord>(value)
+    }
+    for await (const [key, value] of this.#db.iterator(store.FRAMES)) {
+      const [id, n] = key.slice(store.FRAMES.gte.length).split('!') as [string, string]
+      const job = state.jobs[id]
+      if (!job) throw LedgerError.CORRUPT(this.path, `frame ${n} of job ${id} has no job record`)
+      job.frames[n] = store.decode<FrameRecord>(value)
     }
     this.#state = state
   }

@@ -204,11 +204,13 @@ describe('ledger replicas converge', () => {
           for (const [seed, dupes, maxBatch] of deliveries)
             replicas.push(await deliver(all, seed, dupes, maxBatch))
           const holders = (node: Ledger) =>
-            Object.values(node.state().jobs).flatMap((job) =>
-              Object.entries(job.frames).map(
-                ([n, frame]) => `${job.id}/${n}:${claimHolder(frame, clock.now)?.worker}`,
-              ),
-            )
+            Object.values(node.state().jobs)
+              .flatMap((job) =>
+                Object.entries(job.frames).map(
+                  ([n, frame]) => `${job.id}/${n}:${claimHolder(frame, clock.now)?.worker}`,
+                ),
+              )
+              .sort()
           const expectedHolders = holders(ledgers[0]!)
           for (const node of [...ledgers, ...replicas]) {
             expect(holders(node)).toEqual(expectedHolders)
@@ -218,7 +220,11 @@ describe('ledger replicas converge', () => {
             expect(balances.every((v) => v >= 0)).toBe(true)
             expect(balances.reduce((x, y) => x + y, 0)).toBe(state.granted)
           }
-          await Promise.all([...ledgers, ...replicas].map((l) => l.close()))
+          const first = replicas[0]!
+          await first.close()
+          const reopened = await newLedger({ path: first.path })
+          expect(stateHash(reopened.state())).toBe(reference)
+          await Promise.all([...ledgers, ...replicas, reopened].map((l) => l.close()))
         },
       ),
       { numRuns: 50 },
