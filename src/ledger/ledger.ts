@@ -1,10 +1,11 @@
+import * as dagCbor from '@ipld/dag-cbor'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Level } from 'level'
 import type { BodyOf, EntryBody, EntryType } from './bodies.ts'
 import { isEntryType } from './bodies.ts'
-import type { DecodedEntry, Entry } from './entry.ts'
-import { canonicalBody, decodeEntry, ENTRY_VERSION, encodeEntry } from './entry.ts'
+import type { DecodedEntry, Entry, EntryFields } from './entry.ts'
+import { canonicalBody, decodeEntries, ENTRY_VERSION, encodeEntries, entryHash, sameEntry } from './entry.ts'
 import { LedgerError } from './errors.ts'
 import type { MoneyEvent, Touched } from './fold.ts'
 import { applyEntry, applyMoney, resetMoney, touchedNothing } from './fold.ts'
@@ -104,7 +105,6 @@ export class Ledger {
   /** Signs and stores a new entry in this node's feed, folds it and tells listeners. */
   append<T extends EntryType>(type: T, body: BodyOf[T]): Promise<Entry<T>> {
     return this.#serial(async () => {
-      if (!isEntryType(type)) throw LedgerError.UNKNOWN_TYPE(type, {})
       const [entry] = await this.#appendMany([{ type, body }])
       return entry as Entry<T>
     })
@@ -121,12 +121,13 @@ export class Ledger {
     let prev = head?.hash ?? null
     let lamport = this.#state.lamport
     const ts = Math.max(Math.floor(this.#now()), head?.ts ?? 0)
-    const decoded: DecodedEntry[] = []
+    const fields: EntryFields[] = []
+    const bytes: Uint8Array[] = []
     for (const { type, body } of items) {
       if (!isEntryType(type)) throw LedgerError.UNKNOWN_TYPE(type, {})
       seq += 1
       lamport += 1
-      const fields = {
+      const f: EntryFields = {
         v: ENTRY_VERSION,
         author: this.author,
         seq,
@@ -136,10 +137,12 @@ export class Ledger {
         type,
         body: canonicalBody(type, body),
       }
-      const d = await encodeEntry(fields, this.#privateKey)
-      decoded.push(d)
-      prev = hashBytes(d.entry.hash)
+      const b = dagCbor.encode(f)
+      fields.push(f)
+      bytes.push(b)
+      prev = entryHash(b)
     }
+    const decoded = await encodeEntries(fields, this.#privateKey, bytes)
     const heads = new Map<string, Head>()
     const last = decoded.at(-1)
     if (last) heads.set(this.author, headOf(last))
@@ -155,15 +158,14 @@ export class Ledger {
   async #ingest(encoded: Uint8Array[]): Promise<IngestResult> {
     const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [] }
     const byAuthor = new Map<string, DecodedEntry[]>()
-    for (const bytes of encoded) {
-      try {
-        const d = decodeEntry(bytes)
-        const list = byAuthor.get(d.entry.author)
-        if (list) list.push(d)
-        else byAuthor.set(d.entry.author, [d])
-      } catch (err) {
-        result.refused.push(refusalOf(err))
+    for (const d of await decodeEntries(encoded)) {
+      if (d instanceof LedgerError) {
+        result.refused.push(refusalOf(d))
+        continue
       }
+      const list = byAuthor.get(d.entry.author)
+      if (list) list.push(d)
+      else byAuthor.set(d.entry.author, [d])
     }
     const pending: Pending = { decoded: [], heads: new Map() }
     const forks: [string, Uint8Array, Uint8Array][] = []
@@ -202,18 +204,12 @@ export class Ledger {
     if (seq <= headSeq) {
       const held = pending.decoded.find((p) => p.entry.author === author && p.entry.seq === seq)?.encoded
       const stored = held ?? (await this.#db.get(store.entryKey(author, seq)))
-      if (stored && Buffer.compare(stored, d.encoded) === 0) return 'duplicate'
+      if (stored && sameEntry(stored, d)) return 'duplicate'
       this.#forked.add(author)
       return { code: 'FORK', error: LedgerError.FORK(at), proof: stored ?? new Uint8Array(0) }
     }
-    if (head) {
-      if (!d.entry.prev || Buffer.compare(d.entry.prev, head.hash) !== 0) {
-        return { code: 'BAD_PREV', error: LedgerError.BAD_PREV(at) }
-      }
-      if (d.entry.lamport <= head.lamport || d.entry.ts < head.ts) {
-        return { code: 'BAD_LAMPORT', error: LedgerError.BAD_LAMPORT(at) }
-      }
-    }
+    const problem = chainProblem(d, head)
+    if (problem) return { code: problem.code, error: problem }
     pending.decoded.push(d)
     pending.heads.set(author, headOf(d))
     return 'accepted'
@@ -247,13 +243,13 @@ export class Ledger {
       if (!next) break
       feed.delete(headSeq + 1)
       this.#heldCount -= 1
-      const head = pending.heads.get(author) ?? this.#heads.get(author)
-      const chains =
-        head &&
-        next.entry.prev &&
-        Buffer.compare(next.entry.prev, head.hash) === 0 &&
-        next.entry.lamport > head.lamport
-      if (!chains || this.#forked.has(author)) break
+      // A held entry that does not chain was sent by a peer that misbehaved earlier; the sync that
+      // filled the gap brings the real one.
+      if (
+        chainProblem(next, pending.heads.get(author) ?? this.#heads.get(author)) ||
+        this.#forked.has(author)
+      )
+        break
       pending.decoded.push(next)
       pending.heads.set(author, headOf(next))
       applied += 1
@@ -415,6 +411,15 @@ export class Ledger {
     this.#queue = run.catch(() => {})
     return run
   }
+}
+
+/** Why `d` cannot follow `head` in its feed, if it cannot. */
+function chainProblem(d: DecodedEntry, head: Head | undefined): LedgerError | null {
+  if (!head) return null
+  const at = { author: d.entry.author, seq: d.entry.seq }
+  if (!d.entry.prev || Buffer.compare(d.entry.prev, head.hash) !== 0) return LedgerError.BAD_PREV(at)
+  if (d.entry.lamport <= head.lamport || d.entry.ts < head.ts) return LedgerError.BAD_LAMPORT(at)
+  return null
 }
 
 function headOf(d: DecodedEntry): Head {
