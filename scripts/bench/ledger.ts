@@ -9,6 +9,7 @@
  * Last line: `ingest_per_s=X sync100k_s=Y`.
  */
 import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -55,13 +56,24 @@ function jobBody(stitcher: string, i: number) {
  */
 function frameWork(job: string, frame: number, renewals: number): { type: EntryType; body: EntryBody }[] {
   const items: { type: EntryType; body: EntryBody }[] = []
-  for (let i = 0; i <= renewals; i++) items.push({ type: 'claim', body: { job, frames: [frame], leaseMs: 120_000 } })
-  items.push({ type: 'rendered', body: { job, frame, file: scene, pixelHash: `px${frame}`, renderMs: 60_000 + frame, wu: 1000 } })
+  for (let i = 0; i <= renewals; i++)
+    items.push({ type: 'claim', body: { job, frames: [frame], leaseMs: 120_000 } })
+  items.push({
+    type: 'rendered',
+    body: { job, frame, file: scene, pixelHash: `px${frame}`, renderMs: 60_000 + frame, wu: 1000 },
+  })
   return items
 }
 
 /** Fills `worker` with `count` entries of frame work on `job`, in appendBatch calls of `batch`. */
-async function work(worker: Ledger, job: string, count: number, renewals: number, batch = 1000, firstFrame = 1) {
+async function work(
+  worker: Ledger,
+  job: string,
+  count: number,
+  renewals: number,
+  batch = 1000,
+  firstFrame = 1,
+) {
   let pending: { type: EntryType; body: EntryBody }[] = []
   let written = 0
   for (let frame = firstFrame; written < count; frame++) {
@@ -93,16 +105,20 @@ async function childBuild(path: string, entries: number) {
   await ledger.close()
 }
 
+/** Opens from the compiled dist when built, as `farm` runs: type stripping the sources costs ~30 MB of RSS by itself. */
 async function childOpen(path: string) {
+  const dist = join(import.meta.dirname, '..', '..', 'dist', 'ledger', 'index.js')
+  const built = existsSync(dist)
+  const open = built ? ((await import(dist)) as { openLedger: typeof openLedger }).openLedger : openLedger
   const t0 = performance.now()
-  const ledger = await openLedger({ path, privateKey: await generateKeyPair('Ed25519') })
+  const ledger = await open({ path, privateKey: await generateKeyPair('Ed25519') })
   const openMs = performance.now() - t0
   const clock = await ledger.clock()
   const entries = Object.values(clock).reduce((a, b) => a + b, 0)
   globalThis.gc?.()
   const rss = process.memoryUsage().rss
   await ledger.close()
-  process.stdout.write(JSON.stringify({ entries, openMs, rss }))
+  process.stdout.write(JSON.stringify({ entries, openMs, rss, built }))
 }
 
 async function main() {
@@ -115,7 +131,8 @@ async function main() {
     const single = await newLedger(dir, 'single')
     const singleN = 2000
     let t = performance.now()
-    for (let i = 0; i < singleN; i++) await single.append('capture', { day: '2026-11-21', time: '120000', file: scene })
+    for (let i = 0; i < singleN; i++)
+      await single.append('capture', { day: '2026-11-21', time: '120000', file: scene })
     const singlePerS = rate(singleN, performance.now() - t)
     console.log(`append, one entry per write:      ${singlePerS} entries/s (${singleN} entries)`)
     await single.close()
@@ -151,7 +168,8 @@ async function main() {
     for (let frame = 1; total() + verdicts.length < syncEntries; frame++) {
       const worker = frame < 5001 ? workers[0]! : workers[1]!
       verdicts.push({ type: 'verified', body: { job, frame, worker: worker.author, ok: true, amount: 1000 } })
-      if (verdicts.length === 1000 || total() + verdicts.length >= syncEntries) await payer.appendBatch(verdicts.splice(0))
+      if (verdicts.length === 1000 || total() + verdicts.length >= syncEntries)
+        await payer.appendBatch(verdicts.splice(0))
     }
     for (const w of workers) await w.close()
 
@@ -168,13 +186,22 @@ async function main() {
 
     const big = join(dir, 'big')
     t = performance.now()
-    execFileSync(process.execPath, [SELF, '--child-build', big, '--open-entries', String(openEntries)], { stdio: 'inherit' })
-    console.log(`built a store of ${openEntries} entries in ${((performance.now() - t) / 1000).toFixed(1)} s (child process)`)
+    execFileSync(process.execPath, [SELF, '--child-build', big, '--open-entries', String(openEntries)], {
+      stdio: 'inherit',
+    })
+    console.log(
+      `built a store of ${openEntries} entries in ${((performance.now() - t) / 1000).toFixed(1)} s (child process)`,
+    )
     const opened = JSON.parse(
       execFileSync(process.execPath, ['--expose-gc', SELF, '--child-open', big], { encoding: 'utf8' }),
-    ) as { entries: number; openMs: number; rss: number }
+    ) as { entries: number; openMs: number; rss: number; built: boolean }
     const rssMb = Math.round(opened.rss / 1024 / 1024)
-    console.log(`open of ${opened.entries} entries: ${Math.round(opened.openMs)} ms, RSS ${rssMb} MB`)
+    const from = opened.built
+      ? 'dist'
+      : 'sources under type stripping: run `npm run build` for the figure `farm` sees'
+    console.log(
+      `open of ${opened.entries} entries: ${Math.round(opened.openMs)} ms, RSS ${rssMb} MB (from ${from})`,
+    )
 
     console.log(
       `goals: batched appends >= 20000/s ${batchedPerS >= 20_000 ? 'met' : 'MISSED'}, ingest >= 10000/s ${ingestPerS >= 10_000 ? 'met' : 'MISSED'}, ` +

@@ -53,9 +53,17 @@ const MAX_HELD_ENTRIES = 10_000
 
 type BatchOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }
 
+/** Entries admitted by one ingest or append, not yet committed, and the heads they make. */
 interface Pending {
   decoded: DecodedEntry[]
+  byKey: Map<string, DecodedEntry>
   heads: Map<string, Head>
+}
+
+function addPending(pending: Pending, d: DecodedEntry) {
+  pending.decoded.push(d)
+  pending.byKey.set(store.entryKey(d.entry.author, d.entry.seq), d)
+  pending.heads.set(d.entry.author, headOf(d))
 }
 
 export class Ledger {
@@ -146,7 +154,7 @@ export class Ledger {
     const heads = new Map<string, Head>()
     const last = decoded.at(-1)
     if (last) heads.set(this.author, headOf(last))
-    await this.#commit({ decoded, heads }, 'local')
+    await this.#commit({ decoded, byKey: new Map(), heads }, 'local')
     return decoded.map((d) => d.entry)
   }
 
@@ -167,7 +175,7 @@ export class Ledger {
       if (list) list.push(d)
       else byAuthor.set(d.entry.author, [d])
     }
-    const pending: Pending = { decoded: [], heads: new Map() }
+    const pending: Pending = { decoded: [], byKey: new Map(), heads: new Map() }
     const forks: [string, Uint8Array, Uint8Array][] = []
     for (const [author, list] of byAuthor) {
       list.sort((a, b) => a.entry.seq - b.entry.seq)
@@ -202,16 +210,15 @@ export class Ledger {
     const headSeq = head?.seq ?? 0
     if (seq > headSeq + 1) return 'held'
     if (seq <= headSeq) {
-      const held = pending.decoded.find((p) => p.entry.author === author && p.entry.seq === seq)?.encoded
-      const stored = held ?? (await this.#db.get(store.entryKey(author, seq)))
+      const key = store.entryKey(author, seq)
+      const stored = pending.byKey.get(key)?.encoded ?? (await this.#db.get(key))
       if (stored && sameEntry(stored, d)) return 'duplicate'
       this.#forked.add(author)
       return { code: 'FORK', error: LedgerError.FORK(at), proof: stored ?? new Uint8Array(0) }
     }
     const problem = chainProblem(d, head)
     if (problem) return { code: problem.code, error: problem }
-    pending.decoded.push(d)
-    pending.heads.set(author, headOf(d))
+    addPending(pending, d)
     return 'accepted'
   }
 
@@ -250,8 +257,7 @@ export class Ledger {
         this.#forked.has(author)
       )
         break
-      pending.decoded.push(next)
-      pending.heads.set(author, headOf(next))
+      addPending(pending, next)
       applied += 1
     }
     if (feed.size === 0) this.#held.delete(author)
