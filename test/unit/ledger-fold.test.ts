@@ -8,6 +8,7 @@ import {
   jobProgress,
   jobQueue,
   jobStatus,
+  type Ledger,
   stateHash,
 } from '../../src/ledger/index.ts'
 import { hex, jobBody, newLedger, syncInto } from './ledger-fixtures.ts'
@@ -79,6 +80,34 @@ describe('the fold', () => {
     const fame = hallOfFame(w1.state())
     expect(fame.contributors[0]).toMatchObject({ worker: w1.author, frames: 1, wu: 12, earned: 1200 })
     expect(fame.longestFrame).toEqual({ job, frame: 1, worker: w1.author, renderMs: 61_000 })
+  })
+
+  it('lets the stitcher pay for the payer, the same whichever feed a node receives first', async () => {
+    const payer = await newLedger()
+    const stitcher = await newLedger()
+    const worker = await newLedger()
+    await payer.append('grant', { to: payer.author, amount: 1000 })
+    const job = (await payer.append('job', jobBody(stitcher.author))).hash
+    await syncInto(payer, stitcher)
+    await stitcher.append('verified', { job, frame: 2, worker: worker.author, ok: true, amount: 700 })
+    await stitcher.append('verified', { job, frame: 3, worker: worker.author, ok: true, amount: 700 })
+    // The stitcher's store holds the payer's feed too: pretend the receiver has it, to send only the stitcher's.
+    const stitcherFeed = async (to: Ledger) => {
+      for await (const batch of stitcher.missing({ [payer.author]: Number.MAX_SAFE_INTEGER }))
+        await to.ingest(batch)
+    }
+    const stitcherFirst = await newLedger()
+    await stitcherFeed(stitcherFirst)
+    expect(stitcherFirst.state().balances).toEqual({})
+    await syncInto(payer, stitcherFirst)
+    const payerFirst = await newLedger()
+    await syncInto(payer, payerFirst)
+    await stitcherFeed(payerFirst)
+    for (const node of [stitcherFirst, payerFirst]) {
+      expect(node.state().balances).toEqual({ [payer.author]: 300, [worker.author]: 700 })
+      expect(node.state().jobs[job]?.frames['3']?.paid).toBeNull()
+    }
+    expect(stateHash(stitcherFirst.state())).toBe(stateHash(payerFirst.state()))
   })
 
   it('ignores a verdict from anyone but the payer or the stitcher', async () => {
