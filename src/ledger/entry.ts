@@ -47,31 +47,38 @@ export interface DecodedEntry {
  * are never re-encoded. An entry's hash (its id, and the next entry's `prev`) is the sha256 of the
  * signed field bytes: it is known before signing, so a batch signs in parallel.
  */
-export async function encodeEntries(
-  fieldsList: EntryFields[],
-  privateKey: PrivateKey,
-  bytes = fieldsList.map((fields) => dagCbor.encode(fields)),
-): Promise<DecodedEntry[]> {
-  const signatures = await Promise.all(bytes.map((b) => signEntryBytes(privateKey, b)))
-  return fieldsList.map((fields, i) => {
-    const entryBytes = bytes[i]!
+export interface SigningEntry {
+  fields: EntryFields
+  entryBytes: Uint8Array
+  hash: Uint8Array
+  signature: Promise<Uint8Array>
+}
+
+/** Encodes an entry and starts signing it on the thread pool, so the caller can encode the next meanwhile. */
+export function startEntry(fields: EntryFields, privateKey: PrivateKey): SigningEntry {
+  const entryBytes = dagCbor.encode(fields)
+  return { fields, entryBytes, hash: sha256(entryBytes), signature: signEntryBytes(privateKey, entryBytes) }
+}
+
+export async function finishEntries(started: SigningEntry[]): Promise<DecodedEntry[]> {
+  const signatures = await Promise.all(started.map((s) => s.signature))
+  return started.map(({ fields, entryBytes, hash }, i) => {
     const signature = signatures[i]!
     const encoded = dagCbor.encode({ entry: entryBytes, sig: signature })
     if (encoded.length > MAX_ENTRY_BYTES) {
       throw LedgerError.OVERSIZE(encoded.length, MAX_ENTRY_BYTES, { author: fields.author, seq: fields.seq })
     }
-    return { entry: { ...fields, hash: toHex(sha256(entryBytes)) }, encoded, entryBytes, signature }
+    return { entry: { ...fields, hash: toHex(hash) }, encoded, entryBytes, signature }
   })
+}
+
+export function encodeEntries(fieldsList: EntryFields[], privateKey: PrivateKey): Promise<DecodedEntry[]> {
+  return finishEntries(fieldsList.map((fields) => startEntry(fields, privateKey)))
 }
 
 export async function encodeEntry(fields: EntryFields, privateKey: PrivateKey): Promise<DecodedEntry> {
   const [decoded] = await encodeEntries([fields], privateKey)
   return decoded!
-}
-
-/** The hash of the signed field bytes, as `prev` and job ids use it. */
-export function entryHash(entryBytes: Uint8Array): Uint8Array {
-  return sha256(entryBytes)
 }
 
 /** Whether stored bytes hold the same signed entry as `d` (a duplicate, not a fork). */

@@ -1,11 +1,10 @@
-import * as dagCbor from '@ipld/dag-cbor'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Level } from 'level'
 import type { BodyOf, EntryBody, EntryType } from './bodies.ts'
 import { isEntryType } from './bodies.ts'
-import type { DecodedEntry, Entry, EntryFields } from './entry.ts'
-import { canonicalBody, decodeEntries, ENTRY_VERSION, encodeEntries, entryHash, sameEntry } from './entry.ts'
+import type { DecodedEntry, Entry, SigningEntry } from './entry.ts'
+import { canonicalBody, decodeEntries, ENTRY_VERSION, finishEntries, sameEntry, startEntry } from './entry.ts'
 import { LedgerError } from './errors.ts'
 import type { MoneyEvent, Touched } from './fold.ts'
 import { applyEntry, applyMoney, resetMoney, touchedNothing } from './fold.ts'
@@ -129,13 +128,12 @@ export class Ledger {
     let prev = head?.hash ?? null
     let lamport = this.#state.lamport
     const ts = Math.max(Math.floor(this.#now()), head?.ts ?? 0)
-    const fields: EntryFields[] = []
-    const bytes: Uint8Array[] = []
+    const started: SigningEntry[] = []
     for (const { type, body } of items) {
       if (!isEntryType(type)) throw LedgerError.UNKNOWN_TYPE(type, {})
       seq += 1
       lamport += 1
-      const f: EntryFields = {
+      const fields = {
         v: ENTRY_VERSION,
         author: this.author,
         seq,
@@ -145,12 +143,11 @@ export class Ledger {
         type,
         body: canonicalBody(type, body),
       }
-      const b = dagCbor.encode(f)
-      fields.push(f)
-      bytes.push(b)
-      prev = entryHash(b)
+      const entry = startEntry(fields, this.#privateKey)
+      started.push(entry)
+      prev = entry.hash
     }
-    const decoded = await encodeEntries(fields, this.#privateKey, bytes)
+    const decoded = await finishEntries(started)
     const heads = new Map<string, Head>()
     const last = decoded.at(-1)
     if (last) heads.set(this.author, headOf(last))
@@ -159,14 +156,17 @@ export class Ledger {
   }
 
   /** Verifies and applies entries received from a peer; nothing invalid changes state. */
-  ingest(encoded: Uint8Array[]): Promise<IngestResult> {
-    return this.#serial(() => this.#ingest(encoded))
+  async ingest(encoded: Uint8Array[]): Promise<IngestResult> {
+    if (this.#closed) throw LedgerError.CLOSED()
+    // Decoding and signatures need no store state, so they run outside the queue, overlapping other work.
+    const decoded = await decodeEntries(encoded)
+    return this.#serial(() => this.#ingest(decoded))
   }
 
-  async #ingest(encoded: Uint8Array[]): Promise<IngestResult> {
+  async #ingest(decoded: (DecodedEntry | LedgerError)[]): Promise<IngestResult> {
     const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [] }
     const byAuthor = new Map<string, DecodedEntry[]>()
-    for (const d of await decodeEntries(encoded)) {
+    for (const d of decoded) {
       if (d instanceof LedgerError) {
         result.refused.push(refusalOf(d))
         continue
