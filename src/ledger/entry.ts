@@ -23,7 +23,7 @@ export interface EntryFields<T extends EntryType = EntryType> {
   v: number
   author: string
   seq: number
-  /** sha256 of the author's previous encoded entry; null at seq 1. */
+  /** sha256 of the signed field bytes of the author's previous entry; null at seq 1. */
   prev: Uint8Array | null
   lamport: number
   /** Author's wall clock, ms since the epoch; never lower than its previous entry's. */

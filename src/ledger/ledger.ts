@@ -177,13 +177,17 @@ export class Ledger {
     }
     const pending: Pending = { decoded: [], byKey: new Map(), heads: new Map() }
     const forks: [string, Uint8Array, Uint8Array][] = []
+    const held = new Set<string>()
     for (const [author, list] of byAuthor) {
       list.sort((a, b) => a.entry.seq - b.entry.seq)
       for (const d of list) {
         const outcome = await this.#admit(d, pending)
         if (outcome === 'accepted') result.accepted += 1
         else if (outcome === 'duplicate') result.duplicates += 1
-        else if (outcome === 'held') this.#hold(d)
+        else if (outcome === 'held') {
+          held.add(author)
+          this.#hold(d)
+        }
         else {
           if (outcome.code === 'FORK') forks.push([author, outcome.proof!, d.encoded])
           result.refused.push(refusalOf(outcome.error))
@@ -191,8 +195,8 @@ export class Ledger {
       }
       result.accepted += this.#drainHeld(author, pending)
     }
-    for (const author of this.#held.keys()) result.held.push(author)
-    result.held.sort()
+    for (const author of this.#held.keys()) held.add(author)
+    result.held = [...held].sort()
     if (pending.decoded.length > 0 || forks.length > 0) {
       await this.#commit(pending, 'remote', forks)
     }
@@ -273,15 +277,15 @@ export class Ledger {
     const ops: BatchOp[] = []
     const touched = touchedNothing()
     const money: MoneyEvent[] = []
-    for (const d of pending.decoded) {
-      ops.push({ type: 'put', key: store.entryKey(d.entry.author, d.entry.seq), value: d.encoded })
-      const event = applyEntry(this.#state, d.entry, touched)
-      if (event) {
-        money.push(event)
-        ops.push({ type: 'put', key: store.moneyKey(event.key), value: store.encodeMoney(event) })
-      }
-    }
     try {
+      for (const d of pending.decoded) {
+        ops.push({ type: 'put', key: store.entryKey(d.entry.author, d.entry.seq), value: d.encoded })
+        const event = applyEntry(this.#state, d.entry, touched)
+        if (event) {
+          money.push(event)
+          ops.push({ type: 'put', key: store.moneyKey(event.key), value: store.encodeMoney(event) })
+        }
+      }
       if (money.length > 0) await this.#foldMoney(money, touched)
       for (const [author, head] of pending.heads) {
         this.#heads.set(author, head)
