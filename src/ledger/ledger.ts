@@ -187,8 +187,7 @@ export class Ledger {
         else if (outcome === 'held') {
           held.add(author)
           this.#hold(d)
-        }
-        else {
+        } else {
           if (outcome.code === 'FORK') forks.push([author, outcome.proof!, d.encoded])
           result.refused.push(refusalOf(outcome.error))
         }

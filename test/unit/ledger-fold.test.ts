@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   blockedWorker,
+  claimableFrames,
   claimHolder,
   findJob,
   frameStatus,
@@ -128,6 +129,8 @@ describe('the fold', () => {
     let record = payer.state().jobs[job]!
     expect(blockedWorker(record, w1.author)).toBe(true)
     expect(blockedWorker(record, w2.author)).toBe(false)
+    expect(claimableFrames(record, w1.author, 0)).toEqual([])
+    expect(claimableFrames(record, w2.author, 0)).toEqual([1, 2, 3])
     expect(frameStatus(record, 3, 0)).toMatchObject({ status: 'open', failures: 2 })
     await w2.append('failed', { job, frame: 3, attempt: 3, error: 'Parse Error 3' })
     await syncAll()
