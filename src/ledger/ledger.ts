@@ -81,6 +81,11 @@ export class Ledger {
   #closed = false
 
   constructor(opts: OpenLedgerOptions) {
+    if (opts.privateKey.type !== 'Ed25519') {
+      throw LedgerError.BAD_ARGUMENT(
+        `the ledger signs with an Ed25519 key, not ${opts.privateKey.type}: use the node's identity key`,
+      )
+    }
     this.path = opts.path
     this.#privateKey = opts.privateKey
     this.#now = opts.now ?? Date.now
@@ -89,7 +94,13 @@ export class Ledger {
   }
 
   async open(): Promise<void> {
-    await this.#db.open()
+    try {
+      await this.#db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause
+      if (cause?.code === 'LEVEL_LOCKED') throw LedgerError.LOCKED(this.path)
+      throw err
+    }
     await this.#load()
   }
 

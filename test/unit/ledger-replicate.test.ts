@@ -68,6 +68,19 @@ describe('ledger replication', () => {
     expect(again.state().balances[again.author]).toBe(10)
   })
 
+  it('says when another process holds the store', async () => {
+    const ledger = await newLedger()
+    const error = await openLedger({ path: ledger.path, privateKey: await generateKeyPair('Ed25519') }).catch(
+      (e) => e,
+    )
+    expect(error).toMatchObject({ code: 'LOCKED', exitCode: 2 })
+    expect(error.message).toContain(ledger.path)
+    const secp = await generateKeyPair('secp256k1')
+    await expect(openLedger({ path: ledger.path, privateKey: secp })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+    })
+  })
+
   it('tells listeners about local and remote entries', async () => {
     const a = await newLedger()
     const b = await newLedger()
