@@ -174,6 +174,31 @@ export class Ledger {
     return this.#serial(() => this.#ingest(decoded))
   }
 
+  /**
+   * Ingests a stream of batches (a sync), decoding and verifying the next batch while the
+   * previous one is written: the two cores then both have work. Batches are applied in order.
+   */
+  async ingestStream(batches: AsyncIterable<Uint8Array[]>): Promise<IngestResult> {
+    const total: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [] }
+    const add = (result: IngestResult) => {
+      total.accepted += result.accepted
+      total.duplicates += result.duplicates
+      total.refused.push(...result.refused)
+      total.held = result.held
+    }
+    const inFlight: Promise<IngestResult>[] = []
+    try {
+      for await (const batch of batches) {
+        inFlight.push(this.ingest(batch))
+        if (inFlight.length > 1) add(await inFlight.shift()!)
+      }
+      while (inFlight.length > 0) add(await inFlight.shift()!)
+    } finally {
+      await Promise.allSettled(inFlight)
+    }
+    return total
+  }
+
   async #ingest(decoded: (DecodedEntry | LedgerError)[]): Promise<IngestResult> {
     const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [] }
     const byAuthor = new Map<string, DecodedEntry[]>()

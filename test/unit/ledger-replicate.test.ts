@@ -37,6 +37,21 @@ describe('ledger replication', () => {
     expect(b.state().nodes[b.author]?.name).toBe('b')
   })
 
+  it('ingestStream applies a whole sync in order and sums what happened', async () => {
+    const a = await newLedger()
+    const b = await newLedger()
+    await a.appendBatch(
+      Array.from({ length: 40 }, (_, i) => ({
+        type: 'grant' as const,
+        body: { to: a.author, amount: i + 1 },
+      })),
+    )
+    await b.ingest((await a.missing({}, { maxBatchEntries: 5 })[Symbol.asyncIterator]().next()).value)
+    const result = await b.ingestStream(a.missing({}, { maxBatchEntries: 5 }))
+    expect(result).toEqual({ accepted: 35, duplicates: 5, held: [], refused: [] })
+    expect(stateHash(b.state())).toBe(stateHash(a.state()))
+  })
+
   it('missing() sends only what the other lacks, in bounded batches', async () => {
     const a = await newLedger()
     await a.appendBatch(
