@@ -1,0 +1,21 @@
+export const SYNC_PROTOCOL = '/farm/sync/1'
+export const BLOB_PROTOCOL = '/farm/blob/1'
+export const GOSSIP_TOPIC = 'farm/entries/1'
+
+/** Every read on a protocol stream waits at most this long: a silent peer must not pin a stream. */
+export const READ_TIMEOUT_MS = 15_000
+export const DIAL_TIMEOUT_MS = 10_000
+export const SYNC_INTERVAL_MS = 30_000
+export const PING_INTERVAL_MS = 10_000
+
+/** One sync message carries at most this much entry data; the length prefix refuses anything larger. */
+export const SYNC_BATCH_BYTES = 1 << 20
+export const SYNC_BATCH_ENTRIES = 2_000
+export const MAX_SYNC_MESSAGE_BYTES = 4 << 20
+
+export const BLOB_CHUNK_BYTES = 256 << 10
+export const MAX_BLOB_MESSAGE_BYTES = BLOB_CHUNK_BYTES + 1024
+
+export const IDENTITY_FILE = 'identity.key'
+export const SWARM_KEY_FILE = 'swarm.key'
+export const BLOBS_DIR = 'blobs'
