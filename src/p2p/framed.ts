@@ -22,12 +22,12 @@ export class FramedStream {
   }
 
   async read(): Promise<Uint8Array> {
-    this.stream.resume()
+    if (this.stream.readStatus === 'paused') this.stream.resume()
     try {
       const list = await this.lp.read({ signal: AbortSignal.timeout(this.readTimeoutMs) })
       return list.subarray()
     } finally {
-      this.stream.pause()
+      if (this.stream.readStatus === 'readable') this.stream.pause()
     }
   }
 
