@@ -206,10 +206,9 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     return encodeInvite({ secret: this.init.swarmKey, addresses: [...new Set(addresses)].slice(0, 16) })
   }
 
-  /** Runs a sync with `peer` now; resolves when it ends. Concurrent requests for one peer share a run. */
-  syncWith(peer: string): Promise<void> {
-    this.requestSync(peer)
-    return this.syncs.get(peer)?.running ?? Promise.resolve()
+  /** Runs one sync with `peer` now and returns what it exchanged; undefined when it could not run. */
+  syncWith(peer: string): Promise<SyncOutcome | undefined> {
+    return this.syncOnce(peer)
   }
 
   /**
@@ -353,7 +352,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     this.syncs.set(peer, state)
   }
 
-  private async syncOnce(peer: string): Promise<void> {
+  private async syncOnce(peer: string): Promise<SyncOutcome | undefined> {
     let stream: Stream
     try {
       stream = await this.libp2p.dialProtocol(peerIdFromString(peer), SYNC_PROTOCOL, {
@@ -361,16 +360,16 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       })
     } catch (err) {
       this.emit('log', `could not open a sync with ${peer}: ${(err as Error).message}`)
-      return
+      return undefined
     }
-    await this.runSyncStream(stream, peer)
+    return this.runSyncStream(stream, peer)
   }
 
   private async handleSync(stream: Stream, connection: Connection): Promise<void> {
     await this.runSyncStream(stream, connection.remotePeer.toString())
   }
 
-  private async runSyncStream(stream: Stream, peer: string): Promise<void> {
+  private async runSyncStream(stream: Stream, peer: string): Promise<SyncOutcome | undefined> {
     try {
       const outcome = await runSync(stream, this.init.feed, {
         peer,
@@ -381,6 +380,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
         },
       })
       this.emit('sync:done', { peer, ...outcome })
+      return outcome
     } catch (err) {
       if ((err as P2PError).code === 'PEER_MISBEHAVED') this.misbehaved(peer, (err as Error).message)
       else if (this.node?.status === 'started')

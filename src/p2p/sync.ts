@@ -13,6 +13,9 @@ import { FramedStream } from './framed.ts'
 type SyncMessage = { t: 'clock'; clock: Clock } | { t: 'entries'; entries: Uint8Array[] } | { t: 'done' }
 
 export interface SyncOutcome {
+  /** Both clocks as exchanged at the start: equal means the two feeds were already in sync. */
+  ours: Clock
+  theirs: Clock
   sent: number
   received: number
   accepted: number
@@ -32,11 +35,13 @@ export async function runSync(stream: Stream, feed: ReplicatedFeed, opts: SyncOp
     maxMessageBytes: MAX_SYNC_MESSAGE_BYTES,
     readTimeoutMs: opts.readTimeoutMs,
   })
-  const outcome: SyncOutcome = { sent: 0, received: 0, accepted: 0 }
+  const ours = await feed.clock()
+  const outcome: SyncOutcome = { ours, theirs: {}, sent: 0, received: 0, accepted: 0 }
   try {
-    await framed.write(cbor.encode({ t: 'clock', clock: await feed.clock() }))
+    await framed.write(cbor.encode({ t: 'clock', clock: ours }))
     const first = decode(await framed.read(), opts.peer)
     if (first.t !== 'clock') throw P2PError.protocol(opts.peer, `expected its clock, got '${first.t}'`)
+    outcome.theirs = first.clock
     await Promise.all([send(framed, feed, first.clock, opts, outcome), receive(framed, feed, opts, outcome)])
     await framed.close()
     return outcome
