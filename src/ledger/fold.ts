@@ -1,0 +1,288 @@
+import type { BodyOf, EntryType, GrantBody, VerifiedBody } from './bodies.ts'
+import type { Entry } from './entry.ts'
+import type { FarmState, FrameRecord, JobRecord, Settlement } from './state.ts'
+import { emptyFrame, emptyJob, emptyState, isEmptyFrame, orderKey } from './state.ts'
+
+/**
+ * The fold: plain functions from entries to FarmState.
+ *
+ * Everything but money is commutative (maps keyed by author, counters, maxima with a total-order
+ * tie-break), so it is applied as entries arrive, in any order across authors; within one feed,
+ * entries always come in seq order. Money is not commutative (a payment is refused when the payer
+ * cannot afford it), so money entries are folded in total order (lamport, author, seq): the ledger
+ * re-folds money from its money index when an entry arrives that sorts before ones already folded.
+ */
+
+/** Which persisted pieces a fold step changed. */
+export interface Touched {
+  jobs: Set<string>
+  misc: boolean
+}
+
+export function touchedNothing(): Touched {
+  return { jobs: new Set(), misc: false }
+}
+
+export interface MoneyEvent {
+  key: string
+  author: string
+  /** `job` entries decide which payments count, so one arriving late re-folds money too. */
+  type: 'grant' | 'verified' | 'job'
+  body: GrantBody | VerifiedBody | null
+}
+
+const BLOCK_AFTER_FAILURES = 3
+
+/** Applies the commutative part of one entry; returns the money event it carries, if any. */
+export function applyEntry(state: FarmState, entry: Entry, touched: Touched): MoneyEvent | null {
+  const { author, seq } = entry
+  state.clock[author] = seq
+  if (entry.lamport > state.lamport) state.lamport = entry.lamport
+  touched.misc = true
+  const key = orderKey(entry.lamport, author, seq)
+  switch (entry.type) {
+    case 'node': {
+      const body = entry.body as BodyOf['node']
+      state.nodes[author] = { ...body, seq, ts: entry.ts }
+      return null
+    }
+    case 'job': {
+      const job = jobFor(state, entry.hash, touched)
+      job.author = author
+      job.spec = entry.body as BodyOf['job']
+      job.seq = seq
+      job.lamport = entry.lamport
+      job.ts = entry.ts
+      settle(job)
+      return { key, author, type: 'job', body: null }
+    }
+    case 'accept': {
+      const job = jobFor(state, (entry.body as BodyOf['accept']).job, touched)
+      job.accepted[author] ??= entry.ts
+      return null
+    }
+    case 'claim':
+      applyClaim(state, entry as Entry<'claim'>, touched)
+      return null
+    case 'rendered': {
+      const body = entry.body as BodyOf['rendered']
+      const job = jobFor(state, body.job, touched)
+      frameOf(job, body.frame).results[author] = {
+        file: body.file,
+        pixelHash: body.pixelHash,
+        renderMs: body.renderMs,
+        wu: body.wu,
+        ts: entry.ts,
+      }
+      const stats = state.workers[author] ?? { frames: 0, wu: 0, renderMs: 0 }
+      state.workers[author] = stats
+      stats.frames += 1
+      stats.wu += body.wu
+      stats.renderMs += body.renderMs
+      const longest = state.longestFrame
+      if (!longest || body.renderMs > longest.renderMs) {
+        state.longestFrame = { job: body.job, frame: body.frame, worker: author, renderMs: body.renderMs }
+      } else if (body.renderMs === longest.renderMs) {
+        const mine = `${body.job}!${body.frame}!${author}`
+        if (mine < `${longest.job}!${longest.frame}!${longest.worker}`) {
+          state.longestFrame = { job: body.job, frame: body.frame, worker: author, renderMs: body.renderMs }
+        }
+      }
+      return null
+    }
+    case 'failed': {
+      const body = entry.body as BodyOf['failed']
+      const job = jobFor(state, body.job, touched)
+      const frame = frameOf(job, body.frame)
+      frame.failures += 1
+      if (!frame.lastError || key > frame.lastError.key) {
+        frame.lastError = { worker: author, attempt: body.attempt, error: body.error, key }
+      }
+      job.failuresByWorker[author] = (job.failuresByWorker[author] ?? 0) + 1
+      settle(job)
+      return null
+    }
+    case 'verified': {
+      const body = entry.body as BodyOf['verified']
+      const job = jobFor(state, body.job, touched)
+      frameOf(job, body.frame).verdicts[`${author} ${body.worker}`] = {
+        by: author,
+        worker: body.worker,
+        ok: body.ok,
+        amount: body.amount,
+      }
+      return { key, author, type: 'verified', body }
+    }
+    case 'stitched': {
+      const body = entry.body as BodyOf['stitched']
+      const job = jobFor(state, body.job, touched)
+      job.stitchedBy[author] = body.video
+      settle(job)
+      return null
+    }
+    case 'cancel': {
+      const job = jobFor(state, (entry.body as BodyOf['cancel']).job, touched)
+      job.cancelledBy[author] ??= entry.ts
+      settle(job)
+      return null
+    }
+    case 'capture': {
+      const body = entry.body as BodyOf['capture']
+      const days = state.captures[author] ?? {}
+      state.captures[author] = days
+      const day = days[body.day]
+      if (!day) days[body.day] = { count: 1, last: body.time, file: body.file }
+      else {
+        day.count += 1
+        if (body.time > day.last || (body.time === day.last && body.file < day.file)) {
+          day.last = body.time
+          day.file = body.file
+        }
+      }
+      return null
+    }
+    case 'grant':
+      return { key, author, type: 'grant', body: entry.body as GrantBody }
+    default:
+      return assertNever(entry.type)
+  }
+}
+
+/**
+ * A worker's claims on a frame collapse into one record per worker: a renewal written while its
+ * lease is still live keeps the original Lamport, so the holder stays the holder; a claim after
+ * its own lease ran out starts afresh and queues behind any rival's earlier claim.
+ */
+function applyClaim(state: FarmState, entry: Entry<'claim'>, touched: Touched) {
+  const job = jobFor(state, entry.body.job, touched)
+  if (job.settled) return
+  const expiresAt = entry.ts + entry.body.leaseMs
+  for (const f of entry.body.frames) {
+    const frame = frameOf(job, f)
+    const prior = frame.claims[entry.author]
+    const lamport = prior && entry.ts <= prior.expiresAt ? prior.lamport : entry.lamport
+    frame.claims[entry.author] = { lamport, seq: entry.seq, expiresAt }
+  }
+}
+
+/** Applies money events, which must sort after `state.moneyCursor`, in total order. */
+export function applyMoney(state: FarmState, events: MoneyEvent[], touched: Touched) {
+  for (const event of events.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    state.moneyCursor = event.key
+    touched.misc = true
+    if (event.type === 'job') continue
+    if (event.type === 'grant') {
+      const { to, amount } = event.body as GrantBody
+      state.balances[to] = (state.balances[to] ?? 0) + amount
+      state.granted += amount
+      continue
+    }
+    const body = event.body as VerifiedBody
+    const job = state.jobs[body.job]
+    if (!job?.spec || !job.author || !body.ok || body.amount === 0) continue
+    // A payment counts only if the job entry precedes it in total order: that is what the
+    // verifier saw when it wrote it, and it keeps the decision independent of arrival order.
+    if (orderKey(job.lamport, job.author, job.seq) > event.key) continue
+    if (event.author !== job.author && event.author !== job.spec.stitcher) continue
+    if (body.frame < job.spec.frames.first || body.frame > job.spec.frames.last) continue
+    const frame = frameOf(job, body.frame)
+    if (frame.paid) continue
+    const payer = job.author
+    if ((state.balances[payer] ?? 0) < body.amount) continue
+    state.balances[payer] = (state.balances[payer] ?? 0) - body.amount
+    state.balances[body.worker] = (state.balances[body.worker] ?? 0) + body.amount
+    frame.paid = { worker: body.worker, amount: body.amount }
+    job.spent += body.amount
+    touched.jobs.add(job.id)
+  }
+}
+
+/** Undoes all money so it can be re-folded from the start in total order. */
+export function resetMoney(state: FarmState, touched: Touched) {
+  state.balances = {}
+  state.granted = 0
+  state.moneyCursor = ''
+  touched.misc = true
+  for (const job of Object.values(state.jobs)) {
+    if (job.spent === 0) continue
+    job.spent = 0
+    for (const [n, frame] of Object.entries(job.frames)) {
+      frame.paid = null
+      if (isEmptyFrame(frame)) delete job.frames[n]
+    }
+    touched.jobs.add(job.id)
+  }
+}
+
+/** Folds a set of entries from scratch, in any order given: the reference the ledger's incremental fold must match. */
+export function foldEntries(entries: Iterable<Entry>): FarmState {
+  const state = emptyState()
+  const touched = touchedNothing()
+  const sorted = [...entries].sort((a, b) => {
+    const ka = orderKey(a.lamport, a.author, a.seq)
+    const kb = orderKey(b.lamport, b.author, b.seq)
+    return ka < kb ? -1 : ka > kb ? 1 : 0
+  })
+  const money: MoneyEvent[] = []
+  for (const entry of sorted) {
+    const event = applyEntry(state, entry, touched)
+    if (event) money.push(event)
+  }
+  applyMoney(state, money, touched)
+  return state
+}
+
+function jobFor(state: FarmState, id: string, touched: Touched): JobRecord {
+  touched.jobs.add(id)
+  let job = state.jobs[id]
+  if (!job) {
+    job = emptyJob(id)
+    state.jobs[id] = job
+  }
+  return job
+}
+
+function frameOf(job: JobRecord, n: number): FrameRecord {
+  const key = String(n)
+  let frame = job.frames[key]
+  if (!frame) {
+    frame = emptyFrame()
+    job.frames[key] = frame
+  }
+  return frame
+}
+
+/**
+ * Settlement only ever moves forward as entries are added, so compacting at settlement gives the
+ * same state whichever entry settled the job first.
+ */
+function settle(job: JobRecord) {
+  if (!job.spec || !job.author) return
+  const settled = settlementOf(job)
+  if (!settled) return
+  job.settled = settled
+  for (const [n, frame] of Object.entries(job.frames)) {
+    frame.claims = {}
+    if (isEmptyFrame(frame)) delete job.frames[n]
+  }
+}
+
+function settlementOf(job: JobRecord): Settlement | null {
+  const spec = job.spec
+  if (!spec || !job.author) return null
+  if (job.stitchedBy[spec.stitcher] !== undefined || job.stitchedBy[job.author] !== undefined)
+    return 'stitched'
+  if (job.cancelledBy[job.author] !== undefined) return 'cancelled'
+  for (const frame of Object.values(job.frames)) {
+    if (frame.failures >= spec.attempts || (spec.failFast && frame.failures > 0)) return 'failed'
+  }
+  return null
+}
+
+export function blockedWorker(job: JobRecord, worker: string): boolean {
+  return (job.failuresByWorker[worker] ?? 0) >= BLOCK_AFTER_FAILURES
+}
+
+function assertNever(type: never): never {
+  throw new Error(`unhandled entry type ${String(type satisfies EntryType)}`)
+}

@@ -1,0 +1,69 @@
+/**
+ * The ledger: one signed, hash-chained feed per node on LevelDB, replication logic that takes and
+ * gives bytes (so any transport can carry it), and the deterministic fold into FarmState.
+ */
+import type { PrivateKey } from '@libp2p/interface'
+import { Ledger, type OpenLedgerOptions } from './ledger.ts'
+
+export type {
+  AcceptBody,
+  BodyOf,
+  CancelBody,
+  CaptureBody,
+  ClaimBody,
+  EntryBody,
+  EntryType,
+  FailedBody,
+  GrantBody,
+  JobBody,
+  NodeBody,
+  RenderedBody,
+  StitchedBody,
+  VerifiedBody,
+} from './bodies.ts'
+export {
+  bodyProblem,
+  ENTRY_TYPES,
+  isEntryType,
+  MAX_CLAIM_FRAMES,
+  MAX_JOB_FRAMES,
+  MAX_LEASE_MS,
+} from './bodies.ts'
+export type { DecodedEntry, Entry, EntryFields } from './entry.ts'
+export { decodeEntry, ENTRY_VERSION, encodeEntry, MAX_ENTRY_BYTES } from './entry.ts'
+export { LedgerError } from './errors.ts'
+export { foldEntries } from './fold.ts'
+export type {
+  EntriesListener,
+  IngestResult,
+  LedgerRefusal,
+  MissingOptions,
+  OpenLedgerOptions,
+} from './ledger.ts'
+export { Ledger } from './ledger.ts'
+export * from './read.ts'
+export type {
+  CaptureDay,
+  ClaimRecord,
+  Clock,
+  FarmState,
+  FrameRecord,
+  JobRecord,
+  LongestFrame,
+  NodeRecord,
+  ResultRecord,
+  Settlement,
+  Verdict,
+  WorkerStats,
+} from './state.ts'
+
+/** Opens (creating if needed) the ledger at `path`, signing this node's entries with `privateKey` (ed25519). */
+export async function openLedger(opts: {
+  path: string
+  privateKey: PrivateKey
+  now?: () => number
+}): Promise<Ledger> {
+  const ledger = new Ledger(opts satisfies OpenLedgerOptions)
+  await ledger.open()
+  return ledger
+}

@@ -1,0 +1,425 @@
+import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { Level } from 'level'
+import type { BodyOf, EntryBody, EntryType } from './bodies.ts'
+import { isEntryType } from './bodies.ts'
+import type { DecodedEntry, Entry } from './entry.ts'
+import { canonicalBody, decodeEntry, ENTRY_VERSION, encodeEntry } from './entry.ts'
+import { LedgerError } from './errors.ts'
+import type { MoneyEvent, Touched } from './fold.ts'
+import { applyEntry, applyMoney, resetMoney, touchedNothing } from './fold.ts'
+import type { Clock, FarmState, JobRecord } from './state.ts'
+import { emptyState } from './state.ts'
+import type { Head } from './store.ts'
+import * as store from './store.ts'
+
+export interface IngestResult {
+  /** Entries newly applied. */
+  accepted: number
+  /** Already held: ignored, not an error. */
+  duplicates: number
+  /** Authors whose entries wait for earlier seqs: the caller should sync with whoever sent them. */
+  held: string[]
+  /** Invalid entries: the sender misbehaved. */
+  refused: LedgerRefusal[]
+}
+
+export interface LedgerRefusal {
+  code: string
+  message: string
+  author?: string
+  seq?: number
+}
+
+export interface MissingOptions {
+  maxBatchBytes?: number
+  maxBatchEntries?: number
+}
+
+export type EntriesListener = (entries: Entry[], encoded: Uint8Array[], origin: 'local' | 'remote') => void
+
+export interface OpenLedgerOptions {
+  path: string
+  privateKey: PrivateKey
+  /** Wall clock for entry timestamps; injected so tests control lease times. */
+  now?: () => number
+}
+
+const DEFAULT_BATCH_BYTES = 1024 * 1024
+const DEFAULT_BATCH_ENTRIES = 1000
+/** Entries received ahead of a gap wait here until the gap is filled; beyond this they are dropped (a sync resends them). */
+const MAX_HELD_ENTRIES = 10_000
+
+interface Pending {
+  decoded: DecodedEntry[]
+  heads: Map<string, Head>
+}
+
+export class Ledger {
+  readonly author: string
+  readonly path: string
+  readonly #db: Level<string, Uint8Array>
+  readonly #privateKey: PrivateKey
+  readonly #now: () => number
+  readonly #heads = new Map<string, Head>()
+  readonly #forked = new Set<string>()
+  readonly #held = new Map<string, Map<number, DecodedEntry>>()
+  #heldCount = 0
+  readonly #listeners = new Set<EntriesListener>()
+  #state: FarmState = emptyState()
+  #queue: Promise<unknown> = Promise.resolve()
+  #closed = false
+
+  constructor(opts: OpenLedgerOptions) {
+    this.path = opts.path
+    this.#privateKey = opts.privateKey
+    this.#now = opts.now ?? Date.now
+    this.author = peerIdFromPrivateKey(opts.privateKey).toString()
+    this.#db = new Level<string, Uint8Array>(opts.path, { keyEncoding: 'utf8', valueEncoding: 'view' })
+  }
+
+  async open(): Promise<void> {
+    await this.#db.open()
+    await this.#load()
+  }
+
+  /** The folded state. Treat it as read-only: it is the ledger's own copy, updated in place. */
+  state(): FarmState {
+    return this.#state
+  }
+
+  /** Authors caught forking their feed; their entries are refused from then on. */
+  forks(): string[] {
+    return [...this.#forked].sort()
+  }
+
+  async clock(): Promise<Clock> {
+    const clock: Clock = {}
+    for (const [author, head] of this.#heads) clock[author] = head.seq
+    return clock
+  }
+
+  /** Signs and stores a new entry in this node's feed, folds it and tells listeners. */
+  append<T extends EntryType>(type: T, body: BodyOf[T]): Promise<Entry<T>> {
+    return this.#serial(async () => {
+      if (!isEntryType(type)) throw LedgerError.UNKNOWN_TYPE(type, {})
+      const [entry] = await this.#appendMany([{ type, body }])
+      return entry as Entry<T>
+    })
+  }
+
+  /** Appends several entries in one atomic write: one fsync, one notification. */
+  appendBatch(items: { type: EntryType; body: EntryBody }[]): Promise<Entry[]> {
+    return this.#serial(() => this.#appendMany(items))
+  }
+
+  async #appendMany(items: { type: EntryType; body: EntryBody }[]): Promise<Entry[]> {
+    const head = this.#heads.get(this.author)
+    let seq = head?.seq ?? 0
+    let prev = head?.hash ?? null
+    let lamport = this.#state.lamport
+    const ts = Math.max(Math.floor(this.#now()), head?.ts ?? 0)
+    const decoded: DecodedEntry[] = []
+    for (const { type, body } of items) {
+      if (!isEntryType(type)) throw LedgerError.UNKNOWN_TYPE(type, {})
+      seq += 1
+      lamport += 1
+      const fields = {
+        v: ENTRY_VERSION,
+        author: this.author,
+        seq,
+        prev,
+        lamport,
+        ts,
+        type,
+        body: canonicalBody(type, body),
+      }
+      const d = await encodeEntry(fields, this.#privateKey)
+      decoded.push(d)
+      prev = hashBytes(d.entry.hash)
+    }
+    const heads = new Map<string, Head>()
+    const last = decoded.at(-1)
+    if (last) heads.set(this.author, headOf(last))
+    await this.#commit({ decoded, heads }, 'local')
+    return decoded.map((d) => d.entry)
+  }
+
+  /** Verifies and applies entries received from a peer; nothing invalid changes state. */
+  ingest(encoded: Uint8Array[]): Promise<IngestResult> {
+    return this.#serial(() => this.#ingest(encoded))
+  }
+
+  async #ingest(encoded: Uint8Array[]): Promise<IngestResult> {
+    const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [] }
+    const byAuthor = new Map<string, DecodedEntry[]>()
+    for (const bytes of encoded) {
+      try {
+        const d = decodeEntry(bytes)
+        const list = byAuthor.get(d.entry.author)
+        if (list) list.push(d)
+        else byAuthor.set(d.entry.author, [d])
+      } catch (err) {
+        result.refused.push(refusalOf(err))
+      }
+    }
+    const pending: Pending = { decoded: [], heads: new Map() }
+    const forks: [string, Uint8Array, Uint8Array][] = []
+    for (const [author, list] of byAuthor) {
+      list.sort((a, b) => a.entry.seq - b.entry.seq)
+      for (const d of list) {
+        const outcome = await this.#admit(d, pending)
+        if (outcome === 'accepted') result.accepted += 1
+        else if (outcome === 'duplicate') result.duplicates += 1
+        else if (outcome === 'held') this.#hold(d)
+        else {
+          if (outcome.code === 'FORK') forks.push([author, outcome.proof!, d.encoded])
+          result.refused.push(refusalOf(outcome.error))
+        }
+      }
+      result.accepted += this.#drainHeld(author, pending)
+    }
+    for (const author of this.#held.keys()) result.held.push(author)
+    result.held.sort()
+    if (pending.decoded.length > 0 || forks.length > 0) {
+      await this.#commit(pending, 'remote', forks)
+    }
+    return result
+  }
+
+  async #admit(
+    d: DecodedEntry,
+    pending: Pending,
+  ): Promise<'accepted' | 'duplicate' | 'held' | { code: string; error: LedgerError; proof?: Uint8Array }> {
+    const { author, seq } = d.entry
+    const at = { author, seq }
+    if (this.#forked.has(author)) return { code: 'FORKED_AUTHOR', error: LedgerError.FORKED_AUTHOR(at) }
+    const head = pending.heads.get(author) ?? this.#heads.get(author)
+    const headSeq = head?.seq ?? 0
+    if (seq > headSeq + 1) return 'held'
+    if (seq <= headSeq) {
+      const held = pending.decoded.find((p) => p.entry.author === author && p.entry.seq === seq)?.encoded
+      const stored = held ?? (await this.#db.get(store.entryKey(author, seq)))
+      if (stored && Buffer.compare(stored, d.encoded) === 0) return 'duplicate'
+      this.#forked.add(author)
+      return { code: 'FORK', error: LedgerError.FORK(at), proof: stored ?? new Uint8Array(0) }
+    }
+    if (head) {
+      if (!d.entry.prev || Buffer.compare(d.entry.prev, head.hash) !== 0) {
+        return { code: 'BAD_PREV', error: LedgerError.BAD_PREV(at) }
+      }
+      if (d.entry.lamport <= head.lamport || d.entry.ts < head.ts) {
+        return { code: 'BAD_LAMPORT', error: LedgerError.BAD_LAMPORT(at) }
+      }
+    }
+    pending.decoded.push(d)
+    pending.heads.set(author, headOf(d))
+    return 'accepted'
+  }
+
+  #hold(d: DecodedEntry) {
+    if (this.#heldCount >= MAX_HELD_ENTRIES) return
+    let feed = this.#held.get(d.entry.author)
+    if (!feed) {
+      feed = new Map()
+      this.#held.set(d.entry.author, feed)
+    }
+    if (!feed.has(d.entry.seq)) this.#heldCount += 1
+    feed.set(d.entry.seq, d)
+  }
+
+  /** Applies held entries of `author` that now follow its head; returns how many. */
+  #drainHeld(author: string, pending: Pending): number {
+    const feed = this.#held.get(author)
+    if (!feed) return 0
+    let applied = 0
+    for (;;) {
+      const headSeq = (pending.heads.get(author) ?? this.#heads.get(author))?.seq ?? 0
+      for (const seq of feed.keys()) {
+        if (seq <= headSeq) {
+          feed.delete(seq)
+          this.#heldCount -= 1
+        }
+      }
+      const next = feed.get(headSeq + 1)
+      if (!next) break
+      feed.delete(headSeq + 1)
+      this.#heldCount -= 1
+      const head = pending.heads.get(author) ?? this.#heads.get(author)
+      const chains =
+        head &&
+        next.entry.prev &&
+        Buffer.compare(next.entry.prev, head.hash) === 0 &&
+        next.entry.lamport > head.lamport
+      if (!chains || this.#forked.has(author)) break
+      pending.decoded.push(next)
+      pending.heads.set(author, headOf(next))
+      applied += 1
+    }
+    if (feed.size === 0) this.#held.delete(author)
+    return applied
+  }
+
+  /** One atomic LevelDB batch per append or received batch: entries, heads, money index and folded state. */
+  async #commit(
+    pending: Pending,
+    origin: 'local' | 'remote',
+    forks: [string, Uint8Array, Uint8Array][] = [],
+  ) {
+    const ops: { type: 'put'; key: string; value: Uint8Array }[] = []
+    const touched = touchedNothing()
+    const money: MoneyEvent[] = []
+    for (const d of pending.decoded) {
+      ops.push({ type: 'put', key: store.entryKey(d.entry.author, d.entry.seq), value: d.encoded })
+      const event = applyEntry(this.#state, d.entry, touched)
+      if (event) {
+        money.push(event)
+        ops.push({ type: 'put', key: store.moneyKey(event.key), value: store.encodeMoney(event) })
+      }
+    }
+    try {
+      if (money.length > 0) await this.#foldMoney(money, touched)
+      for (const [author, head] of pending.heads) {
+        this.#heads.set(author, head)
+        ops.push({ type: 'put', key: store.headKey(author), value: store.encode(head) })
+      }
+      for (const [author, a, b] of forks)
+        ops.push({ type: 'put', key: store.forkKey(author), value: store.encode({ a, b }) })
+      ops.push(...this.#stateOps(touched))
+      await this.#db.batch(ops)
+    } catch (err) {
+      // Memory ran ahead of the store: go back to what the store holds, which is consistent.
+      await this.#load()
+      throw err
+    }
+    if (pending.decoded.length > 0) {
+      const entries = pending.decoded.map((d) => d.entry)
+      const encoded = pending.decoded.map((d) => d.encoded)
+      for (const listener of this.#listeners) {
+        try {
+          listener(entries, encoded, origin)
+        } catch (err) {
+          process.emitWarning(`ledger listener failed: ${err instanceof Error ? err.message : String(err)}`)
+        }
+      }
+    }
+  }
+
+  /** Money folds in total order: in place when the new events all sort last, else re-folded from the index. */
+  async #foldMoney(money: MoneyEvent[], touched: Touched) {
+    const cursor = this.#state.moneyCursor
+    if (money.every((event) => event.key > cursor)) {
+      applyMoney(this.#state, money, touched)
+      return
+    }
+    const all = new Map<string, MoneyEvent>()
+    for await (const [key, value] of this.#db.iterator(store.MONEY))
+      all.set(key.slice(2), store.decodeMoney(key, value))
+    for (const event of money) all.set(event.key, event)
+    resetMoney(this.#state, touched)
+    applyMoney(this.#state, [...all.values()], touched)
+  }
+
+  #stateOps(touched: Touched) {
+    const ops: { type: 'put'; key: string; value: Uint8Array }[] = []
+    for (const id of touched.jobs) {
+      const job = this.#state.jobs[id]
+      if (job) ops.push({ type: 'put', key: store.jobKey(id), value: store.encode(job) })
+    }
+    if (touched.misc) {
+      const { jobs: _jobs, clock: _clock, ...misc } = this.#state
+      ops.push({ type: 'put', key: store.MISC_KEY, value: store.encode(misc) })
+    }
+    return ops
+  }
+
+  /** Reads heads and folded state: never the log, so opening costs the same whatever its length. */
+  async #load() {
+    this.#heads.clear()
+    this.#forked.clear()
+    const state = emptyState()
+    for await (const [key, value] of this.#db.iterator(store.HEADS)) {
+      const head = store.decode<Head>(value)
+      const author = key.slice(2)
+      this.#heads.set(author, head)
+      state.clock[author] = head.seq
+    }
+    for await (const key of this.#db.keys(store.FORKS)) this.#forked.add(key.slice(2))
+    const misc = await this.#db.get(store.MISC_KEY)
+    if (misc) Object.assign(state, store.decode<Omit<FarmState, 'jobs' | 'clock'>>(misc))
+    else if (this.#heads.size > 0)
+      throw LedgerError.CORRUPT(this.path, 'feeds are present but the folded state is not')
+    for await (const [key, value] of this.#db.iterator(store.JOBS)) {
+      state.jobs[key.slice(store.JOBS.gte.length)] = store.decode<JobRecord>(value)
+    }
+    this.#state = state
+  }
+
+  /** Entries `theirs` lacks, feed by feed in seq order, in batches bounded in bytes and count. */
+  async *missing(theirs: Clock, opts: MissingOptions = {}): AsyncIterable<Uint8Array[]> {
+    const maxBytes = opts.maxBatchBytes ?? DEFAULT_BATCH_BYTES
+    const maxEntries = opts.maxBatchEntries ?? DEFAULT_BATCH_ENTRIES
+    let batch: Uint8Array[] = []
+    let bytes = 0
+    const authors = [...this.#heads.keys()].sort()
+    for (const author of authors) {
+      const head = this.#heads.get(author)
+      const from = (theirs[author] ?? 0) + 1
+      if (!head || from > head.seq) continue
+      for await (const value of this.#db.values({
+        ...store.feedRange(author, from),
+        lte: store.entryKey(author, head.seq),
+      })) {
+        if (batch.length > 0 && (batch.length >= maxEntries || bytes + value.length > maxBytes)) {
+          yield batch
+          batch = []
+          bytes = 0
+        }
+        batch.push(value)
+        bytes += value.length
+      }
+    }
+    if (batch.length > 0) yield batch
+  }
+
+  onEntries(listener: EntriesListener): () => void {
+    this.#listeners.add(listener)
+    return () => {
+      this.#listeners.delete(listener)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#queue.catch(() => {})
+    this.#listeners.clear()
+    await this.#db.close()
+  }
+
+  /** Appends and ingests run one at a time: each reads the heads the previous one wrote. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(LedgerError.CLOSED())
+    const run = this.#queue.then(fn, fn)
+    this.#queue = run.catch(() => {})
+    return run
+  }
+}
+
+function headOf(d: DecodedEntry): Head {
+  return { seq: d.entry.seq, hash: hashBytes(d.entry.hash), lamport: d.entry.lamport, ts: d.entry.ts }
+}
+
+function hashBytes(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex, 'hex'))
+}
+
+function refusalOf(err: unknown): LedgerRefusal {
+  if (err instanceof LedgerError) {
+    const refusal: LedgerRefusal = { code: err.code, message: err.message }
+    if (err.author !== undefined) refusal.author = err.author
+    if (err.seq !== undefined) refusal.seq = err.seq
+    return refusal
+  }
+  return { code: 'BAD_ENCODING', message: err instanceof Error ? err.message : String(err) }
+}

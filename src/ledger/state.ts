@@ -1,0 +1,162 @@
+import type { JobBody, NodeBody } from './bodies.ts'
+
+/** Author peer id (base58btc, as peerId.toString()) -> highest seq held; feeds start at seq 1. */
+export type Clock = Record<string, number>
+
+/**
+ * The folded state. Every field is a function of the SET of entries held, never of the order
+ * they arrived in, so two replicas with the same entries encode it to the same bytes
+ * (see stateHash). Records are keyed by strings (peer ids, job ids, frame numbers) and hold no
+ * undefined, so the canonical dag-cbor encoding is well defined.
+ */
+export interface FarmState {
+  clock: Clock
+  /** Highest Lamport clock of any entry held; the next local entry gets this + 1. */
+  lamport: number
+  nodes: Record<string, NodeRecord>
+  jobs: Record<string, JobRecord>
+  /** Worker figures for the hall of fame, from `rendered` entries. */
+  workers: Record<string, WorkerStats>
+  /** Milli-credits per peer id; never negative, and they always sum to `granted`. */
+  balances: Record<string, number>
+  granted: number
+  longestFrame: LongestFrame | null
+  /** author -> day (YYYY-MM-DD) -> what that node captured that day. */
+  captures: Record<string, Record<string, CaptureDay>>
+  /** Money is folded in total order (lamport, author, seq): the key of the last money entry folded. */
+  moneyCursor: string
+}
+
+export interface NodeRecord extends NodeBody {
+  seq: number
+  ts: number
+}
+
+export interface WorkerStats {
+  frames: number
+  wu: number
+  renderMs: number
+}
+
+export interface LongestFrame {
+  job: string
+  frame: number
+  worker: string
+  renderMs: number
+}
+
+export interface CaptureDay {
+  count: number
+  /** HHmmss of the latest capture of the day, and its image blob. */
+  last: string
+  file: string
+}
+
+export type Settlement = 'stitched' | 'cancelled' | 'failed'
+
+export interface JobRecord {
+  id: string
+  /** The payer: the author of the `job` entry. null (with spec null) while only entries about the job are held. */
+  author: string | null
+  spec: JobBody | null
+  seq: number
+  lamport: number
+  ts: number
+  /** worker -> ts of its `accept`. */
+  accepted: Record<string, number>
+  /** Frame number -> record; a frame nobody touched has none (it is open). */
+  frames: Record<string, FrameRecord>
+  /** worker -> `failed` entries it wrote for this job; 3 block it from the job. */
+  failuresByWorker: Record<string, number>
+  cancelledBy: Record<string, number>
+  stitchedBy: Record<string, string>
+  /** Milli-credits paid out for this job. */
+  spent: number
+  /** Once settled, claims and leases are dropped (compaction) and new claims are ignored. */
+  settled: Settlement | null
+}
+
+export interface ClaimRecord {
+  /** Lamport of the claim that started this worker's unbroken hold; renewals keep it, so a renewal never loses to a later rival. */
+  lamport: number
+  seq: number
+  /** ms since the epoch: the claim entry's ts + leaseMs. Callers compare with their own clock. */
+  expiresAt: number
+}
+
+export interface ResultRecord {
+  file: string
+  pixelHash: string
+  renderMs: number
+  wu: number
+  ts: number
+}
+
+export interface Verdict {
+  by: string
+  worker: string
+  ok: boolean
+  amount: number
+}
+
+export interface FrameRecord {
+  claims: Record<string, ClaimRecord>
+  results: Record<string, ResultRecord>
+  failures: number
+  lastError: { worker: string; attempt: number; error: string; key: string } | null
+  /** `${verifier} ${worker}` -> verdict; only the payer's and the stitcher's count. */
+  verdicts: Record<string, Verdict>
+  paid: { worker: string; amount: number } | null
+}
+
+export function emptyState(): FarmState {
+  return {
+    clock: {},
+    lamport: 0,
+    nodes: {},
+    jobs: {},
+    workers: {},
+    balances: {},
+    granted: 0,
+    longestFrame: null,
+    captures: {},
+    moneyCursor: '',
+  }
+}
+
+export function emptyJob(id: string): JobRecord {
+  return {
+    id,
+    author: null,
+    spec: null,
+    seq: 0,
+    lamport: 0,
+    ts: 0,
+    accepted: {},
+    frames: {},
+    failuresByWorker: {},
+    cancelledBy: {},
+    stitchedBy: {},
+    spent: 0,
+    settled: null,
+  }
+}
+
+export function emptyFrame(): FrameRecord {
+  return { claims: {}, results: {}, failures: 0, lastError: null, verdicts: {}, paid: null }
+}
+
+export function isEmptyFrame(f: FrameRecord): boolean {
+  return (
+    Object.keys(f.claims).length === 0 &&
+    Object.keys(f.results).length === 0 &&
+    f.failures === 0 &&
+    Object.keys(f.verdicts).length === 0 &&
+    f.paid === null
+  )
+}
+
+/** Total order of entries: Lamport first, then author, then seq. Fixed-width, so string order is this order. */
+export function orderKey(lamport: number, author: string, seq: number): string {
+  return `${String(lamport).padStart(16, '0')}!${author}!${String(seq).padStart(16, '0')}`
+}
