@@ -64,15 +64,9 @@ describe('a swarm of farm processes on 127.0.0.1', () => {
   it('refuses a world-readable or corrupted identity key with a clear error and exit 2', async () => {
     const home = await initNode('key')
     await chmod(join(home, 'identity.key'), 0o644)
-    const exposed = await runFarm([
-      'join',
-      '--home',
-      home,
-      '--headless',
-      '--no-mdns',
-      '--listen',
-      '/ip4/127.0.0.1/tcp/0',
-    ])
+    const joinHome = () =>
+      runFarm(['join', '--home', home, '--headless', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    const exposed = await joinHome()
     expect(exposed.exitCode).toBe(2)
     expect(exposed.stderr).toContain(
       `the identity key ${join(home, 'identity.key')} is readable by other users (mode 644): run \`chmod 600`,
@@ -82,15 +76,7 @@ describe('a swarm of farm processes on 127.0.0.1', () => {
       mode: 0o600,
     })
     await chmod(join(home, 'identity.key'), 0o600)
-    const corrupt = await runFarm([
-      'join',
-      '--home',
-      home,
-      '--headless',
-      '--no-mdns',
-      '--listen',
-      '/ip4/127.0.0.1/tcp/0',
-    ])
+    const corrupt = await joinHome()
     expect(corrupt.exitCode).toBe(2)
     expect(corrupt.stderr).toMatch(/identity key .* cannot be read .*restore it from a backup/)
   })
