@@ -19,3 +19,9 @@ export const MAX_BLOB_MESSAGE_BYTES = BLOB_CHUNK_BYTES + 1024
 export const IDENTITY_FILE = 'identity.key'
 export const SWARM_KEY_FILE = 'swarm.key'
 export const BLOBS_DIR = 'blobs'
+
+/**
+ * Yamux grows a stream's receive window up to this; a paused reader can find that much
+ * buffered when it resumes, so the framed reader's buffer is sized from it.
+ */
+export const STREAM_WINDOW_BYTES = 4 << 20

@@ -1,43 +1,130 @@
 import type { Stream } from '@libp2p/interface'
-import { type LengthPrefixedStream, lpStream } from '@libp2p/utils'
-import { READ_TIMEOUT_MS } from './constants.ts'
+import { READ_TIMEOUT_MS, STREAM_WINDOW_BYTES } from './constants.ts'
+import { P2PError } from './errors.ts'
+
+const HEADER_BYTES = 4
 
 /**
- * Length-prefixed messages over a v3 stream, with a timeout on every read and real
- * back-pressure: between reads the stream is paused, so a slow consumer (ingesting a batch,
- * writing a file) stops the muxer's window updates and the sender's writes wait on drain.
+ * Messages with a 4-byte big-endian length over a v3 stream, with a timeout on every read,
+ * a size limit per message and real back-pressure: once more than two messages' worth is
+ * buffered unread, the stream is paused, so yamux stops granting window and the sender's
+ * writes wait on drain until this side has consumed them.
  */
 export class FramedStream {
   readonly stream: Stream
-  private readonly lp: LengthPrefixedStream<Stream>
+  private readonly maxMessageBytes: number
+  private readonly highWater: number
   private readonly readTimeoutMs: number
+  private chunks: Uint8Array[] = []
+  private buffered = 0
+  private ended = false
+  private failure: Error | undefined
+  private wake: (() => void) | undefined
 
   constructor(stream: Stream, opts: { maxMessageBytes: number; readTimeoutMs?: number }) {
     this.stream = stream
-    this.lp = lpStream(stream, {
-      maxDataLength: opts.maxMessageBytes,
-      maxBufferSize: opts.maxMessageBytes * 2,
-    })
+    this.maxMessageBytes = opts.maxMessageBytes
+    this.highWater = 2 * (opts.maxMessageBytes + HEADER_BYTES)
     this.readTimeoutMs = opts.readTimeoutMs ?? READ_TIMEOUT_MS
+    // While paused, yamux may still deliver what it had granted: up to one window.
+    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, 2 * STREAM_WINDOW_BYTES)
+    stream.addEventListener('message', (evt) => {
+      const data = evt.data.subarray()
+      this.chunks.push(data)
+      this.buffered += data.byteLength
+      if (this.buffered > this.highWater && stream.readStatus === 'readable') stream.pause()
+      this.wake?.()
+    })
+    const finish = (evt: Event) => {
+      this.ended = true
+      this.failure ??= (evt as Event & { error?: Error }).error
+      this.wake?.()
+    }
+    stream.addEventListener('end', finish)
+    stream.addEventListener('close', finish)
   }
 
   async read(): Promise<Uint8Array> {
-    if (this.stream.readStatus === 'paused') this.stream.resume()
-    try {
-      const list = await this.lp.read({ signal: AbortSignal.timeout(this.readTimeoutMs) })
-      return list.subarray()
-    } finally {
-      if (this.stream.readStatus === 'readable') this.stream.pause()
+    const signal = AbortSignal.timeout(this.readTimeoutMs)
+    for (;;) {
+      const message = this.take()
+      if (message !== undefined) return message
+      if (this.failure !== undefined) throw this.failure
+      if (this.ended)
+        throw new P2PError('STREAM_ENDED', 'the peer closed the stream in the middle of a message')
+      if (this.stream.readStatus === 'paused') this.stream.resume()
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason)
+        signal.addEventListener('abort', onAbort, { once: true })
+        this.wake = () => {
+          signal.removeEventListener('abort', onAbort)
+          this.wake = undefined
+          resolve()
+        }
+      })
     }
   }
 
   async write(message: Uint8Array): Promise<void> {
-    await this.lp.write(message, { signal: AbortSignal.timeout(this.readTimeoutMs) })
+    const header = new Uint8Array(HEADER_BYTES)
+    new DataView(header.buffer).setUint32(0, message.byteLength)
+    const headerFits = this.stream.send(header)
+    const messageFits = this.stream.send(message)
+    if (!headerFits || !messageFits)
+      await this.stream.onDrain({ signal: AbortSignal.timeout(this.readTimeoutMs) })
   }
 
   async close(): Promise<void> {
     await this.stream
       .close({ signal: AbortSignal.timeout(this.readTimeoutMs) })
-      .catch(() => this.stream.abort(new Error('close timed out')))
+      .catch(() => this.stream.abort(new Error('closing the stream timed out')))
+  }
+
+  private take(): Uint8Array | undefined {
+    if (this.buffered < HEADER_BYTES) return undefined
+    const head = this.peek(HEADER_BYTES)
+    const length = new DataView(head.buffer, head.byteOffset, HEADER_BYTES).getUint32(0)
+    if (length > this.maxMessageBytes) {
+      throw new P2PError(
+        'MESSAGE_TOO_LARGE',
+        `a ${length}-byte message exceeds the ${this.maxMessageBytes}-byte limit`,
+      )
+    }
+    if (this.buffered < HEADER_BYTES + length) return undefined
+    this.consume(HEADER_BYTES)
+    const message = this.peek(length)
+    this.consume(length)
+    if (this.buffered <= this.highWater && this.stream.readStatus === 'paused') this.stream.resume()
+    return message
+  }
+
+  /** The first `n` buffered bytes, copied only when they span chunks. */
+  private peek(n: number): Uint8Array {
+    const first = this.chunks[0]
+    if (n === 0) return new Uint8Array(0)
+    if (first !== undefined && first.byteLength >= n) return first.subarray(0, n)
+    const out = new Uint8Array(n)
+    let at = 0
+    for (const chunk of this.chunks) {
+      const part = chunk.subarray(0, n - at)
+      out.set(part, at)
+      at += part.byteLength
+      if (at === n) break
+    }
+    return out
+  }
+
+  private consume(n: number): void {
+    this.buffered -= n
+    while (n > 0) {
+      const first = this.chunks[0]!
+      if (first.byteLength <= n) {
+        n -= first.byteLength
+        this.chunks.shift()
+      } else {
+        this.chunks[0] = first.subarray(n)
+        n = 0
+      }
+    }
   }
 }

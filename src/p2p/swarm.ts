@@ -20,6 +20,7 @@ import {
   DIAL_TIMEOUT_MS,
   GOSSIP_TOPIC,
   PING_INTERVAL_MS,
+  STREAM_WINDOW_BYTES,
   SYNC_INTERVAL_MS,
   SYNC_PROTOCOL,
 } from './constants.ts'
@@ -107,7 +108,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       transports: [tcp()],
       connectionProtector: preSharedKey({ psk: swarmKeyFile(this.init.swarmKey) }),
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
+      streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW_BYTES } })],
       connectionGater: {
         denyDialPeer: (peer) => banned.has(peer.toString()),
         denyInboundEncryptedConnection: (peer) => banned.has(peer.toString()),
@@ -193,6 +194,11 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       byPeer.set(id, info)
     }
     return [...byPeer.values()].sort((a, b) => a.id.localeCompare(b.id))
+  }
+
+  /** How many connected peers subscribe to the entries topic, i.e. will get this node's gossip. */
+  gossipPeers(): number {
+    return this.libp2p.services.pubsub.getSubscribers(GOSSIP_TOPIC).length
   }
 
   /** An invite to this swarm: the secret plus this node's and its connected members' listen addresses. */
