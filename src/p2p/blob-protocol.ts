@@ -5,13 +5,15 @@ import { dirname } from 'node:path'
 import * as cbor from '@ipld/dag-cbor'
 import type { Stream } from '@libp2p/interface'
 import { assertBlobHash, type BlobStore } from './blob-store.ts'
-import { MAX_BLOB_MESSAGE_BYTES } from './constants.ts'
+import { BLOB_CREDIT_BYTES, MAX_BLOB_MESSAGE_BYTES } from './constants.ts'
 import { P2PError } from './errors.ts'
 import { FramedStream } from './framed.ts'
 
 /**
  * /farm/blob/1: the asker sends `{hash, offset}`; the holder answers `{size}` (or
- * `{error}`), then the bytes from `offset` as raw frames and an empty frame at the end. Only a
+ * `{error}`), then the bytes from `offset` as raw frames and an empty frame at the end. The
+ * asker acknowledges `{written}` as it writes to disk and the holder never runs more than
+ * BLOB_CREDIT_BYTES ahead, so a slow disk slows the sender instead of filling memory. Only a
  * hash is ever accepted, so no peer can name a path. The asker writes into the store's
  * `tmp/<hash>.part`, resumes from its length after a broken connection, and moves the file into
  * place only when the whole content hashes to what was asked.
@@ -22,7 +24,9 @@ export async function serveBlob(
   opts: { peer: string; readTimeoutMs?: number },
 ) {
   const framed = new FramedStream(stream, {
+    peer: opts.peer,
     maxMessageBytes: MAX_BLOB_MESSAGE_BYTES,
+    maxBufferedBytes: 64 << 10,
     readTimeoutMs: opts.readTimeoutMs,
   })
   try {
@@ -32,9 +36,12 @@ export async function serveBlob(
       await framed.write(cbor.encode({ error: 'not-found' }))
     } else {
       await framed.write(cbor.encode({ size }))
-      if (request.offset < size) {
-        for await (const chunk of store.openRead(request.hash, request.offset))
-          await framed.write(chunk as Buffer)
+      let sent = request.offset
+      let acked = request.offset
+      for await (const chunk of request.offset < size ? store.openRead(request.hash, request.offset) : []) {
+        while (sent - acked >= BLOB_CREDIT_BYTES) acked = decodeAck(await framed.read(), opts.peer, sent)
+        await framed.write(chunk as Buffer)
+        sent += (chunk as Buffer).byteLength
       }
       await framed.write(new Uint8Array(0))
     }
@@ -58,7 +65,9 @@ export async function fetchBlobOver(
 ): Promise<string> {
   assertBlobHash(hash)
   const framed = new FramedStream(stream, {
+    peer: opts.peer,
     maxMessageBytes: MAX_BLOB_MESSAGE_BYTES,
+    maxBufferedBytes: BLOB_CREDIT_BYTES + 2 * MAX_BLOB_MESSAGE_BYTES,
     readTimeoutMs: opts.readTimeoutMs,
   })
   const part = store.partialPath(hash)
@@ -82,6 +91,7 @@ export async function fetchBlobOver(
       )
     }
     let received = offset
+    let acked = offset
     for (;;) {
       const chunk = await framed.read()
       if (chunk.byteLength === 0) break
@@ -92,6 +102,10 @@ export async function fetchBlobOver(
       }
       hasher.update(chunk)
       await file.write(chunk)
+      if (received - acked >= BLOB_CREDIT_BYTES / 4) {
+        await framed.write(cbor.encode({ written: received }))
+        acked = received
+      }
       opts.onProgress?.({ received, size: header.size })
     }
     await file.close()
@@ -126,6 +140,14 @@ function decodeRequest(bytes: Uint8Array, peer: string): { hash: string; offset:
   }
   assertBlobHash(m.hash)
   return { hash: m.hash, offset: m.offset as number }
+}
+
+function decodeAck(bytes: Uint8Array, peer: string, sent: number): number {
+  const m = safeDecode(bytes, peer) as { written?: unknown }
+  if (!Number.isSafeInteger(m?.written) || (m.written as number) > sent) {
+    throw P2PError.protocol(peer, 'a blob acknowledgement must be {written} within what was sent')
+  }
+  return m.written as number
 }
 
 function decodeHeader(bytes: Uint8Array, peer: string): { size: number } | { error: string } {

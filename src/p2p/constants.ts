@@ -12,16 +12,14 @@ export const PING_INTERVAL_MS = 10_000
 export const SYNC_BATCH_BYTES = 1 << 20
 export const SYNC_BATCH_ENTRIES = 2_000
 export const MAX_SYNC_MESSAGE_BYTES = 4 << 20
+/** Batches a sync sender may have unacknowledged: enough to keep loopback busy, bounded memory. */
+export const SYNC_CREDIT_BATCHES = 4
 
 export const BLOB_CHUNK_BYTES = 256 << 10
 export const MAX_BLOB_MESSAGE_BYTES = BLOB_CHUNK_BYTES + 1024
+/** Bytes a blob holder may send beyond what the asker acknowledged having written to disk. */
+export const BLOB_CREDIT_BYTES = 8 << 20
 
 export const IDENTITY_FILE = 'identity.key'
 export const SWARM_KEY_FILE = 'swarm.key'
 export const BLOBS_DIR = 'blobs'
-
-/**
- * Yamux grows a stream's receive window up to this; a paused reader can find that much
- * buffered when it resumes, so the framed reader's buffer is sized from it.
- */
-export const STREAM_WINDOW_BYTES = 4 << 20

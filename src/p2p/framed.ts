@@ -1,19 +1,19 @@
 import type { Stream } from '@libp2p/interface'
-import { READ_TIMEOUT_MS, STREAM_WINDOW_BYTES } from './constants.ts'
+import { READ_TIMEOUT_MS } from './constants.ts'
 import { P2PError } from './errors.ts'
 
 const HEADER_BYTES = 4
 
 /**
- * Messages with a 4-byte big-endian length over a v3 stream, with a timeout on every read,
- * a size limit per message and real back-pressure: once more than two messages' worth is
- * buffered unread, the stream is paused, so yamux stops granting window and the sender's
- * writes wait on drain until this side has consumed them.
+ * Messages with a 4-byte big-endian length over a v3 stream, with a size limit per message, a
+ * timeout on every read and a cap on what may wait unread. The protocols above grant the sender
+ * credit (acks), so an honest peer never reaches the cap and a peer that ignores credit is cut
+ * off instead of growing our memory. Credit, not stream pause/resume: in libp2p 3.3 a pause
+ * issued while resume() dispatches is undone by it, so yamux keeps granting window.
  */
 export class FramedStream {
   readonly stream: Stream
   private readonly maxMessageBytes: number
-  private readonly highWater: number
   private readonly readTimeoutMs: number
   private chunks: Uint8Array[] = []
   private buffered = 0
@@ -21,18 +21,21 @@ export class FramedStream {
   private failure: Error | undefined
   private wake: (() => void) | undefined
 
-  constructor(stream: Stream, opts: { maxMessageBytes: number; readTimeoutMs?: number }) {
+  constructor(
+    stream: Stream,
+    opts: { maxMessageBytes: number; maxBufferedBytes: number; readTimeoutMs?: number; peer: string },
+  ) {
     this.stream = stream
     this.maxMessageBytes = opts.maxMessageBytes
-    this.highWater = 2 * (opts.maxMessageBytes + HEADER_BYTES)
     this.readTimeoutMs = opts.readTimeoutMs ?? READ_TIMEOUT_MS
-    // While paused, yamux may still deliver what it had granted: up to one window.
-    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, 2 * STREAM_WINDOW_BYTES)
     stream.addEventListener('message', (evt) => {
       const data = evt.data.subarray()
       this.chunks.push(data)
       this.buffered += data.byteLength
-      if (this.buffered > this.highWater && stream.readStatus === 'readable') stream.pause()
+      if (this.buffered > opts.maxBufferedBytes && this.failure === undefined) {
+        this.failure = P2PError.protocol(opts.peer, `sent ${this.buffered} bytes beyond its credit`)
+        stream.abort(this.failure)
+      }
       this.wake?.()
     })
     const finish = (evt: Event) => {
@@ -52,7 +55,6 @@ export class FramedStream {
       if (this.failure !== undefined) throw this.failure
       if (this.ended)
         throw new P2PError('STREAM_ENDED', 'the peer closed the stream in the middle of a message')
-      if (this.stream.readStatus === 'paused') this.stream.resume()
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => reject(signal.reason)
         signal.addEventListener('abort', onAbort, { once: true })
@@ -94,7 +96,6 @@ export class FramedStream {
     this.consume(HEADER_BYTES)
     const message = this.peek(length)
     this.consume(length)
-    if (this.buffered <= this.highWater && this.stream.readStatus === 'paused') this.stream.resume()
     return message
   }
 

@@ -20,7 +20,6 @@ import {
   DIAL_TIMEOUT_MS,
   GOSSIP_TOPIC,
   PING_INTERVAL_MS,
-  STREAM_WINDOW_BYTES,
   SYNC_INTERVAL_MS,
   SYNC_PROTOCOL,
 } from './constants.ts'
@@ -108,7 +107,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       transports: [tcp()],
       connectionProtector: preSharedKey({ psk: swarmKeyFile(this.init.swarmKey) }),
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW_BYTES } })],
+      streamMuxers: [yamux()],
       connectionGater: {
         denyDialPeer: (peer) => banned.has(peer.toString()),
         denyInboundEncryptedConnection: (peer) => banned.has(peer.toString()),

@@ -1,16 +1,27 @@
 import * as cbor from '@ipld/dag-cbor'
 import type { Stream } from '@libp2p/interface'
-import { MAX_SYNC_MESSAGE_BYTES, SYNC_BATCH_BYTES, SYNC_BATCH_ENTRIES } from './constants.ts'
+import {
+  MAX_SYNC_MESSAGE_BYTES,
+  SYNC_BATCH_BYTES,
+  SYNC_BATCH_ENTRIES,
+  SYNC_CREDIT_BATCHES,
+} from './constants.ts'
 import { P2PError } from './errors.ts'
 import type { Clock, IngestResult, ReplicatedFeed } from './feed.ts'
 import { FramedStream } from './framed.ts'
 
 /**
- * /farm/sync/1, symmetric: each side sends its clock, reads the other's, then at once streams
- * the entries the other lacks (bounded batches, then `done`) and ingests what arrives, one
- * batch at a time. A batch with refused entries ends the sync with PEER_MISBEHAVED.
+ * /farm/sync/1, symmetric: each side sends its clock and reads the other's, then at once sends
+ * the entries the other lacks (bounded batches, then `done`) and ingests what arrives. Each
+ * ingested batch is acknowledged, and a sender keeps at most SYNC_CREDIT_BATCHES unacknowledged:
+ * the back-pressure that lets a slow disk set the pace. A batch with refused entries ends the
+ * sync with PEER_MISBEHAVED.
  */
-type SyncMessage = { t: 'clock'; clock: Clock } | { t: 'entries'; entries: Uint8Array[] } | { t: 'done' }
+type SyncMessage =
+  | { t: 'clock'; clock: Clock }
+  | { t: 'entries'; entries: Uint8Array[] }
+  | { t: 'ack' }
+  | { t: 'done' }
 
 export interface SyncOutcome {
   /** Both clocks as exchanged at the start: equal means the two feeds were already in sync. */
@@ -32,7 +43,9 @@ export interface SyncOptions {
 
 export async function runSync(stream: Stream, feed: ReplicatedFeed, opts: SyncOptions): Promise<SyncOutcome> {
   const framed = new FramedStream(stream, {
+    peer: opts.peer,
     maxMessageBytes: MAX_SYNC_MESSAGE_BYTES,
+    maxBufferedBytes: (SYNC_CREDIT_BATCHES + 2) * MAX_SYNC_MESSAGE_BYTES,
     readTimeoutMs: opts.readTimeoutMs,
   })
   const ours = await feed.clock()
@@ -42,7 +55,7 @@ export async function runSync(stream: Stream, feed: ReplicatedFeed, opts: SyncOp
     const first = decode(await framed.read(), opts.peer)
     if (first.t !== 'clock') throw P2PError.protocol(opts.peer, `expected its clock, got '${first.t}'`)
     outcome.theirs = first.clock
-    await Promise.all([send(framed, feed, first.clock, opts, outcome), receive(framed, feed, opts, outcome)])
+    await new Session(framed, feed, opts, outcome).run()
     await framed.close()
     return outcome
   } catch (err) {
@@ -51,36 +64,86 @@ export async function runSync(stream: Stream, feed: ReplicatedFeed, opts: SyncOp
   }
 }
 
-async function send(
-  framed: FramedStream,
-  feed: ReplicatedFeed,
-  theirs: Clock,
-  opts: SyncOptions,
-  outcome: SyncOutcome,
-) {
-  const batches = feed.missing(theirs, {
-    maxBatchBytes: opts.batchBytes ?? SYNC_BATCH_BYTES,
-    maxBatchEntries: opts.batchEntries ?? SYNC_BATCH_ENTRIES,
-  })
-  for await (const entries of batches) {
-    await framed.write(cbor.encode({ t: 'entries', entries }))
-    outcome.sent += entries.length
-  }
-  await framed.write(cbor.encode({ t: 'done' }))
-}
+/** One sync after the clocks: a sending loop limited by credit, and a reading loop that ingests and acks. */
+class Session {
+  private readonly framed: FramedStream
+  private readonly feed: ReplicatedFeed
+  private readonly opts: SyncOptions
+  private readonly outcome: SyncOutcome
+  private batchesSent = 0
+  private acked = 0
+  private sentDone = false
+  private stopped = false
+  private theirDone = false
+  private creditWaiter: (() => void) | undefined
 
-async function receive(framed: FramedStream, feed: ReplicatedFeed, opts: SyncOptions, outcome: SyncOutcome) {
-  for (;;) {
-    const message = decode(await framed.read(), opts.peer)
-    if (message.t === 'done') return
-    if (message.t !== 'entries') throw P2PError.protocol(opts.peer, `unexpected '${message.t}' during sync`)
-    outcome.received += message.entries.length
-    const result = await feed.ingest(message.entries)
-    outcome.accepted += result.accepted
-    opts.onIngested?.(result)
-    if (result.refused.length > 0) {
-      throw P2PError.misbehaved(opts.peer, result.refused.map((r) => `${r.code}: ${r.message}`).join('; '))
+  constructor(framed: FramedStream, feed: ReplicatedFeed, opts: SyncOptions, outcome: SyncOutcome) {
+    this.framed = framed
+    this.feed = feed
+    this.opts = opts
+    this.outcome = outcome
+  }
+
+  async run(): Promise<void> {
+    const sending = this.send()
+    // A failed read ends the sender too, instead of leaving it waiting for credit.
+    const reading = this.receive().finally(() => {
+      this.stopped = true
+      this.creditWaiter?.()
+    })
+    await Promise.all([sending, reading])
+  }
+
+  private async send(): Promise<void> {
+    const batches = this.feed.missing(this.outcome.theirs, {
+      maxBatchBytes: this.opts.batchBytes ?? SYNC_BATCH_BYTES,
+      maxBatchEntries: this.opts.batchEntries ?? SYNC_BATCH_ENTRIES,
+    })
+    for await (const entries of batches) {
+      while (this.batchesSent - this.acked >= SYNC_CREDIT_BATCHES) {
+        if (this.stopped) return
+        await new Promise<void>((resolve) => (this.creditWaiter = resolve))
+        this.creditWaiter = undefined
+      }
+      await this.framed.write(cbor.encode({ t: 'entries', entries }))
+      this.batchesSent++
+      this.outcome.sent += entries.length
     }
+    await this.framed.write(cbor.encode({ t: 'done' }))
+    this.sentDone = true
+  }
+
+  private async receive(): Promise<void> {
+    // Done when they finished sending and acknowledged all of ours (after our `done`).
+    while (!(this.theirDone && this.sentDone && this.acked === this.batchesSent)) {
+      const message = decode(await this.framed.read(), this.opts.peer)
+      if (message.t === 'ack') {
+        this.acked++
+        if (this.acked > this.batchesSent)
+          throw P2PError.protocol(this.opts.peer, 'acknowledged a batch never sent')
+        this.creditWaiter?.()
+      } else if (message.t === 'done') {
+        this.theirDone = true
+      } else if (message.t === 'entries') {
+        await this.ingest(message.entries)
+      } else {
+        throw P2PError.protocol(this.opts.peer, `unexpected '${message.t}' during sync`)
+      }
+    }
+  }
+
+  private async ingest(entries: Uint8Array[]): Promise<void> {
+    this.outcome.received += entries.length
+    const result = await this.feed.ingest(entries)
+    this.outcome.accepted += result.accepted
+    this.opts.onIngested?.(result)
+    if (result.refused.length > 0) {
+      throw P2PError.misbehaved(
+        this.opts.peer,
+        result.refused.map((r) => `${r.code}: ${r.message}`).join('; '),
+      )
+    }
+    await this.framed.write(cbor.encode({ t: 'ack' }))
   }
 }
 
@@ -92,7 +155,7 @@ function decode(bytes: Uint8Array, peer: string): SyncMessage {
     throw P2PError.protocol(peer, 'a sync message is not valid CBOR')
   }
   const m = value as { t?: unknown; clock?: unknown; entries?: unknown }
-  if (m?.t === 'done') return { t: 'done' }
+  if (m?.t === 'done' || m?.t === 'ack') return { t: m.t }
   if (m?.t === 'clock' && isClock(m.clock)) return { t: 'clock', clock: m.clock }
   if (m?.t === 'entries' && Array.isArray(m.entries) && m.entries.every((e) => e instanceof Uint8Array)) {
     return { t: 'entries', entries: m.entries }

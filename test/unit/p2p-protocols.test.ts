@@ -6,6 +6,7 @@ import { Readable } from 'node:stream'
 import { streamPair } from '@libp2p/utils'
 import { describe, expect, it } from 'vitest'
 import { fetchBlobOver, serveBlob } from '../../src/p2p/blob-protocol.ts'
+import { SYNC_CREDIT_BATCHES } from '../../src/p2p/constants.ts'
 import { BlobStore } from '../../src/p2p/index.ts'
 import { runSync } from '../../src/p2p/sync.ts'
 import { tempDir } from '../helpers/farm.ts'
@@ -30,6 +31,37 @@ describe('/farm/sync/1', () => {
     expect(fromA).toMatchObject({ sent: 500, received: 315, accepted: 315 })
     expect(fromB).toMatchObject({ sent: 315, received: 500, accepted: 500 })
     expect(Math.max(...batches)).toBe(50)
+  })
+
+  it('lets a slow receiver set the pace: the sender never runs more than its credit ahead', async () => {
+    const sender = new MemoryFeed('S')
+    sender.seed('S', 400)
+    const receiver = new MemoryFeed('R')
+    let pulled = 0
+    let ingested = 0
+    let maxAhead = 0
+    const missing = sender.missing.bind(sender)
+    sender.missing = async function* (theirs, opts) {
+      for await (const batch of missing(theirs, opts)) {
+        pulled++
+        maxAhead = Math.max(maxAhead, pulled - ingested)
+        yield batch
+      }
+    }
+    const ingest = receiver.ingest.bind(receiver)
+    receiver.ingest = async (entries) => {
+      await new Promise((r) => setTimeout(r, 5))
+      ingested++
+      return ingest(entries)
+    }
+    const [left, right] = await streamPair()
+    await Promise.all([
+      runSync(left, sender, { peer: 'R', batchEntries: 10 }),
+      runSync(right, receiver, { peer: 'S', batchEntries: 10 }),
+    ])
+    expect(receiver.count()).toBe(400)
+    expect(pulled).toBe(40)
+    expect(maxAhead).toBeLessThanOrEqual(SYNC_CREDIT_BATCHES + 1)
   })
 
   it('ends with PEER_MISBEHAVED when the other side sends a forged entry, and never applies it', async () => {
