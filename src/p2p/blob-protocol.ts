@@ -48,6 +48,7 @@ export async function serveBlob(
     await framed.close()
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
   }
 }
 

@@ -107,7 +107,9 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       transports: [tcp()],
       connectionProtector: preSharedKey({ psk: swarmKeyFile(this.init.swarmKey) }),
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
+      streamMuxers: [
+        yamux({ streamOptions: { initialStreamWindowSize: 4 << 20, maxStreamWindowSize: 16 << 20 } }),
+      ],
       connectionGater: {
         denyDialPeer: (peer) => banned.has(peer.toString()),
         denyInboundEncryptedConnection: (peer) => banned.has(peer.toString()),
@@ -394,9 +396,11 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   }
 
   private async handleBlob(stream: Stream, connection: Connection): Promise<void> {
-    await serveBlob(stream, this.init.blobs, {
-      peer: connection.remotePeer.toString(),
-      readTimeoutMs: this.init.readTimeoutMs,
-    })
+    const peer = connection.remotePeer.toString()
+    await serveBlob(stream, this.init.blobs, { peer, readTimeoutMs: this.init.readTimeoutMs }).catch(
+      (err: Error) => {
+        this.emit('log', `serving a blob to ${peer} failed: ${err.message}`)
+      },
+    )
   }
 }

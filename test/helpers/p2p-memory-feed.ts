@@ -1,5 +1,15 @@
+import { join } from 'node:path'
 import * as cbor from '@ipld/dag-cbor'
-import type { Clock, IngestResult, ReplicatedFeed } from '../../src/p2p/index.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import {
+  BlobStore,
+  type Clock,
+  createSwarm,
+  type IngestResult,
+  type ReplicatedFeed,
+  type Swarm,
+} from '../../src/p2p/index.ts'
 
 /**
  * A tiny in-memory stand-in for the ledger, as js-libp2p tests stub injected components:
@@ -108,4 +118,31 @@ export class MemoryFeed implements ReplicatedFeed {
     const entries = encoded.map((e) => cbor.decode(e))
     for (const listener of this.listeners) listener(entries, encoded, origin)
   }
+}
+
+/**
+ * A swarm on 127.0.0.1 carrying a MemoryFeed (or the feed `makeFeed` returns), its blobs under
+ * `dir`. Periodic sync is off, so only gossip or an explicit sync moves entries.
+ */
+export async function memorySwarm<F extends ReplicatedFeed = MemoryFeed>(opts: {
+  secret: Uint8Array
+  dir: string
+  bootstrap?: string[]
+  makeFeed?: (author: string) => F
+}): Promise<{ swarm: Swarm; feed: F; blobs: BlobStore }> {
+  const privateKey = await generateKeyPair('Ed25519')
+  const author = peerIdFromPrivateKey(privateKey).toString()
+  const feed = opts.makeFeed?.(author) ?? (new MemoryFeed(author) as unknown as F)
+  const blobs = new BlobStore(join(opts.dir, 'blobs'))
+  const swarm = await createSwarm({
+    privateKey,
+    swarmKey: opts.secret,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: opts.bootstrap ?? [],
+    mdns: false,
+    feed,
+    blobs,
+    syncIntervalMs: 600_000,
+  })
+  return { swarm, feed, blobs }
 }

@@ -4,19 +4,11 @@ import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeEntry } from '../../src/ledger/index.ts'
-import {
-  BlobStore,
-  createSwarm,
-  newSwarmSecret,
-  type ReplicatedFeed,
-  readSwarmSecret,
-  type Swarm,
-} from '../../src/p2p/index.ts'
+import { newSwarmSecret, type ReplicatedFeed, readSwarmSecret, type Swarm } from '../../src/p2p/index.ts'
 import { tempDir } from '../helpers/farm.ts'
-import { MemoryFeed } from '../helpers/p2p-memory-feed.ts'
+import { type MemoryFeed, memorySwarm } from '../helpers/p2p-memory-feed.ts'
 import { initNode, ledgerOf, peersOf, startNode, waitFor } from '../helpers/p2p-nodes.ts'
 
 const swarms: Swarm[] = []
@@ -28,23 +20,10 @@ async function swarmOf(
   secret: Uint8Array,
   opts: { bootstrap?: string[]; feed?: (author: string) => ReplicatedFeed } = {},
 ) {
-  const privateKey = await generateKeyPair('Ed25519')
-  const author = peerIdFromPrivateKey(privateKey).toString()
-  const feed = opts.feed?.(author) ?? new MemoryFeed(author)
-  const blobs = new BlobStore(join(await tempDir('farm-p2p-blobs-'), 'blobs'))
-  const swarm = await createSwarm({
-    privateKey,
-    swarmKey: secret,
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    bootstrap: opts.bootstrap ?? [],
-    mdns: false,
-    feed,
-    blobs,
-    // Long enough that only gossip can explain an entry arriving within the test.
-    syncIntervalMs: 600_000,
-  })
-  swarms.push(swarm)
-  return { swarm, feed, blobs }
+  const dir = await tempDir('farm-p2p-swarm-')
+  const node = await memorySwarm({ secret, dir, bootstrap: opts.bootstrap, makeFeed: opts.feed })
+  swarms.push(node.swarm)
+  return node
 }
 
 describe('gossip', () => {
