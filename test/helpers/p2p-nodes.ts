@@ -1,7 +1,7 @@
 import { join } from 'node:path'
-import type { ResultPromise } from 'execa'
+import { execa, type ResultPromise } from 'execa'
 import { afterAll, afterEach } from 'vitest'
-import { runFarm, spawnFarm, tempDir } from './farm.ts'
+import { FARM_MAIN, runFarm, spawnFarm, tempDir } from './farm.ts'
 
 /** A `farm join` child process on 127.0.0.1 with mDNS off, and the lines it logged so far. */
 export interface RunningNode {
@@ -51,18 +51,20 @@ export async function initNode(name: string): Promise<string> {
   return home
 }
 
-/** Starts `farm join` and waits for its "started" line. */
-export async function startNode(home: string, extra: string[] = []): Promise<RunningNode> {
-  const child = spawnFarm([
-    'join',
-    ...extra,
-    '--home',
-    home,
-    '--headless',
-    '--listen',
-    '/ip4/127.0.0.1/tcp/0',
-    '--no-mdns',
-  ])
+/**
+ * Starts `farm join` on 127.0.0.1 and waits for its "started" line. mDNS stays off unless the
+ * node runs inside a network namespace the test made: `netns` is the command prefix entering it.
+ */
+export async function startNode(home: string, extra: string[] = [], netns?: string[]): Promise<RunningNode> {
+  const args = ['join', ...extra, '--home', home, '--headless', '--listen', '/ip4/127.0.0.1/tcp/0']
+  const child =
+    netns === undefined
+      ? spawnFarm([...args, '--no-mdns'])
+      : execa(netns[0]!, [...netns.slice(1), process.execPath, FARM_MAIN, ...args], {
+          reject: false,
+          all: true,
+          buffer: false,
+        })
   running.add(child)
   const log: string[] = []
   let buffered = ''
