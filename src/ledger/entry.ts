@@ -1,9 +1,17 @@
+import type { KeyObject } from 'node:crypto'
 import * as dagCbor from '@ipld/dag-cbor'
-import type { PrivateKey, PublicKey } from '@libp2p/interface'
+import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { BodyOf, EntryBody, EntryType } from './bodies.ts'
 import { bodyProblem, isEntryType } from './bodies.ts'
-import { sha256, signable, toHex } from './caps.ts'
+import {
+  publicKeyObject,
+  sha256,
+  signEntryBytes,
+  toHex,
+  verifyEntryBytes,
+  verifyEntryBytesSync,
+} from './caps.ts'
 import { LedgerError } from './errors.ts'
 
 export const ENTRY_VERSION = 1
@@ -15,7 +23,7 @@ export interface EntryFields<T extends EntryType = EntryType> {
   v: number
   author: string
   seq: number
-  /** sha256 of the author's previous encoded entry; null at seq 1. */
+  /** sha256 of the signed field bytes of the author's previous entry; null at seq 1. */
   prev: Uint8Array | null
   lamport: number
   /** Author's wall clock, ms since the epoch; never lower than its previous entry's. */
@@ -24,7 +32,7 @@ export interface EntryFields<T extends EntryType = EntryType> {
   body: BodyOf[T]
 }
 
-/** A decoded, verified entry. `hash` (hex sha256 of its encoded bytes) is its id: a job's id is its entry's hash. */
+/** A decoded, verified entry. `hash` (hex sha256 of its signed field bytes) is its id: a job's id is its entry's hash. */
 export type Entry<T extends EntryType = EntryType> = EntryFields<T> & { hash: string }
 
 export interface DecodedEntry {
@@ -34,20 +42,92 @@ export interface DecodedEntry {
   signature: Uint8Array
 }
 
-/** Wire and store format: dag-cbor `{ entry: <dag-cbor of the fields>, sig }`, so the signed bytes are never re-encoded. */
-export async function encodeEntry(fields: EntryFields, privateKey: PrivateKey): Promise<DecodedEntry> {
-  const entryBytes = dagCbor.encode(fields)
-  const signature = await privateKey.sign(signable(entryBytes))
-  const encoded = dagCbor.encode({ entry: entryBytes, sig: signature })
-  if (encoded.length > MAX_ENTRY_BYTES) throw LedgerError.OVERSIZE(encoded.length, MAX_ENTRY_BYTES)
-  return { entry: { ...fields, hash: toHex(sha256(encoded)) }, encoded, entryBytes, signature }
+/**
+ * Wire and store format: dag-cbor `{ entry: <dag-cbor of the fields>, sig }`, so the signed bytes
+ * are never re-encoded. An entry's hash (its id, and the next entry's `prev`) is the sha256 of the
+ * signed field bytes: it is known before signing, so a batch signs in parallel.
+ */
+export interface SigningEntry {
+  fields: EntryFields
+  entryBytes: Uint8Array
+  hash: Uint8Array
+  signature: Promise<Uint8Array>
 }
 
-/**
- * Decodes and checks everything that does not depend on the store: size, shape, version, type,
- * body schema and signature. Throws a LedgerError naming the reason.
- */
+/** Encodes an entry and starts signing it on the thread pool, so the caller can encode the next meanwhile. */
+export function startEntry(fields: EntryFields, privateKey: PrivateKey): SigningEntry {
+  const entryBytes = dagCbor.encode(fields)
+  return { fields, entryBytes, hash: sha256(entryBytes), signature: signEntryBytes(privateKey, entryBytes) }
+}
+
+export async function finishEntries(started: SigningEntry[]): Promise<DecodedEntry[]> {
+  const signatures = await Promise.all(started.map((s) => s.signature))
+  return started.map(({ fields, entryBytes, hash }, i) => {
+    const signature = signatures[i]!
+    const encoded = dagCbor.encode({ entry: entryBytes, sig: signature })
+    if (encoded.length > MAX_ENTRY_BYTES) {
+      throw LedgerError.OVERSIZE(encoded.length, MAX_ENTRY_BYTES, { author: fields.author, seq: fields.seq })
+    }
+    return { entry: { ...fields, hash: toHex(hash) }, encoded, entryBytes, signature }
+  })
+}
+
+export function encodeEntries(fieldsList: EntryFields[], privateKey: PrivateKey): Promise<DecodedEntry[]> {
+  return finishEntries(fieldsList.map((fields) => startEntry(fields, privateKey)))
+}
+
+export async function encodeEntry(fields: EntryFields, privateKey: PrivateKey): Promise<DecodedEntry> {
+  const [decoded] = await encodeEntries([fields], privateKey)
+  return decoded!
+}
+
+/** Whether stored bytes hold the same signed entry as `d` (a duplicate, not a fork). */
+export function sameEntry(stored: Uint8Array, d: DecodedEntry): boolean {
+  if (Buffer.compare(stored, d.encoded) === 0) return true
+  try {
+    const { entry } = dagCbor.decode(stored) as { entry: Uint8Array }
+    return Buffer.compare(entry, d.entryBytes) === 0
+  } catch {
+    return false
+  }
+}
+
+/** Decodes and fully checks one entry, signature included. Throws a LedgerError naming the reason. */
 export function decodeEntry(encoded: Uint8Array): DecodedEntry {
+  const parsed = parseEntry(encoded)
+  if (!verifyEntryBytesSync(parsed.key, parsed.entryBytes, parsed.signature)) {
+    throw LedgerError.BAD_SIGNATURE({ author: parsed.entry.author, seq: parsed.entry.seq })
+  }
+  return strip(parsed)
+}
+
+/** Decodes and checks many entries, verifying their signatures in parallel; a bad one yields its error in its place. */
+export async function decodeEntries(list: Uint8Array[]): Promise<(DecodedEntry | LedgerError)[]> {
+  const parsed = list.map((encoded) => {
+    try {
+      return parseEntry(encoded)
+    } catch (err) {
+      return err instanceof LedgerError ? err : LedgerError.BAD_ENCODING(String(err))
+    }
+  })
+  const verdicts = await Promise.all(
+    parsed.map((p) =>
+      p instanceof LedgerError ? false : verifyEntryBytes(p.key, p.entryBytes, p.signature),
+    ),
+  )
+  return parsed.map((p, i) => {
+    if (p instanceof LedgerError) return p
+    if (!verdicts[i]) return LedgerError.BAD_SIGNATURE({ author: p.entry.author, seq: p.entry.seq })
+    return strip(p)
+  })
+}
+
+function strip({ key: _key, ...decoded }: DecodedEntry & { key: KeyObject }): DecodedEntry {
+  return decoded
+}
+
+/** Everything that does not depend on the store, except the signature: size, shape, version, type, body schema. */
+function parseEntry(encoded: Uint8Array): DecodedEntry & { key: KeyObject } {
   if (!(encoded instanceof Uint8Array)) throw LedgerError.BAD_ENCODING('not bytes')
   if (encoded.length > MAX_ENTRY_BYTES) throw LedgerError.OVERSIZE(encoded.length, MAX_ENTRY_BYTES)
   let outer: unknown
@@ -84,28 +164,28 @@ export function decodeEntry(encoded: Uint8Array): DecodedEntry {
   const problem = bodyProblem(f.type, f.body)
   if (problem) throw LedgerError.BAD_SCHEMA(f.type, problem, at)
   const key = authorKey(f.author)
-  if (!key.verify(signable(entryBytes), signature)) throw LedgerError.BAD_SIGNATURE(at)
-  const entry = { ...(fields as unknown as EntryFields), hash: toHex(sha256(encoded)) }
-  return { entry, encoded, entryBytes, signature }
+  const entry = { ...(fields as unknown as EntryFields), hash: toHex(sha256(entryBytes)) }
+  return { entry, encoded, entryBytes, signature, key }
 }
 
-const keyCache = new Map<string, PublicKey>()
+const keyCache = new Map<string, KeyObject>()
 
 /** An author's public key, derived from the peer id alone: no key exchange is needed to verify a feed. */
-function authorKey(author: unknown): PublicKey & { verify(data: Uint8Array, sig: Uint8Array): boolean } {
+function authorKey(author: unknown): KeyObject {
   if (typeof author !== 'string') throw LedgerError.BAD_AUTHOR(author)
   let key = keyCache.get(author)
   if (!key) {
+    let raw: Uint8Array | undefined
     try {
-      key = peerIdFromString(author).publicKey
-    } catch {
-      throw LedgerError.BAD_AUTHOR(author)
-    }
-    if (key?.type !== 'Ed25519') throw LedgerError.BAD_AUTHOR(author)
+      const publicKey = peerIdFromString(author).publicKey
+      if (publicKey?.type === 'Ed25519') raw = publicKey.raw
+    } catch {}
+    if (!raw) throw LedgerError.BAD_AUTHOR(author)
+    key = publicKeyObject(raw)
     if (keyCache.size > 10_000) keyCache.clear()
     keyCache.set(author, key)
   }
-  return key as PublicKey & { verify(data: Uint8Array, sig: Uint8Array): boolean }
+  return key
 }
 
 /** A body as it will be signed: optional fields left undefined are dropped (CBOR has no undefined). */

@@ -13,14 +13,15 @@ import { emptyFrame, emptyJob, emptyState, isEmptyFrame, orderKey } from './stat
  * re-folds money from its money index when an entry arrives that sorts before ones already folded.
  */
 
-/** Which persisted pieces a fold step changed. */
+/** Which persisted pieces a fold step changed: a job's header, single frames (`<job>!<frame>`), the rest. */
 export interface Touched {
   jobs: Set<string>
+  frames: Set<string>
   misc: boolean
 }
 
 export function touchedNothing(): Touched {
-  return { jobs: new Set(), misc: false }
+  return { jobs: new Set(), frames: new Set(), misc: false }
 }
 
 export interface MoneyEvent {
@@ -53,7 +54,7 @@ export function applyEntry(state: FarmState, entry: Entry, touched: Touched): Mo
       job.seq = seq
       job.lamport = entry.lamport
       job.ts = entry.ts
-      settle(job)
+      settle(job, touched)
       return { key, author, type: 'job', body: null }
     }
     case 'accept': {
@@ -67,7 +68,7 @@ export function applyEntry(state: FarmState, entry: Entry, touched: Touched): Mo
     case 'rendered': {
       const body = entry.body as BodyOf['rendered']
       const job = jobFor(state, body.job, touched)
-      frameOf(job, body.frame).results[author] = {
+      frameOf(job, body.frame, touched).results[author] = {
         file: body.file,
         pixelHash: body.pixelHash,
         renderMs: body.renderMs,
@@ -93,19 +94,19 @@ export function applyEntry(state: FarmState, entry: Entry, touched: Touched): Mo
     case 'failed': {
       const body = entry.body as BodyOf['failed']
       const job = jobFor(state, body.job, touched)
-      const frame = frameOf(job, body.frame)
+      const frame = frameOf(job, body.frame, touched)
       frame.failures += 1
       if (!frame.lastError || key > frame.lastError.key) {
         frame.lastError = { worker: author, attempt: body.attempt, error: body.error, key }
       }
       job.failuresByWorker[author] = (job.failuresByWorker[author] ?? 0) + 1
-      settle(job)
+      settle(job, touched)
       return null
     }
     case 'verified': {
       const body = entry.body as BodyOf['verified']
       const job = jobFor(state, body.job, touched)
-      frameOf(job, body.frame).verdicts[`${author} ${body.worker}`] = {
+      frameOf(job, body.frame, touched).verdicts[`${author} ${body.worker}`] = {
         by: author,
         worker: body.worker,
         ok: body.ok,
@@ -117,13 +118,13 @@ export function applyEntry(state: FarmState, entry: Entry, touched: Touched): Mo
       const body = entry.body as BodyOf['stitched']
       const job = jobFor(state, body.job, touched)
       job.stitchedBy[author] = body.video
-      settle(job)
+      settle(job, touched)
       return null
     }
     case 'cancel': {
       const job = jobFor(state, (entry.body as BodyOf['cancel']).job, touched)
       job.cancelledBy[author] ??= entry.ts
-      settle(job)
+      settle(job, touched)
       return null
     }
     case 'capture': {
@@ -158,7 +159,7 @@ function applyClaim(state: FarmState, entry: Entry<'claim'>, touched: Touched) {
   if (job.settled) return
   const expiresAt = entry.ts + entry.body.leaseMs
   for (const f of entry.body.frames) {
-    const frame = frameOf(job, f)
+    const frame = frameOf(job, f, touched)
     const prior = frame.claims[entry.author]
     const lamport = prior && entry.ts <= prior.expiresAt ? prior.lamport : entry.lamport
     frame.claims[entry.author] = { lamport, seq: entry.seq, expiresAt }
@@ -185,7 +186,7 @@ export function applyMoney(state: FarmState, events: MoneyEvent[], touched: Touc
     if (orderKey(job.lamport, job.author, job.seq) > event.key) continue
     if (event.author !== job.author && event.author !== job.spec.stitcher) continue
     if (body.frame < job.spec.frames.first || body.frame > job.spec.frames.last) continue
-    const frame = frameOf(job, body.frame)
+    const frame = frameOf(job, body.frame, touched)
     if (frame.paid) continue
     const payer = job.author
     if ((state.balances[payer] ?? 0) < body.amount) continue
@@ -206,11 +207,13 @@ export function resetMoney(state: FarmState, touched: Touched) {
   for (const job of Object.values(state.jobs)) {
     if (job.spent === 0) continue
     job.spent = 0
+    touched.jobs.add(job.id)
     for (const [n, frame] of Object.entries(job.frames)) {
+      if (!frame.paid) continue
       frame.paid = null
+      touched.frames.add(`${job.id}!${n}`)
       if (isEmptyFrame(frame)) delete job.frames[n]
     }
-    touched.jobs.add(job.id)
   }
 }
 
@@ -242,8 +245,9 @@ function jobFor(state: FarmState, id: string, touched: Touched): JobRecord {
   return job
 }
 
-function frameOf(job: JobRecord, n: number): FrameRecord {
+function frameOf(job: JobRecord, n: number, touched: Touched): FrameRecord {
   const key = String(n)
+  touched.frames.add(`${job.id}!${key}`)
   let frame = job.frames[key]
   if (!frame) {
     frame = emptyFrame()
@@ -256,13 +260,15 @@ function frameOf(job: JobRecord, n: number): FrameRecord {
  * Settlement only ever moves forward as entries are added, so compacting at settlement gives the
  * same state whichever entry settled the job first.
  */
-function settle(job: JobRecord) {
+function settle(job: JobRecord, touched: Touched) {
   if (!job.spec || !job.author) return
   const settled = settlementOf(job)
   if (!settled) return
   job.settled = settled
   for (const [n, frame] of Object.entries(job.frames)) {
+    if (Object.keys(frame.claims).length === 0) continue
     frame.claims = {}
+    touched.frames.add(`${job.id}!${n}`)
     if (isEmptyFrame(frame)) delete job.frames[n]
   }
 }

@@ -30,7 +30,14 @@ export {
   MAX_LEASE_MS,
 } from './bodies.ts'
 export type { DecodedEntry, Entry, EntryFields } from './entry.ts'
-export { decodeEntry, ENTRY_VERSION, encodeEntry, MAX_ENTRY_BYTES } from './entry.ts'
+export {
+  decodeEntries,
+  decodeEntry,
+  ENTRY_VERSION,
+  encodeEntries,
+  encodeEntry,
+  MAX_ENTRY_BYTES,
+} from './entry.ts'
 export { LedgerError } from './errors.ts'
 export { foldEntries } from './fold.ts'
 export type {

@@ -3,12 +3,12 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Level } from 'level'
 import type { BodyOf, EntryBody, EntryType } from './bodies.ts'
 import { isEntryType } from './bodies.ts'
-import type { DecodedEntry, Entry } from './entry.ts'
-import { canonicalBody, decodeEntry, ENTRY_VERSION, encodeEntry } from './entry.ts'
+import type { DecodedEntry, Entry, SigningEntry } from './entry.ts'
+import { canonicalBody, decodeEntries, ENTRY_VERSION, finishEntries, sameEntry, startEntry } from './entry.ts'
 import { LedgerError } from './errors.ts'
 import type { MoneyEvent, Touched } from './fold.ts'
 import { applyEntry, applyMoney, resetMoney, touchedNothing } from './fold.ts'
-import type { Clock, FarmState, JobRecord } from './state.ts'
+import type { Clock, FarmState, FrameRecord, JobRecord } from './state.ts'
 import { emptyState } from './state.ts'
 import type { Head } from './store.ts'
 import * as store from './store.ts'
@@ -50,9 +50,19 @@ const DEFAULT_BATCH_ENTRIES = 1000
 /** Entries received ahead of a gap wait here until the gap is filled; beyond this they are dropped (a sync resends them). */
 const MAX_HELD_ENTRIES = 10_000
 
+type BatchOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }
+
+/** Entries admitted by one ingest or append, not yet committed, and the heads they make. */
 interface Pending {
   decoded: DecodedEntry[]
+  byKey: Map<string, DecodedEntry>
   heads: Map<string, Head>
+}
+
+function addPending(pending: Pending, d: DecodedEntry) {
+  pending.decoded.push(d)
+  pending.byKey.set(store.entryKey(d.entry.author, d.entry.seq), d)
+  pending.heads.set(d.entry.author, headOf(d))
 }
 
 export class Ledger {
@@ -102,7 +112,6 @@ export class Ledger {
   /** Signs and stores a new entry in this node's feed, folds it and tells listeners. */
   append<T extends EntryType>(type: T, body: BodyOf[T]): Promise<Entry<T>> {
     return this.#serial(async () => {
-      if (!isEntryType(type)) throw LedgerError.UNKNOWN_TYPE(type, {})
       const [entry] = await this.#appendMany([{ type, body }])
       return entry as Entry<T>
     })
@@ -119,7 +128,7 @@ export class Ledger {
     let prev = head?.hash ?? null
     let lamport = this.#state.lamport
     const ts = Math.max(Math.floor(this.#now()), head?.ts ?? 0)
-    const decoded: DecodedEntry[] = []
+    const started: SigningEntry[] = []
     for (const { type, body } of items) {
       if (!isEntryType(type)) throw LedgerError.UNKNOWN_TYPE(type, {})
       seq += 1
@@ -134,53 +143,59 @@ export class Ledger {
         type,
         body: canonicalBody(type, body),
       }
-      const d = await encodeEntry(fields, this.#privateKey)
-      decoded.push(d)
-      prev = hashBytes(d.entry.hash)
+      const entry = startEntry(fields, this.#privateKey)
+      started.push(entry)
+      prev = entry.hash
     }
+    const decoded = await finishEntries(started)
     const heads = new Map<string, Head>()
     const last = decoded.at(-1)
     if (last) heads.set(this.author, headOf(last))
-    await this.#commit({ decoded, heads }, 'local')
+    await this.#commit({ decoded, byKey: new Map(), heads }, 'local')
     return decoded.map((d) => d.entry)
   }
 
   /** Verifies and applies entries received from a peer; nothing invalid changes state. */
-  ingest(encoded: Uint8Array[]): Promise<IngestResult> {
-    return this.#serial(() => this.#ingest(encoded))
+  async ingest(encoded: Uint8Array[]): Promise<IngestResult> {
+    if (this.#closed) throw LedgerError.CLOSED()
+    // Decoding and signatures need no store state, so they run outside the queue, overlapping other work.
+    const decoded = await decodeEntries(encoded)
+    return this.#serial(() => this.#ingest(decoded))
   }
 
-  async #ingest(encoded: Uint8Array[]): Promise<IngestResult> {
+  async #ingest(decoded: (DecodedEntry | LedgerError)[]): Promise<IngestResult> {
     const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [] }
     const byAuthor = new Map<string, DecodedEntry[]>()
-    for (const bytes of encoded) {
-      try {
-        const d = decodeEntry(bytes)
-        const list = byAuthor.get(d.entry.author)
-        if (list) list.push(d)
-        else byAuthor.set(d.entry.author, [d])
-      } catch (err) {
-        result.refused.push(refusalOf(err))
+    for (const d of decoded) {
+      if (d instanceof LedgerError) {
+        result.refused.push(refusalOf(d))
+        continue
       }
+      const list = byAuthor.get(d.entry.author)
+      if (list) list.push(d)
+      else byAuthor.set(d.entry.author, [d])
     }
-    const pending: Pending = { decoded: [], heads: new Map() }
+    const pending: Pending = { decoded: [], byKey: new Map(), heads: new Map() }
     const forks: [string, Uint8Array, Uint8Array][] = []
+    const held = new Set<string>()
     for (const [author, list] of byAuthor) {
       list.sort((a, b) => a.entry.seq - b.entry.seq)
       for (const d of list) {
         const outcome = await this.#admit(d, pending)
         if (outcome === 'accepted') result.accepted += 1
         else if (outcome === 'duplicate') result.duplicates += 1
-        else if (outcome === 'held') this.#hold(d)
-        else {
+        else if (outcome === 'held') {
+          held.add(author)
+          this.#hold(d)
+        } else {
           if (outcome.code === 'FORK') forks.push([author, outcome.proof!, d.encoded])
           result.refused.push(refusalOf(outcome.error))
         }
       }
       result.accepted += this.#drainHeld(author, pending)
     }
-    for (const author of this.#held.keys()) result.held.push(author)
-    result.held.sort()
+    for (const author of this.#held.keys()) held.add(author)
+    result.held = [...held].sort()
     if (pending.decoded.length > 0 || forks.length > 0) {
       await this.#commit(pending, 'remote', forks)
     }
@@ -198,22 +213,15 @@ export class Ledger {
     const headSeq = head?.seq ?? 0
     if (seq > headSeq + 1) return 'held'
     if (seq <= headSeq) {
-      const held = pending.decoded.find((p) => p.entry.author === author && p.entry.seq === seq)?.encoded
-      const stored = held ?? (await this.#db.get(store.entryKey(author, seq)))
-      if (stored && Buffer.compare(stored, d.encoded) === 0) return 'duplicate'
+      const key = store.entryKey(author, seq)
+      const stored = pending.byKey.get(key)?.encoded ?? (await this.#db.get(key))
+      if (stored && sameEntry(stored, d)) return 'duplicate'
       this.#forked.add(author)
       return { code: 'FORK', error: LedgerError.FORK(at), proof: stored ?? new Uint8Array(0) }
     }
-    if (head) {
-      if (!d.entry.prev || Buffer.compare(d.entry.prev, head.hash) !== 0) {
-        return { code: 'BAD_PREV', error: LedgerError.BAD_PREV(at) }
-      }
-      if (d.entry.lamport <= head.lamport || d.entry.ts < head.ts) {
-        return { code: 'BAD_LAMPORT', error: LedgerError.BAD_LAMPORT(at) }
-      }
-    }
-    pending.decoded.push(d)
-    pending.heads.set(author, headOf(d))
+    const problem = chainProblem(d, head)
+    if (problem) return { code: problem.code, error: problem }
+    addPending(pending, d)
     return 'accepted'
   }
 
@@ -245,15 +253,14 @@ export class Ledger {
       if (!next) break
       feed.delete(headSeq + 1)
       this.#heldCount -= 1
-      const head = pending.heads.get(author) ?? this.#heads.get(author)
-      const chains =
-        head &&
-        next.entry.prev &&
-        Buffer.compare(next.entry.prev, head.hash) === 0 &&
-        next.entry.lamport > head.lamport
-      if (!chains || this.#forked.has(author)) break
-      pending.decoded.push(next)
-      pending.heads.set(author, headOf(next))
+      // A held entry that does not chain was sent by a peer that misbehaved earlier; the sync that
+      // filled the gap brings the real one.
+      if (
+        chainProblem(next, pending.heads.get(author) ?? this.#heads.get(author)) ||
+        this.#forked.has(author)
+      )
+        break
+      addPending(pending, next)
       applied += 1
     }
     if (feed.size === 0) this.#held.delete(author)
@@ -266,18 +273,18 @@ export class Ledger {
     origin: 'local' | 'remote',
     forks: [string, Uint8Array, Uint8Array][] = [],
   ) {
-    const ops: { type: 'put'; key: string; value: Uint8Array }[] = []
+    const ops: BatchOp[] = []
     const touched = touchedNothing()
     const money: MoneyEvent[] = []
-    for (const d of pending.decoded) {
-      ops.push({ type: 'put', key: store.entryKey(d.entry.author, d.entry.seq), value: d.encoded })
-      const event = applyEntry(this.#state, d.entry, touched)
-      if (event) {
-        money.push(event)
-        ops.push({ type: 'put', key: store.moneyKey(event.key), value: store.encodeMoney(event) })
-      }
-    }
     try {
+      for (const d of pending.decoded) {
+        ops.push({ type: 'put', key: store.entryKey(d.entry.author, d.entry.seq), value: d.encoded })
+        const event = applyEntry(this.#state, d.entry, touched)
+        if (event) {
+          money.push(event)
+          ops.push({ type: 'put', key: store.moneyKey(event.key), value: store.encodeMoney(event) })
+        }
+      }
       if (money.length > 0) await this.#foldMoney(money, touched)
       for (const [author, head] of pending.heads) {
         this.#heads.set(author, head)
@@ -321,10 +328,16 @@ export class Ledger {
   }
 
   #stateOps(touched: Touched) {
-    const ops: { type: 'put'; key: string; value: Uint8Array }[] = []
+    const ops: BatchOp[] = []
     for (const id of touched.jobs) {
       const job = this.#state.jobs[id]
-      if (job) ops.push({ type: 'put', key: store.jobKey(id), value: store.encode(job) })
+      if (job) ops.push({ type: 'put', key: store.jobKey(id), value: store.encode({ ...job, frames: {} }) })
+    }
+    for (const ref of touched.frames) {
+      const [id, n] = ref.split('!') as [string, string]
+      const frame = this.#state.jobs[id]?.frames[n]
+      const key = store.frameKey(id, n)
+      ops.push(frame ? { type: 'put', key, value: store.encode(frame) } : { type: 'del', key })
     }
     if (touched.misc) {
       const { jobs: _jobs, clock: _clock, ...misc } = this.#state
@@ -352,6 +365,12 @@ export class Ledger {
     for await (const [key, value] of this.#db.iterator(store.JOBS)) {
       state.jobs[key.slice(store.JOBS.gte.length)] = store.decode<JobRecord>(value)
     }
+    for await (const [key, value] of this.#db.iterator(store.FRAMES)) {
+      const [id, n] = key.slice(store.FRAMES.gte.length).split('!') as [string, string]
+      const job = state.jobs[id]
+      if (!job) throw LedgerError.CORRUPT(this.path, `frame ${n} of job ${id} has no job record`)
+      job.frames[n] = store.decode<FrameRecord>(value)
+    }
     this.#state = state
   }
 
@@ -366,10 +385,7 @@ export class Ledger {
       const head = this.#heads.get(author)
       const from = (theirs[author] ?? 0) + 1
       if (!head || from > head.seq) continue
-      for await (const value of this.#db.values({
-        ...store.feedRange(author, from),
-        lte: store.entryKey(author, head.seq),
-      })) {
+      for await (const value of this.#db.values(store.feedRange(author, from, head.seq))) {
         if (batch.length > 0 && (batch.length >= maxEntries || bytes + value.length > maxBytes)) {
           yield batch
           batch = []
@@ -404,6 +420,15 @@ export class Ledger {
     this.#queue = run.catch(() => {})
     return run
   }
+}
+
+/** Why `d` cannot follow `head` in its feed, if it cannot. */
+function chainProblem(d: DecodedEntry, head: Head | undefined): LedgerError | null {
+  if (!head) return null
+  const at = { author: d.entry.author, seq: d.entry.seq }
+  if (!d.entry.prev || Buffer.compare(d.entry.prev, head.hash) !== 0) return LedgerError.BAD_PREV(at)
+  if (d.entry.lamport <= head.lamport || d.entry.ts < head.ts) return LedgerError.BAD_LAMPORT(at)
+  return null
 }
 
 function headOf(d: DecodedEntry): Head {

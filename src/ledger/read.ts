@@ -5,7 +5,9 @@ import { orderKey } from './state.ts'
 
 /** Readers over FarmState. Anything that depends on time takes `now` from the caller. */
 
-export { blockedWorker } from './fold.ts'
+import { blockedWorker } from './fold.ts'
+
+export { blockedWorker }
 
 /** Hex sha256 of the canonical encoding: equal on every replica holding the same entries. */
 export function stateHash(state: FarmState): string {
@@ -59,6 +61,19 @@ export function frameStatus(job: JobRecord, n: number, now: number): FrameStatus
   const holder = claimHolder(frame, now)
   if (holder) return { ...base, status: 'claimed', holder: holder.worker, expiresAt: holder.expiresAt }
   return { ...base, status: 'open' }
+}
+
+/**
+ * Frames of a job a worker may claim at `now`: open ones (never claimed, lease expired, or failed
+ * fewer times than the attempt limit), none at all if the worker is blocked or the job settled.
+ */
+export function claimableFrames(job: JobRecord, worker: string, now: number): number[] {
+  if (!job.spec || job.settled || blockedWorker(job, worker)) return []
+  const frames: number[] = []
+  for (let n = job.spec.frames.first; n <= job.spec.frames.last; n++) {
+    if (frameStatus(job, n, now).status === 'open') frames.push(n)
+  }
+  return frames
 }
 
 export type JobProgress = Record<FrameStatusName, number> & { total: number }

@@ -9,7 +9,8 @@ import type { MoneyEvent } from './fold.ts'
  *   h!<author>                   head of that feed: { seq, hash, lamport, ts }
  *   x!<author>                   fork proof: two signed entries with the same author and seq
  *   m!<lamport>!<author>!<seq>   money index (grant, verified, job) in total order, to re-fold money
- *   s!misc, s!job!<id>           the folded state, split so an append rewrites only what it touched
+ *   s!misc, s!job!<id>,          the folded state, split so an append rewrites only what it touched
+ *   s!frame!<id>!<frame>
  */
 export const SEQ_WIDTH = 16
 
@@ -17,15 +18,16 @@ export function entryKey(author: string, seq: number): string {
   return `e!${author}!${String(seq).padStart(SEQ_WIDTH, '0')}`
 }
 
-/** Bounds of one author's entries from `fromSeq` on. `~` sorts after every digit. */
-export function feedRange(author: string, fromSeq: number) {
-  return { gte: entryKey(author, fromSeq), lt: `e!${author}!~` }
+/** Bounds of one author's entries from `fromSeq` to `toSeq`. */
+export function feedRange(author: string, fromSeq: number, toSeq: number) {
+  return { gte: entryKey(author, fromSeq), lte: entryKey(author, toSeq) }
 }
 
 export const headKey = (author: string) => `h!${author}`
 export const forkKey = (author: string) => `x!${author}`
 export const moneyKey = (orderKey: string) => `m!${orderKey}`
 export const jobKey = (id: string) => `s!job!${id}`
+export const frameKey = (id: string, frame: string) => `s!frame!${id}!${frame}`
 export const MISC_KEY = 's!misc'
 
 export const prefixRange = (prefix: string) => ({ gte: prefix, lt: `${prefix}~` })
@@ -33,6 +35,7 @@ export const HEADS = prefixRange('h!')
 export const FORKS = prefixRange('x!')
 export const MONEY = prefixRange('m!')
 export const JOBS = prefixRange('s!job!')
+export const FRAMES = prefixRange('s!frame!')
 
 export interface Head {
   seq: number

@@ -1,50 +1,15 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type Ledger, openLedger, stateHash } from '../../src/ledger/index.ts'
+import { describe, expect, it } from 'vitest'
+import { openLedger, stateHash } from '../../src/ledger/index.ts'
 import { tempDir } from '../helpers/farm.ts'
-
-const open: Ledger[] = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((l) => l.close()))
-})
-
-async function newLedger(now?: () => number): Promise<Ledger> {
-  const ledger = await openLedger({
-    path: await tempDir('farm-ledger-'),
-    privateKey: await generateKeyPair('Ed25519'),
-    ...(now ? { now } : {}),
-  })
-  open.push(ledger)
-  return ledger
-}
-
-async function syncInto(from: Ledger, to: Ledger, batch = 7) {
-  for await (const encoded of from.missing(await to.clock(), { maxBatchEntries: batch })) {
-    const result = await to.ingest(encoded)
-    expect(result.refused).toEqual([])
-  }
-}
-
-const SCENE = 'a'.repeat(64)
+import { hex, jobBody, newLedger, syncInto } from './ledger-fixtures.ts'
 
 describe('ledger replication', () => {
   it('two stores reach the same state through clock and missing', async () => {
     const a = await newLedger()
     const b = await newLedger()
     await a.append('grant', { to: a.author, amount: 10_000 })
-    const job = await a.append('job', {
-      name: 'spheres',
-      scene: SCENE,
-      sceneFile: 'scene.pov',
-      renderer: 'povray',
-      frames: { first: 1, last: 4 },
-      size: { width: 64, height: 48 },
-      fps: 24,
-      pricePerWU: 100,
-      stitcher: a.author,
-      attempts: 3,
-      failFast: false,
-    })
+    const job = await a.append('job', jobBody(a.author))
     await syncInto(a, b)
     await b.append('node', {
       name: 'b',
@@ -57,7 +22,7 @@ describe('ledger replication', () => {
     await b.append('rendered', {
       job: job.hash,
       frame: 1,
-      file: SCENE,
+      file: hex('f'),
       pixelHash: 'p1',
       renderMs: 900,
       wu: 15,
@@ -72,6 +37,23 @@ describe('ledger replication', () => {
     expect(b.state().nodes[b.author]?.name).toBe('b')
   })
 
+  it('missing() sends only what the other lacks, in bounded batches', async () => {
+    const a = await newLedger()
+    await a.appendBatch(
+      Array.from({ length: 25 }, (_, i) => ({
+        type: 'grant' as const,
+        body: { to: a.author, amount: i + 1 },
+      })),
+    )
+    const batches: Uint8Array[][] = []
+    for await (const batch of a.missing({ [a.author]: 5 }, { maxBatchEntries: 8 })) batches.push(batch)
+    expect(batches.map((b) => b.length)).toEqual([8, 8, 4])
+    const small: Uint8Array[][] = []
+    for await (const batch of a.missing({}, { maxBatchBytes: 1 })) small.push(batch)
+    expect(small).toHaveLength(25)
+    for await (const _ of a.missing({ [a.author]: 25 })) expect.unreachable('nothing is missing')
+  })
+
   it('a restart reopens the folded state without replaying the log', async () => {
     const path = await tempDir('farm-ledger-')
     const privateKey = await generateKeyPair('Ed25519')
@@ -79,11 +61,23 @@ describe('ledger replication', () => {
     await first.append('grant', { to: first.author, amount: 5 })
     const hash = stateHash(first.state())
     await first.close()
-    const again = await openLedger({ path, privateKey })
-    open.push(again)
+    const again = await newLedger({ path, privateKey })
     expect(stateHash(again.state())).toBe(hash)
     const next = await again.append('grant', { to: again.author, amount: 5 })
     expect(next.seq).toBe(2)
     expect(again.state().balances[again.author]).toBe(10)
+  })
+
+  it('tells listeners about local and remote entries', async () => {
+    const a = await newLedger()
+    const b = await newLedger()
+    const seen: string[] = []
+    b.onEntries((entries, encoded, origin) =>
+      seen.push(`${origin}:${entries.map((e) => e.type).join(',')}:${encoded.length}`),
+    )
+    await b.append('grant', { to: b.author, amount: 1 })
+    await a.append('grant', { to: a.author, amount: 1 })
+    await syncInto(a, b)
+    expect(seen).toEqual(['local:grant:1', 'remote:grant:1'])
   })
 })
