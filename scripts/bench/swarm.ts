@@ -12,7 +12,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { BlobStore, newSwarmSecret, readSwarmSecret, type Swarm } from '../../src/p2p/index.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { openLedger } from '../../src/ledger/index.ts'
+import { BlobStore, createSwarm, newSwarmSecret, readSwarmSecret, type Swarm } from '../../src/p2p/index.ts'
 import { memorySwarm } from '../../test/helpers/p2p-memory-feed.ts'
 
 const ENTRY_PADDING = 250
@@ -99,6 +101,15 @@ try {
   )
   await Promise.all(swarms.splice(0).map((s) => s.stop()))
 
+  // --- the same over the real ledger (LevelDB, signatures checked) on both ends -----------
+  const ledgerSync = await realLedgerSync(20_000)
+  console.log(
+    `  with the real LevelDB ledger on both ends: 20,000 entries in ${ledgerSync.seconds.toFixed(2)} s incl. node start (x5 = ${(ledgerSync.seconds * 5).toFixed(1)} s for 100k)`,
+  )
+  console.log(
+    `  baseline: the same entries ledger to ledger without network ${ledgerSync.directSeconds.toFixed(2)} s; over the swarm / direct = ${(ledgerSync.seconds / ledgerSync.directSeconds).toFixed(2)}`,
+  )
+
   // --- blob: 200 MB from a `farm join` process to this one (crypto runs on both ends) --------
   const size = 200 << 20
   const file = join(root, 'blob.bin')
@@ -142,6 +153,54 @@ try {
 } finally {
   await Promise.all(swarms.map((s) => s.stop()))
   await rm(root, { recursive: true, force: true })
+}
+
+/** Seconds for a node with an empty ledger to sync `count` entries from one that holds them, and without the network. */
+async function realLedgerSync(count: number): Promise<number> {
+  const open = async (name: string) => {
+    const privateKey = await generateKeyPair('Ed25519')
+    const dir = join(root, name)
+    const ledger = await openLedger({ path: join(dir, 'ledger'), privateKey })
+    return { privateKey, ledger, blobs: new BlobStore(join(dir, 'blobs')) }
+  }
+  const from = await open('ledger-from')
+  const body = { name: 'bench', owner: 'bench', renderers: [], cores: 2, wupm: 1 }
+  for (let done = 0; done < count; done += 1000) {
+    await from.ledger.appendBatch(Array.from({ length: 1000 }, () => ({ type: 'node' as const, body })))
+  }
+  const to = await open('ledger-to')
+  const init = { swarmKey: secret, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, syncIntervalMs: 600_000 }
+  const a = await createSwarm({
+    ...init,
+    privateKey: from.privateKey,
+    bootstrap: [],
+    feed: from.ledger,
+    blobs: from.blobs,
+  })
+  swarms.push(a)
+  const t = performance.now()
+  const b = await createSwarm({
+    ...init,
+    privateKey: to.privateKey,
+    bootstrap: [a.addresses()[0]!],
+    feed: to.ledger,
+    blobs: to.blobs,
+  })
+  swarms.push(b)
+  let held = 0
+  while (held < count) {
+    await sleep(20)
+    held = (await to.ledger.clock())[from.ledger.author] ?? 0
+  }
+  const seconds = (performance.now() - t) / 1000
+  await Promise.all(swarms.splice(0).map((s) => s.stop()))
+  // Baseline: the same entries handed from ledger to ledger in this process, no network.
+  const direct = await open('ledger-direct')
+  const td = performance.now()
+  for await (const batch of from.ledger.missing({})) await direct.ledger.ingest(batch)
+  const directSeconds = (performance.now() - td) / 1000
+  await Promise.all([from.ledger.close(), to.ledger.close(), direct.ledger.close()])
+  return { seconds, directSeconds }
 }
 
 async function rawTcpMBps(file: string, size: number): Promise<number> {
