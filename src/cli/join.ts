@@ -57,11 +57,13 @@ Examples:
       mdns: values['no-mdns'] ? false : undefined,
     })
     node.on('event', (event) => process.stderr.write(`${new Date().toISOString()} ${describe(event)}\n`))
-    await node.start()
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    // Listening before start, so a Ctrl-C while starting still closes the ledger cleanly.
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', resolve)
       process.once('SIGTERM', resolve)
     })
+    await node.start()
+    const signal = await stopped
     process.stderr.write(`${new Date().toISOString()} ${signal}: stopping\n`)
     await node.stop()
     process.stderr.write(`${new Date().toISOString()} stopped\n`)

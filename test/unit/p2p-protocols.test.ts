@@ -80,6 +80,16 @@ describe('/farm/sync/1', () => {
     expect(await honest.clock()).toEqual({})
   })
 
+  it('refuses a message over the size limit before reading it', async () => {
+    const [left, right] = await streamPair()
+    const header = new Uint8Array(4)
+    new DataView(header.buffer).setUint32(0, 64 << 20)
+    right.send(header)
+    await expect(runSync(left, new MemoryFeed('A'), { peer: 'big' })).rejects.toMatchObject({
+      code: 'MESSAGE_TOO_LARGE',
+    })
+  })
+
   it('times out a peer that never answers', async () => {
     const [left] = await streamPair()
     await expect(runSync(left, new MemoryFeed('A'), { peer: 'silent', readTimeoutMs: 200 })).rejects.toThrow(
