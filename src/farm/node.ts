@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { type Ledger, openLedger } from '../ledger/index.ts'
 import { BlobStore, loadOrCreateIdentity, P2PError, readSwarmSecret, Swarm } from '../p2p/index.ts'
 import { type NodeConfig, readConfig } from './config.ts'
-import { ControlServer } from './control.ts'
+import { type ControlMethod, ControlServer } from './control.ts'
 
 /** What a running node reports, to its log, its dashboard and `subscribe`rs of its control socket. */
 export type NodeEvent =
@@ -47,6 +47,7 @@ export class FarmNode extends EventEmitter<{ event: [NodeEvent] }> {
   private swarmHandle: Swarm | undefined
   private control: ControlServer | undefined
   private config: NodeConfig | undefined
+  private readonly methods = new Map<string, ControlMethod>()
 
   constructor(options: FarmNodeOptions) {
     super()
@@ -129,7 +130,14 @@ export class FarmNode extends EventEmitter<{ event: [NodeEvent] }> {
     return { author: this.ledger.author, clock, entries, peers, inSync: peers.every((p) => p.inSync) }
   }
 
-  private report(event: NodeEvent): void {
+  /** Adds a control-socket method for a `farm` command to call; usable before or after start. */
+  handle(method: string, fn: ControlMethod): void {
+    this.methods.set(method, fn)
+    this.control?.handle(method, fn)
+  }
+
+  /** Tells the log, the dashboard and every `subscribe`r of the control socket. */
+  report(event: NodeEvent): void {
     this.emit('event', event)
     this.control?.publish(event)
   }
@@ -153,6 +161,7 @@ export class FarmNode extends EventEmitter<{ event: [NodeEvent] }> {
     control.handle('peers', async () => this.swarm.peers())
     control.handle('ledger', async () => this.ledgerSummary())
     control.handle('invite', async () => this.swarm.invite())
+    for (const [method, fn] of this.methods) control.handle(method, fn)
   }
 
   private async describeSelf(config: NodeConfig): Promise<void> {
