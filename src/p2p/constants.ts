@@ -1,6 +1,7 @@
 export const SYNC_PROTOCOL = '/farm/sync/1'
 export const BLOB_PROTOCOL = '/farm/blob/1'
 export const GOSSIP_TOPIC = 'farm/entries/1'
+export const GOSSIP_MESSAGE_BYTES = 256 << 10
 
 /** Every read on a protocol stream waits at most this long: a silent peer must not pin a stream. */
 export const READ_TIMEOUT_MS = 15_000

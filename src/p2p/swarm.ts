@@ -18,6 +18,7 @@ import type { BlobStore } from './blob-store.ts'
 import {
   BLOB_PROTOCOL,
   DIAL_TIMEOUT_MS,
+  GOSSIP_MESSAGE_BYTES,
   GOSSIP_TOPIC,
   PING_INTERVAL_MS,
   SYNC_INTERVAL_MS,
@@ -292,13 +293,28 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     }
   }
 
+  /** Gossips entries in messages of at most GOSSIP_MESSAGE_BYTES, far below gossipsub's limit. */
   private publish(encoded: Uint8Array[]): void {
-    this.libp2p.services.pubsub.publish(GOSSIP_TOPIC, cbor.encode(encoded)).catch((err: Error) => {
-      this.emit(
-        'log',
-        `gossip of ${encoded.length} entries failed: ${err.message}; peers will get them by sync`,
-      )
-    })
+    let start = 0
+    while (start < encoded.length) {
+      let end = start
+      let bytes = 0
+      while (
+        end < encoded.length &&
+        (end === start || bytes + encoded[end]!.length <= GOSSIP_MESSAGE_BYTES)
+      ) {
+        bytes += encoded[end]!.length
+        end++
+      }
+      const batch = encoded.slice(start, end)
+      this.libp2p.services.pubsub.publish(GOSSIP_TOPIC, cbor.encode(batch)).catch((err: Error) => {
+        this.emit(
+          'log',
+          `gossip of ${batch.length} entries failed: ${err.message}; peers will get them by sync`,
+        )
+      })
+      start = end
+    }
   }
 
   /**

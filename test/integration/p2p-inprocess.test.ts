@@ -44,6 +44,14 @@ describe('gossip', () => {
       5_000,
     )
     expect(viaGossip.sort()).toEqual([b.swarm.id, c.swarm.id].sort())
+    // A large batch (about 0.8 MB) is split into several gossip messages, still no sync needed.
+    ;(a.feed as MemoryFeed).append(3000, 250)
+    await waitFor(
+      () => [b, c].every((n) => (n.feed as MemoryFeed).count() === 3003),
+      'a large batch on b and c',
+      10_000,
+    )
+    expect(viaGossip.length).toBeGreaterThan(4)
   })
 
   it('refuses a node of another swarm key', async () => {
