@@ -127,9 +127,17 @@ try {
   try {
     const asker = await node([holderNode.address], (await readSwarmSecret(holderHome))!, 'sink')
     await until(() => asker.swarm.peers().length === 1, 'blob peer')
+    const holderCpu0 = await cpuSeconds(holderNode.child.pid!)
+    const cpu0 = process.cpuUsage()
     const tb = performance.now()
     await asker.swarm.fetchBlob(hash)
-    blobMBps = size / 2 ** 20 / ((performance.now() - tb) / 1000)
+    const wall = (performance.now() - tb) / 1000
+    blobMBps = size / 2 ** 20 / wall
+    const cpu = process.cpuUsage(cpu0)
+    const holderCpu = (await cpuSeconds(holderNode.child.pid!)) - holderCpu0
+    console.log(
+      `  cpu during the fetch: asker ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)}% of a core, holder ${((holderCpu / wall) * 100).toFixed(0)}%`,
+    )
   } finally {
     holderNode.child.kill('SIGTERM')
     await new Promise((r) => holderNode.child.on('exit', r))
@@ -246,6 +254,12 @@ async function startFarmNode(home: string) {
     child.on('exit', () => reject(new Error(`farm join exited: ${log}`)))
   })
   return { child, address }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 async function idleNodeRss(): Promise<number> {
