@@ -4,7 +4,7 @@ import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { type Ledger, openLedger } from '../ledger/index.ts'
 import { BlobStore, loadOrCreateIdentity, P2PError, readSwarmSecret, Swarm } from '../p2p/index.ts'
-import { type NodeConfig, readConfig } from './config.ts'
+import { type NodeConfig, readConfig, writeConfig } from './config.ts'
 import { type ControlMethod, ControlServer } from './control.ts'
 
 /** What a running node reports, to its log, its dashboard and `subscribe`rs of its control socket. */
@@ -108,11 +108,27 @@ export class FarmNode extends EventEmitter<{ event: [NodeEvent] }> {
 
   async stop(): Promise<void> {
     await this.control?.close()
+    await this.rememberMembers().catch((err: Error) =>
+      this.report({ type: 'log', message: `could not remember the members' addresses: ${err.message}` }),
+    )
     await this.swarmHandle?.stop()
     await this.ledgerHandle?.close()
     this.control = undefined
     this.swarmHandle = undefined
     this.ledgerHandle = undefined
+  }
+
+  /**
+   * Keeps the addresses of the members connected now in config.json, so a restart finds the
+   * swarm even when the member named by the invite is gone.
+   */
+  private async rememberMembers(): Promise<void> {
+    if (this.swarmHandle === undefined || this.config === undefined) return
+    const members = await this.swarmHandle.memberAddresses()
+    if (members.length === 0) return
+    const config = (await readConfig(this.home)) ?? this.config
+    config.bootstrap = [...new Set([...members, ...config.bootstrap])].slice(0, 16)
+    await writeConfig(this.home, config)
   }
 
   /** Syncs with every connected peer now, then tells whether the feeds were already equal. */

@@ -205,13 +205,19 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   /** An invite to this swarm: the secret plus this node's and its connected members' listen addresses. */
   async invite(): Promise<string> {
-    const addresses = this.addresses()
+    const addresses = [...this.addresses(), ...(await this.memberAddresses())]
+    return encodeInvite({ secret: this.init.swarmKey, addresses: [...new Set(addresses)].slice(0, 16) })
+  }
+
+  /** The listen addresses (with /p2p/<id>) connected members announced, to find them again after a restart. */
+  async memberAddresses(): Promise<string[]> {
+    const addresses: string[] = []
     for (const peer of this.libp2p.getPeers()) {
       const known = await this.libp2p.peerStore.get(peer).catch(() => undefined)
       for (const { multiaddr: ma } of known?.addresses ?? [])
         addresses.push(`${ma.toString()}/p2p/${peer.toString()}`)
     }
-    return encodeInvite({ secret: this.init.swarmKey, addresses: [...new Set(addresses)].slice(0, 16) })
+    return addresses
   }
 
   /** Runs one sync with `peer` now and returns what it exchanged; undefined when it could not run. */
@@ -396,6 +402,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     try {
       const outcome = await runSync(stream, this.init.feed, {
         peer,
+        members: await this.memberAddresses(),
         readTimeoutMs: this.init.readTimeoutMs,
         onIngested: (result) => {
           if (result.accepted > 0)
@@ -403,11 +410,27 @@ export class Swarm extends EventEmitter<SwarmEvents> {
         },
       })
       this.emit('sync:done', { peer, ...outcome })
+      this.meet(outcome.theirMembers)
       return outcome
     } catch (err) {
       if ((err as P2PError).code === 'PEER_MISBEHAVED') this.misbehaved(peer, (err as Error).message)
       else if (this.node?.status === 'started')
         this.emit('log', `sync with ${peer} failed: ${(err as Error).message}`)
+    }
+  }
+
+  /** Dials the members another peer is connected to and this node is not: small swarms stay a full mesh. */
+  private meet(addresses: string[]): void {
+    for (const addr of addresses) {
+      const id = addr.slice(addr.lastIndexOf('/p2p/') + 5)
+      if (id === this.id || this.banned.has(id) || this.connectedIds().includes(id)) continue
+      let target: ReturnType<typeof multiaddr>
+      try {
+        target = multiaddr(addr)
+      } catch {
+        continue
+      }
+      this.libp2p.dial(target, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).catch(() => undefined)
     }
   }
 

@@ -11,14 +11,17 @@ import type { Clock, IngestResult, ReplicatedFeed } from './feed.ts'
 import { FramedStream } from './framed.ts'
 
 /**
- * /farm/sync/1, symmetric: each side sends its clock and reads the other's, then at once sends
+ * /farm/sync/1, symmetric: each side sends its clock (and the addresses of the members it is
+ * connected to, so peers that joined through different members meet) and reads the other's, then at once sends
  * the entries the other lacks (bounded batches, then `done`) and ingests what arrives. Each
  * ingested batch is acknowledged, and a sender keeps at most SYNC_CREDIT_BATCHES unacknowledged:
  * the back-pressure that lets a slow disk set the pace. A batch with refused entries ends the
  * sync with PEER_MISBEHAVED.
  */
+const MAX_MEMBERS = 64
+
 type SyncMessage =
-  | { t: 'clock'; clock: Clock }
+  | { t: 'clock'; clock: Clock; members: string[] }
   | { t: 'entries'; entries: Uint8Array[] }
   | { t: 'ack' }
   | { t: 'done' }
@@ -27,6 +30,8 @@ export interface SyncOutcome {
   /** Both clocks as exchanged at the start: equal means the two feeds were already in sync. */
   ours: Clock
   theirs: Clock
+  /** Multiaddrs (with /p2p/<id>) of the members the other side is connected to. */
+  theirMembers: string[]
   sent: number
   received: number
   accepted: number
@@ -34,6 +39,8 @@ export interface SyncOutcome {
 
 export interface SyncOptions {
   peer: string
+  /** Multiaddrs of the members this side is connected to, offered to the other side. */
+  members?: string[]
   readTimeoutMs?: number
   batchBytes?: number
   batchEntries?: number
@@ -49,12 +56,15 @@ export async function runSync(stream: Stream, feed: ReplicatedFeed, opts: SyncOp
     readTimeoutMs: opts.readTimeoutMs,
   })
   const ours = await feed.clock()
-  const outcome: SyncOutcome = { ours, theirs: {}, sent: 0, received: 0, accepted: 0 }
+  const outcome: SyncOutcome = { ours, theirs: {}, theirMembers: [], sent: 0, received: 0, accepted: 0 }
   try {
-    await framed.write(cbor.encode({ t: 'clock', clock: ours }))
+    await framed.write(
+      cbor.encode({ t: 'clock', clock: ours, members: (opts.members ?? []).slice(0, MAX_MEMBERS) }),
+    )
     const first = decode(await framed.read(), opts.peer)
     if (first.t !== 'clock') throw P2PError.protocol(opts.peer, `expected its clock, got '${first.t}'`)
     outcome.theirs = first.clock
+    outcome.theirMembers = first.members
     await new Session(framed, feed, opts, outcome).run()
     await framed.close()
     return outcome
@@ -154,13 +164,24 @@ function decode(bytes: Uint8Array, peer: string): SyncMessage {
   } catch {
     throw P2PError.protocol(peer, 'a sync message is not valid CBOR')
   }
-  const m = value as { t?: unknown; clock?: unknown; entries?: unknown }
+  const m = value as { t?: unknown; clock?: unknown; entries?: unknown; members?: unknown }
   if (m?.t === 'done' || m?.t === 'ack') return { t: m.t }
-  if (m?.t === 'clock' && isClock(m.clock)) return { t: 'clock', clock: m.clock }
+  if (m?.t === 'clock' && isClock(m.clock) && isMembers(m.members)) {
+    return { t: 'clock', clock: m.clock, members: m.members ?? [] }
+  }
   if (m?.t === 'entries' && Array.isArray(m.entries) && m.entries.every((e) => e instanceof Uint8Array)) {
     return { t: 'entries', entries: m.entries }
   }
   throw P2PError.protocol(peer, 'a sync message has an unknown shape')
+}
+
+function isMembers(value: unknown): value is string[] | undefined {
+  if (value === undefined) return true
+  return (
+    Array.isArray(value) &&
+    value.length <= MAX_MEMBERS &&
+    value.every((a) => typeof a === 'string' && a.length <= 512 && a.includes('/p2p/'))
+  )
 }
 
 function isClock(value: unknown): value is Clock {

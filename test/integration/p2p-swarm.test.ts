@@ -25,6 +25,8 @@ describe('a swarm of farm processes on 127.0.0.1', () => {
     }
     const peers = await peersOf(a.home)
     expect(peers.map((p) => p.id).sort()).toEqual([b.id, c.id].sort())
+    // b and c joined through a alone; the members each sync offers bring them together.
+    await waitFor(async () => (await peersOf(b.home)).some((p) => p.id === c.id), 'b and c to meet')
     expect(peers.every((p) => p.addresses.every((addr) => addr.startsWith('/ip4/127.0.0.1/')))).toBe(true)
 
     // A node joining later learns the whole history by sync.
@@ -49,6 +51,9 @@ describe('a swarm of farm processes on 127.0.0.1', () => {
     expect((await ledgerOf(a.home)).clock[e.id]).toBeUndefined()
 
     expect(await Promise.all(members.map((n) => n.stop()))).toEqual([0, 0, 0])
+    // c met b through a; it remembers b so that a restart finds the swarm even without a.
+    const remembered = JSON.parse(await readFile(join(c.home, 'config.json'), 'utf8')).bootstrap as string[]
+    expect(remembered).toContain(b.address)
     expect(a.log.at(-1)).toMatch(/stopped$/)
   })
 
