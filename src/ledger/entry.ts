@@ -94,40 +94,38 @@ export function sameEntry(stored: Uint8Array, d: DecodedEntry): boolean {
 
 /** Decodes and fully checks one entry, signature included. Throws a LedgerError naming the reason. */
 export function decodeEntry(encoded: Uint8Array): DecodedEntry {
-  const parsed = parseEntry(encoded)
-  if (!verifyEntryBytesSync(parsed.key, parsed.entryBytes, parsed.signature)) {
-    throw LedgerError.BAD_SIGNATURE({ author: parsed.entry.author, seq: parsed.entry.seq })
+  const { decoded, key } = parseEntry(encoded)
+  if (!verifyEntryBytesSync(key, decoded.entryBytes, decoded.signature)) {
+    throw LedgerError.BAD_SIGNATURE({ author: decoded.entry.author, seq: decoded.entry.seq })
   }
-  return strip(parsed)
-}
-
-/** Decodes and checks many entries, verifying their signatures in parallel; a bad one yields its error in its place. */
-export async function decodeEntries(list: Uint8Array[]): Promise<(DecodedEntry | LedgerError)[]> {
-  const parsed = list.map((encoded) => {
-    try {
-      return parseEntry(encoded)
-    } catch (err) {
-      return err instanceof LedgerError ? err : LedgerError.BAD_ENCODING(String(err))
-    }
-  })
-  const verdicts = await Promise.all(
-    parsed.map((p) =>
-      p instanceof LedgerError ? false : verifyEntryBytes(p.key, p.entryBytes, p.signature),
-    ),
-  )
-  return parsed.map((p, i) => {
-    if (p instanceof LedgerError) return p
-    if (!verdicts[i]) return LedgerError.BAD_SIGNATURE({ author: p.entry.author, seq: p.entry.seq })
-    return strip(p)
-  })
-}
-
-function strip({ key: _key, ...decoded }: DecodedEntry & { key: KeyObject }): DecodedEntry {
   return decoded
 }
 
+/**
+ * Decodes and checks many entries; each signature starts verifying on the thread pool as soon as
+ * its entry is parsed, while the next is parsed. A bad entry yields its error in its place.
+ */
+export async function decodeEntries(list: Uint8Array[]): Promise<(DecodedEntry | LedgerError)[]> {
+  const verifying: Promise<boolean>[] = []
+  const parsed = list.map((encoded) => {
+    try {
+      const { decoded, key } = parseEntry(encoded)
+      verifying.push(verifyEntryBytes(key, decoded.entryBytes, decoded.signature))
+      return decoded
+    } catch (err) {
+      verifying.push(Promise.resolve(false))
+      return err instanceof LedgerError ? err : LedgerError.BAD_ENCODING(String(err))
+    }
+  })
+  const verdicts = await Promise.all(verifying)
+  return parsed.map((p, i) => {
+    if (p instanceof LedgerError || verdicts[i]) return p
+    return LedgerError.BAD_SIGNATURE({ author: p.entry.author, seq: p.entry.seq })
+  })
+}
+
 /** Everything that does not depend on the store, except the signature: size, shape, version, type, body schema. */
-function parseEntry(encoded: Uint8Array): DecodedEntry & { key: KeyObject } {
+function parseEntry(encoded: Uint8Array): { decoded: DecodedEntry; key: KeyObject } {
   if (!(encoded instanceof Uint8Array)) throw LedgerError.BAD_ENCODING('not bytes')
   if (encoded.length > MAX_ENTRY_BYTES) throw LedgerError.OVERSIZE(encoded.length, MAX_ENTRY_BYTES)
   let outer: unknown
@@ -150,9 +148,12 @@ function parseEntry(encoded: Uint8Array): DecodedEntry & { key: KeyObject } {
     seq: typeof f.seq === 'number' ? f.seq : undefined,
   }
   if (f.v !== ENTRY_VERSION) throw LedgerError.UNKNOWN_VERSION(f.v, at)
-  const keys = Object.keys(f).sort().join(',')
-  if (keys !== 'author,body,lamport,prev,seq,ts,type,v')
-    throw LedgerError.BAD_ENCODING(`unexpected fields ${keys}`)
+  let count = 0
+  for (const k in f) {
+    if (!ENTRY_FIELDS.has(k)) throw LedgerError.BAD_ENCODING(`unexpected field ${JSON.stringify(k)}`)
+    count += 1
+  }
+  if (count !== ENTRY_FIELDS.size) throw LedgerError.BAD_ENCODING('missing fields')
   if (!isEntryType(f.type)) throw LedgerError.UNKNOWN_TYPE(f.type, at)
   if (!isCount(f.seq) || f.seq < 1) throw LedgerError.BAD_ENCODING('seq is not a positive integer')
   if (!isCount(f.lamport) || f.lamport < 1)
@@ -164,10 +165,11 @@ function parseEntry(encoded: Uint8Array): DecodedEntry & { key: KeyObject } {
   const problem = bodyProblem(f.type, f.body)
   if (problem) throw LedgerError.BAD_SCHEMA(f.type, problem, at)
   const key = authorKey(f.author)
-  const entry = { ...(fields as unknown as EntryFields), hash: toHex(sha256(entryBytes)) }
-  return { entry, encoded, entryBytes, signature, key }
+  f.hash = toHex(sha256(entryBytes))
+  return { decoded: { entry: f as unknown as Entry, encoded, entryBytes, signature }, key }
 }
 
+const ENTRY_FIELDS = new Set(['v', 'author', 'seq', 'prev', 'lamport', 'ts', 'type', 'body'])
 const keyCache = new Map<string, KeyObject>()
 
 /** An author's public key, derived from the peer id alone: no key exchange is needed to verify a feed. */

@@ -104,6 +104,14 @@ export class LedgerError extends Error {
     )
   }
 
+  static LOCKED(path: string) {
+    return new LedgerError(
+      'LOCKED',
+      `the ledger at ${path} is in use by another farm process: stop that node, or give this one its own --home`,
+      { exitCode: 2 },
+    )
+  }
+
   static CLOSED() {
     return new LedgerError('CLOSED', 'the ledger is closed: open it again with openLedger()')
   }

@@ -81,6 +81,11 @@ export class Ledger {
   #closed = false
 
   constructor(opts: OpenLedgerOptions) {
+    if (opts.privateKey.type !== 'Ed25519') {
+      throw LedgerError.BAD_ARGUMENT(
+        `the ledger signs with an Ed25519 key, not ${opts.privateKey.type}: use the node's identity key`,
+      )
+    }
     this.path = opts.path
     this.#privateKey = opts.privateKey
     this.#now = opts.now ?? Date.now
@@ -89,7 +94,13 @@ export class Ledger {
   }
 
   async open(): Promise<void> {
-    await this.#db.open()
+    try {
+      await this.#db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause
+      if (cause?.code === 'LEVEL_LOCKED') throw LedgerError.LOCKED(this.path)
+      throw err
+    }
     await this.#load()
   }
 
@@ -161,6 +172,31 @@ export class Ledger {
     // Decoding and signatures need no store state, so they run outside the queue, overlapping other work.
     const decoded = await decodeEntries(encoded)
     return this.#serial(() => this.#ingest(decoded))
+  }
+
+  /**
+   * Ingests a stream of batches (a sync), decoding and verifying the next batch while the
+   * previous one is written: the two cores then both have work. Batches are applied in order.
+   */
+  async ingestStream(batches: AsyncIterable<Uint8Array[]>): Promise<IngestResult> {
+    const total: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [] }
+    const add = (result: IngestResult) => {
+      total.accepted += result.accepted
+      total.duplicates += result.duplicates
+      total.refused.push(...result.refused)
+      total.held = result.held
+    }
+    const inFlight: Promise<IngestResult>[] = []
+    try {
+      for await (const batch of batches) {
+        inFlight.push(this.ingest(batch))
+        if (inFlight.length > 1) add(await inFlight.shift()!)
+      }
+      while (inFlight.length > 0) add(await inFlight.shift()!)
+    } finally {
+      await Promise.allSettled(inFlight)
+    }
+    return total
   }
 
   async #ingest(decoded: (DecodedEntry | LedgerError)[]): Promise<IngestResult> {

@@ -37,6 +37,21 @@ describe('ledger replication', () => {
     expect(b.state().nodes[b.author]?.name).toBe('b')
   })
 
+  it('ingestStream applies a whole sync in order and sums what happened', async () => {
+    const a = await newLedger()
+    const b = await newLedger()
+    await a.appendBatch(
+      Array.from({ length: 40 }, (_, i) => ({
+        type: 'grant' as const,
+        body: { to: a.author, amount: i + 1 },
+      })),
+    )
+    await b.ingest((await a.missing({}, { maxBatchEntries: 5 })[Symbol.asyncIterator]().next()).value)
+    const result = await b.ingestStream(a.missing({}, { maxBatchEntries: 5 }))
+    expect(result).toEqual({ accepted: 35, duplicates: 5, held: [], refused: [] })
+    expect(stateHash(b.state())).toBe(stateHash(a.state()))
+  })
+
   it('missing() sends only what the other lacks, in bounded batches', async () => {
     const a = await newLedger()
     await a.appendBatch(
@@ -66,6 +81,19 @@ describe('ledger replication', () => {
     const next = await again.append('grant', { to: again.author, amount: 5 })
     expect(next.seq).toBe(2)
     expect(again.state().balances[again.author]).toBe(10)
+  })
+
+  it('says when another process holds the store', async () => {
+    const ledger = await newLedger()
+    const error = await openLedger({ path: ledger.path, privateKey: await generateKeyPair('Ed25519') }).catch(
+      (e) => e,
+    )
+    expect(error).toMatchObject({ code: 'LOCKED', exitCode: 2 })
+    expect(error.message).toContain(ledger.path)
+    const secp = await generateKeyPair('secp256k1')
+    await expect(openLedger({ path: ledger.path, privateKey: secp })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+    })
   })
 
   it('tells listeners about local and remote entries', async () => {
