@@ -22,6 +22,7 @@ export interface ReplicatedFeed {
     theirs: Clock,
     opts?: { maxBatchBytes?: number; maxBatchEntries?: number },
   ): AsyncIterable<Uint8Array[]>
+  /** May be called again before the previous call settles; batches must be applied in call order. */
   ingest(encoded: Uint8Array[]): Promise<IngestResult>
   onEntries(
     listener: (entries: unknown[], encoded: Uint8Array[], origin: 'local' | 'remote') => void,

@@ -19,6 +19,11 @@ import { FramedStream } from './framed.ts'
  * sync with PEER_MISBEHAVED.
  */
 const MAX_MEMBERS = 64
+/**
+ * Batches handed to the feed at once: the ledger verifies the next batch's signatures while it
+ * writes the previous one, and applies them in the order given.
+ */
+const INGEST_DEPTH = 2
 
 type SyncMessage =
   | { t: 'clock'; clock: Clock; members: string[] }
@@ -84,6 +89,8 @@ class Session {
   private acked = 0
   private sentDone = false
   private stopped = false
+  /** Batches handed to the feed and not yet settled, oldest first. */
+  private readonly ingesting: Promise<IngestResult>[] = []
   private theirDone = false
   private creditWaiter: (() => void) | undefined
 
@@ -124,27 +131,35 @@ class Session {
   }
 
   private async receive(): Promise<void> {
-    // Done when they finished sending and acknowledged all of ours (after our `done`).
-    while (!(this.theirDone && this.sentDone && this.acked === this.batchesSent)) {
-      const message = decode(await this.framed.read(), this.opts.peer)
-      if (message.t === 'ack') {
-        this.acked++
-        if (this.acked > this.batchesSent)
-          throw P2PError.protocol(this.opts.peer, 'acknowledged a batch never sent')
-        this.creditWaiter?.()
-      } else if (message.t === 'done') {
-        this.theirDone = true
-      } else if (message.t === 'entries') {
-        await this.ingest(message.entries)
-      } else {
-        throw P2PError.protocol(this.opts.peer, `unexpected '${message.t}' during sync`)
+    try {
+      // Done when they finished sending and acknowledged all of ours (after our `done`).
+      while (!(this.theirDone && this.sentDone && this.acked === this.batchesSent)) {
+        const message = decode(await this.framed.read(), this.opts.peer)
+        if (message.t === 'ack') {
+          this.acked++
+          if (this.acked > this.batchesSent) {
+            throw P2PError.protocol(this.opts.peer, 'acknowledged a batch never sent')
+          }
+          this.creditWaiter?.()
+        } else if (message.t === 'done') {
+          while (this.ingesting.length > 0) await this.settleOldest()
+          this.theirDone = true
+        } else if (message.t === 'entries') {
+          this.outcome.received += message.entries.length
+          this.ingesting.push(this.feed.ingest(message.entries))
+          if (this.ingesting.length >= INGEST_DEPTH) await this.settleOldest()
+        } else {
+          throw P2PError.protocol(this.opts.peer, `unexpected '${message.t}' during sync`)
+        }
       }
+    } finally {
+      await Promise.allSettled(this.ingesting)
     }
   }
 
-  private async ingest(entries: Uint8Array[]): Promise<void> {
-    this.outcome.received += entries.length
-    const result = await this.feed.ingest(entries)
+  /** Waits for the oldest batch handed to the feed, then acknowledges it (or ends the sync if it was refused). */
+  private async settleOldest(): Promise<void> {
+    const result = await this.ingesting.shift()!
     this.outcome.accepted += result.accepted
     this.opts.onIngested?.(result)
     if (result.refused.length > 0) {
