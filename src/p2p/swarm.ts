@@ -109,7 +109,10 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       connectionProtector: preSharedKey({ psk: swarmKeyFile(this.init.swarmKey) }),
       connectionEncrypters: [noise()],
       streamMuxers: [
-        yamux({ streamOptions: { initialStreamWindowSize: 4 << 20, maxStreamWindowSize: 16 << 20 } }),
+        yamux({
+          maxMessageSize: 256 << 10,
+          streamOptions: { initialStreamWindowSize: 4 << 20, maxStreamWindowSize: 16 << 20 },
+        }),
       ],
       connectionGater: {
         denyDialPeer: (peer) => banned.has(peer.toString()),
