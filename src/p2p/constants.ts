@@ -23,4 +23,11 @@ export const BLOB_CREDIT_BYTES = 8 << 20
 
 export const IDENTITY_FILE = 'identity.key'
 export const SWARM_KEY_FILE = 'swarm.key'
-export const BLOBS_DIR = 'blobs'
+
+/**
+ * Blob transfers are the bulk traffic: yamux's defaults (64 KB frames, a 256 KB first window)
+ * made a fetch wait on window updates; the protocols' own credit bounds memory either way.
+ */
+export const YAMUX_FRAME_BYTES = 256 << 10
+export const YAMUX_INITIAL_WINDOW_BYTES = 4 << 20
+export const YAMUX_MAX_WINDOW_BYTES = 16 << 20

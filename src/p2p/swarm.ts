@@ -23,6 +23,9 @@ import {
   PING_INTERVAL_MS,
   SYNC_INTERVAL_MS,
   SYNC_PROTOCOL,
+  YAMUX_FRAME_BYTES,
+  YAMUX_INITIAL_WINDOW_BYTES,
+  YAMUX_MAX_WINDOW_BYTES,
 } from './constants.ts'
 import { P2PError } from './errors.ts'
 import type { IngestResult, ReplicatedFeed } from './feed.ts'
@@ -110,8 +113,11 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       connectionEncrypters: [noise()],
       streamMuxers: [
         yamux({
-          maxMessageSize: 256 << 10,
-          streamOptions: { initialStreamWindowSize: 4 << 20, maxStreamWindowSize: 16 << 20 },
+          maxMessageSize: YAMUX_FRAME_BYTES,
+          streamOptions: {
+            initialStreamWindowSize: YAMUX_INITIAL_WINDOW_BYTES,
+            maxStreamWindowSize: YAMUX_MAX_WINDOW_BYTES,
+          },
         }),
       ],
       connectionGater: {
