@@ -1,0 +1,49 @@
+import { ControlError, callNode, readConfig, resolveHome } from '../farm/index.ts'
+import { encodeInvite, loadOrCreateIdentity, readSwarmSecret } from '../p2p/index.ts'
+import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { inviteAddresses } from './swarm-addresses.ts'
+
+export const command: Command = {
+  summary: "print an invite to this node's swarm",
+  help: `Usage: farm invite [--home DIR]
+
+Prints an invite on stdout: the swarm key and the addresses of this node and of the members it
+is connected to. Anyone holding it can join the swarm, so share it like a password. When the
+node is not running, the invite names only this node's configured addresses.
+
+Options:
+  --home DIR   the node's home (default: $FARM_HOME or ~/.farm)
+
+Example:
+  farm invite --home ~/.farm      # then on another machine: farm join <invite>
+`,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('invite', argv, { home: { type: 'string' } })
+    if (positionals.length > 0)
+      throw new UsageError(`farm invite takes no arguments, got '${positionals[0]}'`)
+    const home = resolveHome(values.home)
+    try {
+      process.stdout.write(`${await callNode<string>(home, 'invite')}\n`)
+      return 0
+    } catch (err) {
+      if (!(err instanceof ControlError) || err.code !== 'NODE_NOT_RUNNING') throw err
+      const offline = await offlineInvite(home)
+      if (offline === undefined) throw err
+      process.stderr.write(
+        `farm: the node in ${home} is not running; this invite works once it runs (\`farm join --home ${home}\`)\n`,
+      )
+      process.stdout.write(`${offline}\n`)
+      return 0
+    }
+  },
+}
+
+async function offlineInvite(home: string): Promise<string | undefined> {
+  const config = await readConfig(home)
+  const secret = await readSwarmSecret(home)
+  if (config === undefined || secret === undefined) return undefined
+  const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
+  const id = peerIdFromPrivateKey(await loadOrCreateIdentity(home)).toString()
+  const addresses = inviteAddresses(config.listen, id)
+  return addresses.length > 0 ? encodeInvite({ secret, addresses }) : undefined
+}

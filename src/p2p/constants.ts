@@ -1,0 +1,33 @@
+export const SYNC_PROTOCOL = '/farm/sync/1'
+export const BLOB_PROTOCOL = '/farm/blob/1'
+export const GOSSIP_TOPIC = 'farm/entries/1'
+export const GOSSIP_MESSAGE_BYTES = 256 << 10
+
+/** Every read on a protocol stream waits at most this long: a silent peer must not pin a stream. */
+export const READ_TIMEOUT_MS = 15_000
+export const DIAL_TIMEOUT_MS = 10_000
+export const SYNC_INTERVAL_MS = 30_000
+export const PING_INTERVAL_MS = 10_000
+
+/** One sync message carries at most this much entry data; the length prefix refuses anything larger. */
+export const SYNC_BATCH_BYTES = 1 << 20
+export const SYNC_BATCH_ENTRIES = 2_000
+export const MAX_SYNC_MESSAGE_BYTES = 4 << 20
+/** Batches a sync sender may have unacknowledged: enough to keep loopback busy, bounded memory. */
+export const SYNC_CREDIT_BATCHES = 4
+
+export const BLOB_CHUNK_BYTES = 256 << 10
+export const MAX_BLOB_MESSAGE_BYTES = BLOB_CHUNK_BYTES + 1024
+/** Bytes a blob holder may send beyond what the asker acknowledged having written to disk. */
+export const BLOB_CREDIT_BYTES = 8 << 20
+
+export const IDENTITY_FILE = 'identity.key'
+export const SWARM_KEY_FILE = 'swarm.key'
+
+/**
+ * Blob transfers are the bulk traffic: yamux's defaults (64 KB frames, a 256 KB first window)
+ * made a fetch wait on window updates; the protocols' own credit bounds memory either way.
+ */
+export const YAMUX_FRAME_BYTES = 256 << 10
+export const YAMUX_INITIAL_WINDOW_BYTES = 4 << 20
+export const YAMUX_MAX_WINDOW_BYTES = 16 << 20

@@ -1,0 +1,8 @@
+export { assertBlobHash, BlobStore } from './blob-store.ts'
+export { P2PError } from './errors.ts'
+export type { Clock, IngestResult, LedgerRefusal, ReplicatedFeed } from './feed.ts'
+export { loadOrCreateIdentity } from './identity.ts'
+export { decodeInvite, encodeInvite, type Invite } from './invite.ts'
+export { createSwarm, type PeerInfo, Swarm, type SwarmEvents, type SwarmInit } from './swarm.ts'
+export { newSwarmSecret, readSwarmSecret, writeSwarmSecret } from './swarm-key.ts'
+export type { SyncOutcome } from './sync.ts'
