@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { type ParseArgsConfig, parseArgs } from 'node:util'
 
 /** One `farm` subcommand. Modules export `command`; main.ts imports them only when invoked. */
 export interface Command {
@@ -26,7 +26,8 @@ export function parseCommandArgs<O extends Options>(command: string, argv: strin
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
   } catch (err) {
-    const message = err instanceof Error ? err.message.replace(/\. To specify a positional.*$/s, '') : String(err)
+    const message =
+      err instanceof Error ? err.message.replace(/\. To specify a positional.*$/s, '') : String(err)
     throw new UsageError(`farm ${command}: ${message}. Run \`farm ${command} --help\` for its options.`)
   }
 }
