@@ -133,7 +133,16 @@ function encode(pattern: string, partial: string, format: VideoFormat, opts: Sti
       .on('start', (line: string) => {
         commandLine = line
       })
-      .on('end', () => settle())
+      // ffmpeg exits 0 when only writing the trailer fails (a full disk at the last moment),
+      // leaving a truncated file: its own report decides.
+      .on('end', (_stdout: string | null, stderr: string | null) => {
+        const output = stderr ?? ''
+        if (saysDiskFull(output)) return settle(RenderError.diskFull(opts.out))
+        if (/Error writing trailer|Error closing file/.test(output)) {
+          return settle(RenderError.stitchFailed(opts.out, tailLines(output, 8), commandLine))
+        }
+        settle()
+      })
       .on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
         if (opts.signal?.aborted) return settle(RenderError.aborted())
         const output = stderr ?? err.message

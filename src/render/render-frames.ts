@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { access, mkdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { blender } from './blender.ts'
@@ -150,7 +150,7 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
           opts.onFrame?.(result)
         }
       } catch (err) {
-        failure ??= translateFsError(err, outDir)
+        failure ??= await translateFailure(err, outDir)
         stop.abort()
       } finally {
         await rm(workDir, { recursive: true, force: true })
@@ -184,7 +184,7 @@ async function assertWritable(outDir: string): Promise<void> {
     if (code === 'ENOSPC') throw RenderError.diskFull(outDir)
     throw RenderError.outputNotWritable(outDir, code ?? String(err))
   } finally {
-    await rm(probe, { force: true })
+    await rm(probe, { force: true }).catch(() => undefined)
   }
 }
 
@@ -204,9 +204,20 @@ async function keptFrame(
   }
 }
 
-function translateFsError(err: unknown, outDir: string): unknown {
+/** Below this much free space a renderer's failure to write is taken for a full disk. */
+const NEARLY_FULL_BYTES = 4 * 1024 * 1024
+
+/**
+ * Renderers rarely say "no space left": POV-Ray reports "Cannot access data in file", Blender
+ * an unwritable image. So a failed render on a nearly full disk is reported as a full disk.
+ */
+async function translateFailure(err: unknown, outDir: string): Promise<unknown> {
   const code = (err as NodeJS.ErrnoException).code
   if (code === 'ENOSPC') return RenderError.diskFull(outDir)
   if (code === 'EACCES' || code === 'EROFS') return RenderError.outputNotWritable(outDir, code)
+  if (err instanceof RenderError && err.code === 'RENDER_FAILED') {
+    const fs = await statfs(outDir).catch(() => undefined)
+    if (fs && fs.bavail * fs.bsize < NEARLY_FULL_BYTES) return RenderError.diskFull(outDir)
+  }
   return err
 }

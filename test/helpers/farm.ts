@@ -16,7 +16,12 @@ export function runFarm(args: string[], options: Options = {}) {
 
 /** Starts a long-running `farm` child (a node, a capture daemon); the caller stops it. */
 export function spawnFarm(args: string[], options: Options = {}): ResultPromise {
-  return execa(process.execPath, [FARM_MAIN, ...args], { reject: false, all: true, buffer: false, ...options })
+  return execa(process.execPath, [FARM_MAIN, ...args], {
+    reject: false,
+    all: true,
+    buffer: false,
+    ...options,
+  })
 }
 
 const made: string[] = []

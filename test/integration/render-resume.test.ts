@@ -1,0 +1,54 @@
+import { readdir, truncate } from 'node:fs/promises'
+import { join } from 'node:path'
+import { execa } from 'execa'
+import { describe, expect, it } from 'vitest'
+import { frameFileName } from '../../src/render/index.ts'
+import { REPO_ROOT, runFarm, spawnFarm, tempDir } from '../helpers/farm.ts'
+import { probeVideo } from '../helpers/render-video.ts'
+
+const ORBIT = join(REPO_ROOT, 'examples', 'povray', 'orbit.pov')
+
+/** Processes whose command line names DIR: renderers a run left behind. */
+async function processesUsing(dir: string): Promise<string[]> {
+  const { stdout } = await execa('ps', ['-eo', 'args'])
+  return stdout.split('\n').filter((line) => line.includes(dir) && !line.startsWith('ps '))
+}
+
+describe('an interrupted farm render', () => {
+  it('stops its renderers on Ctrl-C, then resumes keeping the valid frames and re-rendering the rest', async () => {
+    const out = await tempDir()
+    const args = ['render', ORBIT, '--frames', '1-12', '--size', '160x120', '--jobs', '1', '--out', out]
+    const first = spawnFarm(args)
+    try {
+      let log = ''
+      await new Promise<void>((resolve, reject) => {
+        first.all?.on('data', (chunk: Buffer) => {
+          log += chunk.toString()
+          if (log.includes('frame 3 rendered')) resolve()
+        })
+        first.then(() => reject(new Error(`farm render ended before frame 3:\n${log}`)), reject)
+      })
+      first.kill('SIGINT')
+      const stopped = await first
+      expect(stopped.exitCode).toBe(130)
+      expect(log).toContain('stopped. Finished frames stay in')
+    } finally {
+      first.kill('SIGKILL')
+    }
+    expect(await processesUsing(out)).toEqual([])
+    const kept = (await readdir(out)).sort()
+    expect(kept.every((f) => f.startsWith('frame-'))).toBe(true)
+    expect(kept.length).toBeGreaterThanOrEqual(3)
+    expect(kept.length).toBeLessThan(12)
+
+    // A frame cut short, as a crash mid-write would leave it, must be rendered again.
+    await truncate(join(out, frameFileName(2)), 100)
+    const second = await runFarm(args)
+    expect(second.exitCode).toBe(0)
+    expect(second.stderr).toContain('frame 1 kept')
+    expect(second.stderr).toContain('frame 2 rendered')
+    expect(second.stderr).toContain('frame 3 kept')
+    expect(second.stderr).toContain('frame 12 rendered')
+    expect(await probeVideo(join(out, 'video.mp4'))).toMatchObject({ frames: 12, width: 160, height: 120 })
+  })
+})
