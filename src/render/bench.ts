@@ -14,13 +14,13 @@ import type { RendererName } from './renderer.ts'
  * The reference machine is a modest one on purpose: a 2-core x86-64 Debian 12 VM (the machine
  * farm was built on), rendering with farm's default parallelism. Typical desktops then score
  * several WUPM and a Raspberry Pi a fraction of one, which reads naturally on a dashboard.
- * Measured there on 2026-11-21 as the best of 3 runs (POV-Ray 4.61/4.91/5.19 s, Blender
+ * Measured there on 2026-11-21 as the best of 3 runs (POV-Ray 4.11/4.98/5.22 s, Blender
  * 5.47/5.77/11.0 s) while other builds shared the machine (load 2-5), so an idle VM of the same
  * kind scores a little above 1. The scenes take a few seconds: long enough that renderer start-up
  * is a small share, short enough that `farm bench` is not a chore.
  */
 export const REFERENCE: Record<RendererName, { seconds: number; frames: FrameRange; size: Size }> = {
-  povray: { seconds: 4.6, frames: { first: 1, last: 8 }, size: { width: 320, height: 240 } },
+  povray: { seconds: 4.1, frames: { first: 1, last: 8 }, size: { width: 320, height: 240 } },
   blender: { seconds: 5.5, frames: { first: 1, last: 4 }, size: { width: 240, height: 180 } },
 }
 

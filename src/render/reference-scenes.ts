@@ -8,7 +8,7 @@ export const REFERENCE_VERSION = 'ref-v1'
 export const POVRAY_REFERENCE = `#version 3.7;
 global_settings { assumed_gamma 1.0 max_trace_level 6 }
 camera { location <0, 4.5 - 1.5 * clock, -11> rotate y * 90 * clock look_at <0, 0.8, 0> angle 48 }
-light_source { <-8, 12, -10> rgb 1.1 area_light <2, 0, 0>, <0, 0, 2>, 3, 3 adaptive 1 jitter }
+light_source { <-8, 12, -10> rgb 1.1 area_light <2, 0, 0>, <0, 0, 2>, 3, 3 adaptive 1 }
 light_source { <9, 6, -4> rgb 0.35 shadowless }
 sky_sphere { pigment { gradient y color_map { [0 rgb <0.6, 0.7, 0.9>] [1 rgb <0.1, 0.2, 0.5>] } } }
 plane { y, 0 pigment { checker rgb <0.9, 0.85, 0.7> rgb <0.25, 0.3, 0.35> scale 1.5 }
