@@ -58,7 +58,7 @@ bpy.ops.object.light_add(type="SUN", location=(4, -4, 8))
 bpy.context.object.data.energy = 4
 bpy.context.object.rotation_euler = (0.6, 0.3, 0.8)
 
-bpy.ops.object.camera_add(location=(0, -8, 4), rotation=(math.radians(65), 0, 0))
+bpy.ops.object.camera_add(location=(0, -12, 5), rotation=(math.radians(72), 0, 0))
 scene.camera = bpy.context.object
 
 bpy.ops.wm.save_as_mainfile(filepath=out)

@@ -31,18 +31,25 @@ export function installHint(tool: string): string {
   return `install the '${pkg.other}' package with your system's package manager.`
 }
 
-async function probe(name: string, args: string[], pattern: RegExp): Promise<ToolInfo> {
-  const result = await execa(name, args, { reject: false, all: true, stdin: 'ignore', timeout: 30_000 })
+async function probe(name: string, args: string[], pattern: RegExp, signal?: AbortSignal): Promise<ToolInfo> {
+  const result = await execa(name, args, {
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    timeout: 30_000,
+    ...(signal ? { cancelSignal: signal } : {}),
+  })
+  signal?.throwIfAborted()
   const match = pattern.exec(String(result.all ?? ''))
   const installed = result.exitCode === 0 || match !== null
   return { name, installed, version: match?.[1], installHint: installHint(name) }
 }
 
 /** Which renderers this machine has, with their versions. */
-export async function detectRenderers(): Promise<RendererInfo[]> {
+export async function detectRenderers(opts: { signal?: AbortSignal } = {}): Promise<RendererInfo[]> {
   const [pov, blend] = await Promise.all([
-    probe('povray', ['--version'], /POV-Ray\s+(\d+(?:\.\d+)*)/),
-    probe('blender', ['--version'], /Blender\s+(\d+(?:\.\d+)*)/),
+    probe('povray', ['--version'], /POV-Ray\s+(\d+(?:\.\d+)*)/, opts.signal),
+    probe('blender', ['--version'], /Blender\s+(\d+(?:\.\d+)*)/, opts.signal),
   ])
   return [
     { ...pov, name: 'povray' },
@@ -51,8 +58,8 @@ export async function detectRenderers(): Promise<RendererInfo[]> {
 }
 
 /** ffmpeg and ffprobe, which stitching needs. */
-export async function detectFfmpeg(): Promise<ToolInfo> {
-  return probe('ffmpeg', ['-version'], /ffmpeg version\s+(\S+)/)
+export async function detectFfmpeg(opts: { signal?: AbortSignal } = {}): Promise<ToolInfo> {
+  return probe('ffmpeg', ['-version'], /ffmpeg version\s+(\S+)/, opts.signal)
 }
 
 /** The renderer a scene needs, by its file extension. */
