@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { access, mkdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises'
+import { access, mkdir, readdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { blender } from './blender.ts'
@@ -78,6 +78,7 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
     throw new RenderError('NO_FRAMES', 'no frames to render: give a range such as 1-120.', 2)
   const outDir = resolve(opts.outDir)
   await assertWritable(outDir)
+  await removeAbandonedChunks(outDir)
 
   const results = new Map<number, FrameResult>()
   const todo: number[] = []
@@ -107,7 +108,7 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
 
   const worker = async () => {
     for (let chunk = queue.shift(); chunk !== undefined && failure === undefined; chunk = queue.shift()) {
-      const workDir = join(outDir, `.farm-chunk-${randomBytes(4).toString('hex')}`)
+      const workDir = join(outDir, `${CHUNK_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`)
       try {
         await mkdir(workDir)
         const started = performance.now()
@@ -161,6 +162,29 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
   if (failure !== undefined) throw opts.signal?.aborted ? RenderError.aborted() : failure
   opts.signal?.throwIfAborted()
   return [...results.values()].sort((a, b) => a.frame - b.frame)
+}
+
+const CHUNK_PREFIX = '.farm-chunk-'
+
+/**
+ * A run killed outright (SIGKILL, power loss) leaves its chunk directories behind. They carry
+ * the pid that made them, so a run removes those of dead processes and never another live run's.
+ */
+async function removeAbandonedChunks(outDir: string): Promise<void> {
+  for (const name of await readdir(outDir)) {
+    const pid = Number(/^\.farm-chunk-(\d+)-/.exec(name)?.[1])
+    if (!pid || isAlive(pid)) continue
+    await rm(join(outDir, name), { recursive: true, force: true })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 async function assertSceneFile(scene: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { readdir, truncate } from 'node:fs/promises'
+import { mkdir, readdir, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
@@ -43,6 +43,12 @@ describe('an interrupted farm render', () => {
 
     // A frame cut short, as a crash mid-write would leave it, must be rendered again.
     await truncate(join(out, frameFileName(2)), 100)
+    // And a run killed outright leaves its chunk directory, named with its (now dead) pid.
+    const gone = execa('true')
+    await gone
+    const abandoned = join(out, `.farm-chunk-${gone.pid}-0000`)
+    await mkdir(abandoned)
+    await writeFile(join(abandoned, 'f05.png'), 'half')
     const second = await runFarm(args)
     expect(second.exitCode).toBe(0)
     expect(second.stderr).toContain('frame 1 kept')
@@ -50,5 +56,6 @@ describe('an interrupted farm render', () => {
     expect(second.stderr).toContain('frame 3 kept')
     expect(second.stderr).toContain('frame 12 rendered')
     expect(await probeVideo(join(out, 'video.mp4'))).toMatchObject({ frames: 12, width: 160, height: 120 })
+    expect((await readdir(out)).filter((f) => !f.startsWith('frame-'))).toEqual(['video.mp4'])
   })
 })
