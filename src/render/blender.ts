@@ -60,6 +60,14 @@ const CHATTER = /^Fra:\d+ .*\| (Sample|Rendered|Updating|Loading|Synchroniz|Init
 
 export const blender: RendererAdapter = {
   name: 'blender',
+  async framesWritten(request) {
+    const files = new Map<number, string>()
+    for (const name of await readdir(request.workDir)) {
+      const match = /^f(\d+)\.png$/.exec(name)
+      if (match) files.set(Number(match[1]), join(request.workDir, name))
+    }
+    return files
+  },
   async renderChunk(request: ChunkRequest): Promise<ChunkOutput> {
     const run = await runRenderer('blender', blenderArgs(request), {
       cwd: dirname(request.scene),
@@ -70,11 +78,7 @@ export const blender: RendererAdapter = {
       .split('\n')
       .filter((line) => line.startsWith(NOTE))
       .map((line) => line.slice(NOTE.length).trim())
-    const files = new Map<number, string>()
-    for (const name of await readdir(request.workDir)) {
-      const match = /^f(\d+)\.png$/.exec(name)
-      if (match) files.set(Number(match[1]), join(request.workDir, name))
-    }
+    const files = await this.framesWritten(request)
     // Blender exits 0 after many failures (an unreadable file, a failed frame), so the images
     // on disk decide, not the exit code.
     if (run.exitCode !== 0 || request.frames.some((frame) => !files.has(frame))) {

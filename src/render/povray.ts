@@ -43,6 +43,19 @@ function errorTail(output: string): string {
 
 export const povray: RendererAdapter = {
   name: 'povray',
+  async framesWritten(request) {
+    const files = new Map<number, string>()
+    const single = request.animation.first === request.animation.last
+    for (const name of await readdir(request.workDir)) {
+      // POV-Ray pads frame numbers to the width of the final frame, and drops the number
+      // altogether when the animation is a single frame.
+      const match = /^f(\d*)\.png$/.exec(name)
+      if (!match) continue
+      const frame = match[1] === '' ? (single ? request.animation.first : undefined) : Number(match[1])
+      if (frame !== undefined) files.set(frame, join(request.workDir, name))
+    }
+    return files
+  },
   async renderChunk(request: ChunkRequest): Promise<ChunkOutput> {
     const args = povrayArgs(request)
     const run = await runRenderer('povray', args, {
@@ -56,16 +69,7 @@ export const povray: RendererAdapter = {
         throw RenderError.sceneInvalid(request.scene, tail, run.command)
       throw RenderError.renderFailed(describeFrames(request.frames), tail, run.command)
     }
-    const files = new Map<number, string>()
-    const single = request.animation.first === request.animation.last
-    for (const name of await readdir(request.workDir)) {
-      // POV-Ray pads frame numbers to the width of the final frame, and drops the number
-      // altogether when the animation is a single frame.
-      const match = /^f(\d*)\.png$/.exec(name)
-      if (!match) continue
-      const frame = match[1] === '' ? (single ? request.animation.first : undefined) : Number(match[1])
-      if (frame !== undefined) files.set(frame, join(request.workDir, name))
-    }
+    const files = await this.framesWritten(request)
     return { files, outputTail: tail, command: run.command, notes: [] }
   },
 }

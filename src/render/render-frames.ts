@@ -8,7 +8,7 @@ import { RenderError } from './errors.ts'
 import { chunkFrames, chunkSizeFor, type FrameRange, frameFileName, type Size } from './frames.ts'
 import { checkFrame } from './pixels.ts'
 import { povray } from './povray.ts'
-import type { PovrayOptions, RendererAdapter, RendererName } from './renderer.ts'
+import type { ChunkRequest, PovrayOptions, RendererAdapter, RendererName } from './renderer.ts'
 
 export interface RenderOptions {
   scene: string
@@ -106,22 +106,32 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
   const notes = new Set<string>()
   let failure: unknown
 
+  /** Moves a checked frame out of its chunk directory under its final name. */
+  const finish = async (frame: number, file: string, renderMs: number, outputTail: string) => {
+    const check = await checkFrame(file, opts.size)
+    const final = join(outDir, frameFileName(frame))
+    await rename(file, final)
+    const result = { frame, file: final, ...check, renderMs, resumed: false, outputTail }
+    results.set(frame, result)
+    opts.onFrame?.(result)
+  }
+
   const worker = async () => {
     for (let chunk = queue.shift(); chunk !== undefined && failure === undefined; chunk = queue.shift()) {
-      const workDir = join(outDir, `${CHUNK_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`)
+      const request: ChunkRequest = {
+        scene,
+        frames: chunk,
+        animation,
+        threads,
+        workDir: join(outDir, `${CHUNK_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`),
+        signal,
+        ...(opts.size ? { size: opts.size } : {}),
+        ...(opts.povray ? { povray: opts.povray } : {}),
+      }
+      const started = performance.now()
       try {
-        await mkdir(workDir)
-        const started = performance.now()
-        const output = await adapter.renderChunk({
-          scene,
-          frames: chunk,
-          animation,
-          threads,
-          workDir,
-          signal,
-          ...(opts.size ? { size: opts.size } : {}),
-          ...(opts.povray ? { povray: opts.povray } : {}),
-        })
+        await mkdir(request.workDir)
+        const output = await adapter.renderChunk(request)
         const renderMs = (performance.now() - started) / chunk.length
         for (const note of output.notes) {
           if (!notes.has(note)) opts.onNote?.(note)
@@ -136,28 +146,36 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
               output.command,
             )
           }
-          const check = await checkFrame(file, opts.size)
-          const final = join(outDir, frameFileName(frame))
-          await rename(file, final)
-          const result = {
-            frame,
-            file: final,
-            ...check,
-            renderMs,
-            resumed: false,
-            outputTail: output.outputTail,
-          }
-          results.set(frame, result)
-          opts.onFrame?.(result)
+          await finish(frame, file, renderMs, output.outputTail)
         }
       } catch (err) {
         failure ??= await translateFailure(err, outDir)
         stop.abort()
+        await salvage(request, (frame, file, count) =>
+          finish(frame, file, (performance.now() - started) / count, ''),
+        )
       } finally {
-        await rm(workDir, { recursive: true, force: true })
+        await rm(request.workDir, { recursive: true, force: true })
       }
     }
   }
+
+  /**
+   * Keeps the frames a stopped or failed chunk did finish, so that a resumed run need not
+   * render them again. Renderers write frames in order, so every frame before the last one
+   * present is whole; the last may be cut short (or written half-rendered on SIGTERM), so it
+   * is dropped even when it decodes.
+   */
+  const salvage = async (
+    request: ChunkRequest,
+    keep: (frame: number, file: string, count: number) => Promise<void>,
+  ) => {
+    const written = await adapter.framesWritten(request).catch(() => new Map<number, string>())
+    const done = [...written.keys()].filter((frame) => !results.has(frame)).sort((a, b) => a - b)
+    done.pop()
+    for (const frame of done) await keep(frame, written.get(frame)!, done.length + 1).catch(() => undefined)
+  }
+
   await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker))
   if (failure !== undefined) throw opts.signal?.aborted ? RenderError.aborted() : failure
   opts.signal?.throwIfAborted()

@@ -38,4 +38,6 @@ export interface ChunkOutput {
 export interface RendererAdapter {
   readonly name: RendererName
   renderChunk(request: ChunkRequest): Promise<ChunkOutput>
+  /** Frame number -> image file the renderer has written so far in the request's workDir. */
+  framesWritten(request: Pick<ChunkRequest, 'workDir' | 'animation'>): Promise<Map<number, string>>
 }

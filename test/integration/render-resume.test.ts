@@ -2,7 +2,7 @@ import { mkdir, readdir, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
-import { frameFileName } from '../../src/render/index.ts'
+import { frameFileName, framesOf, renderFrames } from '../../src/render/index.ts'
 import { REPO_ROOT, runFarm, spawnFarm, tempDir } from '../helpers/farm.ts'
 import { probeVideo } from '../helpers/render-video.ts'
 
@@ -57,5 +57,28 @@ describe('an interrupted farm render', () => {
     expect(second.stderr).toContain('frame 12 rendered')
     expect(await probeVideo(join(out, 'video.mp4'))).toMatchObject({ frames: 12, width: 160, height: 120 })
     expect((await readdir(out)).filter((f) => !f.startsWith('frame-'))).toEqual(['video.mp4'])
+  })
+})
+
+describe('a chunk that fails part way', () => {
+  it("keeps the frames it finished before the failing one, and reports POV-Ray's message", async () => {
+    const dir = await tempDir()
+    const scene = join(dir, 'fails-at-9.pov')
+    await writeFile(
+      scene,
+      '#if (frame_number = 9) #error "frame nine is cursed" #end\ncamera { location <0, 1, -4> look_at 0 }\nlight_source { <2, 4, -3> rgb 1 }\nsphere { 0, 1 pigment { rgb <clock, 0.5, 1> } }\n',
+    )
+    const out = join(dir, 'out')
+    // 20 frames on one process go in chunks of 5: 1-5 succeeds, 6-10 writes 6, 7 and 8, then stops.
+    const err = await renderFrames({
+      scene,
+      frames: framesOf({ first: 1, last: 20 }),
+      size: { width: 32, height: 24 },
+      outDir: out,
+      jobs: 1,
+    }).catch((e: unknown) => e)
+    expect((err as Error).message).toContain('frame nine is cursed')
+    // Frame 8 was the last one written, and could have been cut short: it is rendered again.
+    expect((await readdir(out)).sort()).toEqual(framesOf({ first: 1, last: 7 }).map(frameFileName))
   })
 })
