@@ -110,7 +110,7 @@ export const command: Command = {
     const jobs = positiveInt('jobs', values.jobs)
     const threads = positiveInt('threads', values.threads)
     const crfText = values.crf
-    if (crfText !== undefined && !/^\d+$/.test(crfText))
+    if (crfText !== undefined && !(/^\d+$/.test(crfText) && Number(crfText) <= 51))
       throw new UsageError(`farm render: --crf '${crfText}' is not a whole number (0-51).`)
     const quality = values.quality === undefined ? undefined : Number(values.quality)
     if (quality !== undefined && !(Number.isInteger(quality) && quality >= 0 && quality <= 11)) {
@@ -152,6 +152,7 @@ export const command: Command = {
       const outputs = ['mp4', ...(values.gif ? ['gif'] : []), ...(values.webm ? ['webm'] : [])]
       for (const ext of outputs) {
         const out = join(outDir, `video.${ext}`)
+        process.stderr.write(`farm render: stitching ${out}\n`)
         await stitchVideo({
           frames: files,
           fps,

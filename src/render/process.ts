@@ -8,6 +8,9 @@ export interface RunResult {
   command: string
 }
 
+/** How long a renderer has to exit after SIGTERM before it is killed outright. */
+const KILL_GRACE_MS = 5_000
+
 /** How many of a renderer's last lines a user sees when it fails. */
 export const TAIL_LINES = 12
 
@@ -30,14 +33,18 @@ export async function runRenderer(
     cleanup: true,
     env: { LC_ALL: 'C' },
   })
-  const onAbort = () => {
-    if (child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGTERM')
-      } catch {
-        // already gone
-      }
+  const killGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return
+    try {
+      process.kill(-child.pid, signal)
+    } catch {
+      // the group has already exited
     }
+  }
+  let forceKill: NodeJS.Timeout | undefined
+  const onAbort = () => {
+    killGroup('SIGTERM')
+    forceKill = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS)
   }
   opts.signal?.addEventListener('abort', onAbort, { once: true })
   try {
@@ -48,6 +55,7 @@ export async function runRenderer(
     }
     return { exitCode: result.exitCode, output: String(result.all ?? ''), command: result.escapedCommand }
   } finally {
+    clearTimeout(forceKill)
     opts.signal?.removeEventListener('abort', onAbort)
   }
 }
