@@ -7,6 +7,18 @@ type Entry = { summary: string; load: () => Promise<{ command: Command }> }
  * libp2p, Ink or LevelDB. The summary is here too, so `farm --help` imports nothing at all.
  */
 export const commands: Record<string, Entry> = {
+  render: {
+    summary: 'render an animation on this machine and stitch an MP4 (no network)',
+    load: () => import('./render.ts'),
+  },
+  doctor: {
+    summary: 'show which renderers and tools are installed, and how to get the missing ones',
+    load: () => import('./doctor.ts'),
+  },
+  bench: {
+    summary: "measure this machine's speed in WUPM (work units per minute), per renderer",
+    load: () => import('./bench.ts'),
+  },
   init: {
     summary: 'create a node home and a new swarm, and print an invite to it',
     load: () => import('./init.ts'),
@@ -22,8 +34,5 @@ export const commands: Record<string, Entry> = {
     summary: 'capture camera frames on a schedule into daily timelapses',
     load: () => import('./capture.ts'),
   },
-  serve: {
-    summary: 'serve the timelapses (and the farm jobs) in a browser',
-    load: () => import('./serve.ts'),
-  },
+  serve: { summary: 'serve the timelapses (and the farm jobs) in a browser', load: () => import('./serve.ts') },
 }

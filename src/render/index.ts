@@ -1,0 +1,40 @@
+export {
+  type BenchCache,
+  type BenchResult,
+  benchCachePath,
+  benchmarkRenderer,
+  loadBenchResults,
+  REFERENCE,
+  saveBenchResults,
+  wupmOf,
+} from './bench.ts'
+export {
+  detectFfmpeg,
+  detectRenderers,
+  installHint,
+  type RendererInfo,
+  rendererForScene,
+  type ToolInfo,
+} from './detect.ts'
+export { formatFrameList, RenderError } from './errors.ts'
+export { type StitchOptions, stitchVideo, type VideoFormat, videoFormatOf } from './ffmpeg.ts'
+export {
+  chunkFrames,
+  type FrameRange,
+  frameFileName,
+  frameOfFileName,
+  framesOf,
+  parseFrameRange,
+  parseSize,
+  type Size,
+} from './frames.ts'
+export { checkFrame, type FrameCheck, pixelHash } from './pixels.ts'
+export {
+  describeProgress,
+  formatDuration,
+  type ProgressStats,
+  progressBar,
+  progressStats,
+} from './progress.ts'
+export { defaultParallelism, type FrameResult, type RenderOptions, renderFrames } from './render-frames.ts'
+export type { PovrayOptions, RendererName } from './renderer.ts'

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { PNG } from 'pngjs'
+import { RenderError } from './errors.ts'
+import type { Size } from './frames.ts'
+
+export interface FrameCheck {
+  /** sha256 hex of the decoded pixels with their width, height and sample depth. */
+  pixelHash: string
+  width: number
+  height: number
+}
+
+/**
+ * Hash of what a frame looks like, not of its file: PNG files carry timestamps and render-time
+ * text chunks that differ run to run while the pixels of the same renderer version do not.
+ * The header binds the hash to the geometry and depth, so the same bytes at another shape or
+ * depth never collide.
+ */
+export function pixelHash(width: number, height: number, depth: number, rgba: Uint8Array): string {
+  return createHash('sha256')
+    .update(`farm-pixels-v1 rgba${depth} ${width}x${height}\n`)
+    .update(rgba)
+    .digest('hex')
+}
+
+/** Checks that a frame image exists, decodes as PNG and (when given) has the asked size. */
+export async function checkFrame(file: string, size?: Size): Promise<FrameCheck> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(file)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw RenderError.badFrame(file, code === 'ENOENT' ? 'is missing' : `cannot be read (${code})`)
+  }
+  let png: PNG
+  try {
+    png = PNG.sync.read(bytes, { skipRescale: true })
+  } catch (err) {
+    throw RenderError.badFrame(file, `does not decode as PNG (${(err as Error).message})`)
+  }
+  if (size && (png.width !== size.width || png.height !== size.height)) {
+    throw RenderError.badFrame(
+      file,
+      `is ${png.width}x${png.height}, not the asked ${size.width}x${size.height}`,
+    )
+  }
+  const depth = png.data.length === png.width * png.height * 8 ? 16 : 8
+  const data = new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength)
+  return { pixelHash: pixelHash(png.width, png.height, depth, data), width: png.width, height: png.height }
+}
