@@ -11,6 +11,7 @@ export {
 export { FarmError } from './errors.ts'
 export type { FarmEvent, FarmEventType, LogLevel } from './events.ts'
 export { formatEvent, isLogFormat, LOG_FORMATS, type LogFormat } from './log-format.ts'
+export type { FailedFrame, JobDetail, JobSummary, WorkerSummary } from './methods.ts'
 export { type FarmEvent as NodeEvent, FarmNode, type FarmNodeOptions, type LedgerSummary } from './node.ts'
 export { DEFAULT_ATTEMPTS, DEFAULT_FPS, DEFAULT_PRICE_PER_WU, DEFAULT_SIZE, type JobSpec } from './submit.ts'
 export { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS } from './worker.ts'

@@ -24,6 +24,7 @@ import { type ControlMethod, ControlServer } from './control.ts'
 import { FarmError } from './errors.ts'
 import type { FarmEvent, LogLevel } from './events.ts'
 import { eventsOfEntries } from './ledger-events.ts'
+import { registerFarmMethods } from './methods.ts'
 import { Stitcher } from './stitcher.ts'
 import { type JobSpec, submitJob } from './submit.ts'
 import { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS, Worker } from './worker.ts'
@@ -81,6 +82,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     this.options = options
     this.home = options.home
     this.blobs = new BlobStore(join(options.home, 'blobs'))
+    registerFarmMethods(this)
   }
 
   get ledger(): Ledger {
