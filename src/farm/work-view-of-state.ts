@@ -67,12 +67,15 @@ function frameStateOf(
   const status = frameStatus(job, n, now)
   const done = status.status === 'rendered' || status.status === 'verified'
   const result = status.renderedBy.map((w) => record.results[w]).find((r) => r !== undefined)
-  const claims: Claim[] = Object.entries(record.claims).map(([worker, c]) => ({
-    worker,
-    lamport: c.lamport,
-    at: c.expiresAt - leaseMs,
-    expiresAt: c.expiresAt,
-  }))
+  const rejected = Object.keys(record.results).filter((w) => !status.renderedBy.includes(w))
+  const claims: Claim[] = Object.entries(record.claims)
+    .filter(([worker]) => !rejected.includes(worker))
+    .map(([worker, c]) => ({
+      worker,
+      lamport: c.lamport,
+      at: c.expiresAt - leaseMs,
+      expiresAt: c.expiresAt,
+    }))
   // The fold keeps a frame's failure count and its last failing worker, not each worker.
   const failedBy: string[] = []
   if (record.failures > 0 && record.lastError) {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { claimHolder, type FarmState, type JobRecord, type Ledger } from '../ledger/index.ts'
+import { type FarmState, frameStatus, type JobRecord, type Ledger } from '../ledger/index.ts'
 import type { BlobStore, PeerInfo, Swarm } from '../p2p/index.ts'
 import {
   benchmarkRenderer,
@@ -201,9 +201,9 @@ export class Worker {
         this.abort(render, `job ${render.job.slice(0, 8)} is ${job?.settled ?? 'gone'}`)
         continue
       }
-      const holder = claimHolder(job.frames[String(render.frame)], now)
-      if (holder !== null && holder.worker !== this.host.id)
-        this.abort(render, `frame ${render.frame} of ${job.spec?.name ?? job.id} is held by ${holder.worker}`)
+      const { holder } = frameStatus(job, render.frame, now)
+      if (holder !== null && holder !== this.host.id)
+        this.abort(render, `frame ${render.frame} of ${job.spec?.name ?? job.id} is held by ${holder}`)
     }
   }
 
