@@ -44,7 +44,6 @@ async function videoInfo(file: string) {
   const { frames, width, height } = await probeVideo(file)
   return { frames, width, height }
 }
-}
 
 /** One md5 per decoded frame: equal lists mean pixel-identical videos. */
 async function frameDigests(file: string): Promise<string[]> {
