@@ -8,6 +8,7 @@ import {
   benchmarkRenderer,
   defaultParallelism,
   detectRenderers,
+  type FrameResult,
   loadBenchResults,
   type RendererName,
   renderFrames,
@@ -16,8 +17,10 @@ import {
 import { unpackArchive } from './archive.ts'
 import { frameMilliWU } from './estimate.ts'
 import type { LogLevel } from './events.ts'
-import { nextClaim } from './scheduler.ts'
+import { frameRanges } from './log-format.ts'
+import { nextClaim, nextClaims } from './scheduler.ts'
 import { Ticker } from './ticker.ts'
+import type { WorkView } from './work-view.ts'
 import { workViewOf } from './work-view-of-state.ts'
 
 /** Two minutes: long enough to ride out a slow sync, short enough that a dead worker's frame soon returns. */
@@ -26,6 +29,9 @@ export const DEFAULT_LEASE_MS = 120_000
 const RENEWALS_PER_LEASE = 3
 /** A release is a claim whose lease ends at once (the schema's smallest lease). */
 const RELEASE_LEASE_MS = 1
+/** A chunk of frames should take about this long, so a renderer's start-up is a small share of it. */
+const CHUNK_TARGET_MS = 10_000
+const MAX_CHUNK = 8
 /** How often the worker looks again without news: leases expire silently. */
 const TICK_MS = 1_000
 
@@ -59,7 +65,10 @@ export interface WorkerOptions {
 
 interface Render {
   job: string
-  frame: number
+  /** The frames claimed together, consecutive, rendered by one renderer process. */
+  frames: number[]
+  /** Those not reported yet: the claim renews, and a stop releases, only these. */
+  remaining: Set<number>
   phase: 'fetching' | 'rendering'
   abort: AbortController
   /** Why it was stopped: decides whether the claim is released. */
@@ -154,7 +163,11 @@ export class Worker {
     if (renders.length === 0) return { kind: 'idle' }
     const first = renders[0]!
     const kind = renders.some((r) => r.phase === 'rendering') ? 'rendering' : 'fetching'
-    return { kind, job: first.job, frames: renders.filter((r) => r.job === first.job).map((r) => r.frame) }
+    return {
+      kind,
+      job: first.job,
+      frames: renders.filter((r) => r.job === first.job).flatMap((r) => r.frames),
+    }
   }
 
   /** Looks at the ledger again soon: new entries, a peer come or gone, a render ended. */
@@ -180,13 +193,26 @@ export class Worker {
       if (!choice) return
       const job = view.jobs.find((j) => j.id === choice.job)!
       if (this.renders.size >= this.slots(job.renderer as RendererName)) return
-      await this.host.ledger.append('claim', {
-        job: choice.job,
-        frames: [choice.frame],
-        leaseMs: this.options.leaseMs,
-      })
-      this.startRender(choice.job, choice.frame)
+      const frames = consecutive(nextClaims(view, this.host.id, this.chunkFor(state.jobs[job.id]!, view)))
+      await this.host.ledger.append('claim', { job: choice.job, frames, leaseMs: this.options.leaseMs })
+      this.startRender(choice.job, frames)
     }
+  }
+
+  /**
+   * How many frames to claim at once: one while the job's cost is unknown; then enough that a
+   * renderer's start-up (POV-Ray parses the scene again for each process) is a small share,
+   * but never more than leaves the other workers on the job their part of what is open.
+   */
+  private chunkFor(job: JobRecord, view: WorkView): number {
+    const results = Object.values(job.frames).flatMap((f) => Object.values(f.results))
+    if (results.length === 0) return 1
+    const meanMs = results.reduce((sum, r) => sum + r.renderMs, 0) / results.length
+    const state = view.jobs.find((j) => j.id === job.id)!
+    const open = state.frames.filter((f) => !f.done && f.claims.every((c) => c.expiresAt <= view.now)).length
+    const workers = view.workers.filter((w) => w.live && state.accepted.includes(w.id)).length
+    const share = Math.floor(open / (2 * Math.max(1, workers) * this.slots(state.renderer as RendererName)))
+    return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_TARGET_MS / Math.max(1, meanMs)), share))
   }
 
   private slots(renderer: RendererName): number {
@@ -201,9 +227,13 @@ export class Worker {
         this.abort(render, `job ${render.job.slice(0, 8)} is ${job?.settled ?? 'gone'}`)
         continue
       }
-      const { holder } = frameStatus(job, render.frame, now)
-      if (holder !== null && holder !== this.host.id)
-        this.abort(render, `frame ${render.frame} of ${job.spec?.name ?? job.id} is held by ${holder}`)
+      for (const frame of render.remaining) {
+        const { holder } = frameStatus(job, frame, now)
+        if (holder !== null && holder !== this.host.id) {
+          this.abort(render, `frame ${frame} of ${job.spec?.name ?? job.id} is held by ${holder}`)
+          break
+        }
+      }
     }
   }
 
@@ -231,17 +261,20 @@ export class Worker {
     return owner !== undefined && policy.includes(owner)
   }
 
-  private startRender(job: string, frame: number): void {
+  private startRender(job: string, frames: number[]): void {
     const render: Render = {
       job,
-      frame,
+      frames,
+      remaining: new Set(frames),
       phase: 'fetching',
       abort: new AbortController(),
       done: Promise.resolve(),
     }
-    const key = `${job}!${frame}`
+    const key = `${job}!${frames[0]}`
     render.done = this.render(render)
-      .catch((err: Error) => this.host.log('error', `frame ${frame} of ${job.slice(0, 8)}: ${err.message}`))
+      .catch((err: Error) =>
+        this.host.log('error', `frames ${frames.join(',')} of ${job.slice(0, 8)}: ${err.message}`),
+      )
       .finally(() => {
         this.renders.delete(key)
         this.wake()
@@ -250,56 +283,70 @@ export class Worker {
   }
 
   private async render(render: Render): Promise<void> {
-    const { job: jobId, frame } = render
+    const { job: jobId } = render
     const ledger = this.host.ledger
     const leaseMs = this.options.leaseMs
     const renew = setInterval(() => {
-      if (render.abort.signal.aborted) return
+      if (render.abort.signal.aborted || render.remaining.size === 0) return
       void ledger
-        .append('claim', { job: jobId, frames: [frame], leaseMs })
+        .append('claim', { job: jobId, frames: [...render.remaining], leaseMs })
         .catch((err: Error) =>
-          this.host.log('warn', `could not renew the claim on frame ${frame}: ${err.message}`),
+          this.host.log('warn', `could not renew a claim of ${jobId.slice(0, 8)}: ${err.message}`),
         )
     }, leaseMs / RENEWALS_PER_LEASE)
+    // Each frame is reported as soon as it is done, in order, while the rest still render.
+    let reports = Promise.resolve()
+    const report = (result: FrameResult) => {
+      reports = reports.then(async () => {
+        const file = await this.host.blobs.put(result.file)
+        await rm(result.file, { force: true })
+        render.remaining.delete(result.frame)
+        await ledger.append('rendered', {
+          job: jobId,
+          frame: result.frame,
+          file,
+          pixelHash: result.pixelHash,
+          renderMs: Math.round(result.renderMs),
+          wu: frameMilliWU(result.renderMs, this.wupm),
+        })
+      })
+    }
     try {
       const job = ledger.state().jobs[jobId]!
       const spec = job.spec!
       const sceneDir = await this.scene(job, render.abort.signal)
       render.phase = 'rendering'
-      const outDir = join(this.host.home, 'jobs', jobId, 'frames')
       const slots = this.slots(spec.renderer)
-      let result: Awaited<ReturnType<typeof renderFrames>>[number]
       try {
-        ;[result] = (await renderFrames({
+        await renderFrames({
           scene: join(sceneDir, spec.sceneFile),
-          frames: [frame],
+          frames: render.frames,
           animation: spec.frames,
           size: spec.size,
-          outDir,
+          outDir: join(this.host.home, 'jobs', jobId, 'frames'),
           jobs: 1,
+          chunk: render.frames.length,
           threads: Math.max(1, Math.floor(availableParallelism() / slots)),
           signal: render.abort.signal,
-        })) as [typeof result]
+          onFrame: report,
+        })
       } catch (err) {
+        await reports
         if (render.abort.signal.aborted) throw err
-        await this.reportFailure(job, frame, err as Error)
+        const [failed, ...rest] = [...render.remaining]
+        if (failed !== undefined) await this.reportFailure(ledger.state().jobs[jobId]!, failed, err as Error)
+        if (rest.length > 0) await this.release(jobId, rest)
         return
       }
-      clearInterval(renew)
-      const file = await this.host.blobs.put(result.file)
-      await rm(result.file, { force: true })
-      await ledger.append('rendered', {
-        job: jobId,
-        frame,
-        file,
-        pixelHash: result.pixelHash,
-        renderMs: Math.round(result.renderMs),
-        wu: frameMilliWU(result.renderMs, this.wupm),
-      })
+      await reports
     } catch (err) {
+      await reports.catch(() => undefined)
       if (!render.abort.signal.aborted) throw err
-      this.host.log('info', `stopped frame ${frame} of ${jobId.slice(0, 8)}: ${render.stopReason}`)
-      await this.release(jobId, frame)
+      this.host.log(
+        'info',
+        `stopped ${render.frames.length === 1 ? 'frame' : 'frames'} ${frameRanges(render.frames)} of ${jobId.slice(0, 8)}: ${render.stopReason}`,
+      )
+      if (render.remaining.size > 0) await this.release(jobId, [...render.remaining])
     } finally {
       clearInterval(renew)
     }
@@ -312,13 +359,13 @@ export class Worker {
     await writeFile(join(logs, `${frame}.log`), `${err.message}\n`)
     const attempt = (job.frames[String(frame)]?.failures ?? 0) + 1
     await this.host.ledger.append('failed', { job: job.id, frame, attempt, error: err.message.slice(-4000) })
-    await this.release(job.id, frame)
+    await this.release(job.id, [frame])
   }
 
-  /** A claim with a lease of 1 ms: the frame is free for the next worker at once. */
-  private async release(job: string, frame: number): Promise<void> {
+  /** A claim with a lease of 1 ms: the frames are free for the next worker at once. */
+  private async release(job: string, frames: number[]): Promise<void> {
     if (this.host.ledger.state().jobs[job]?.settled) return
-    await this.host.ledger.append('claim', { job, frames: [frame], leaseMs: RELEASE_LEASE_MS })
+    await this.host.ledger.append('claim', { job, frames, leaseMs: RELEASE_LEASE_MS })
   }
 
   /**
@@ -352,4 +399,14 @@ export class Worker {
     await rename(tmp, scene)
     return scene
   }
+}
+
+/** The first pick and those that follow it frame by frame: one renderer process renders a run. */
+function consecutive(picks: { frame: number }[]): number[] {
+  const frames = [picks[0]!.frame]
+  for (const pick of picks.slice(1)) {
+    if (pick.frame !== frames.at(-1)! + 1) break
+    frames.push(pick.frame)
+  }
+  return frames
 }

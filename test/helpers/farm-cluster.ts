@@ -124,6 +124,11 @@ export async function killNode(node: FarmProcess): Promise<void> {
   }
 }
 
+/** The renderer processes a node runs now. */
+export function renderersOf(node: FarmProcess): number[] {
+  return childPids(node.proc.pid!)
+}
+
 function childPids(pid: number): number[] {
   try {
     return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })

@@ -11,6 +11,7 @@ import {
   farmJson,
   jobDetail,
   killNode,
+  renderersOf,
   startCluster,
   startNode,
   waitFor,
@@ -121,6 +122,11 @@ describe('a farm of three nodes', () => {
     const failed = (await jobDetail(alpha, job)).failed
     expect(Math.max(...failed.map((f) => f.failures))).toBe(2)
 
+    const frame = failed.find((f) => f.failures === 2)!.frame
+    const logs = await runFarm(['logs', job, String(frame), '--home', alpha.home])
+    expect(logs.exitCode).toBe(0)
+    expect(String(logs.stdout)).toContain('Yelow')
+
     const fast = await submit(alpha, [scene, '--frames', '1-4', '--size', '32x24', '--fail-fast'])
     await waitFor(
       async () => (await jobDetail(alpha, fast)).status === 'failed',
@@ -168,6 +174,24 @@ describe('a farm of three nodes', () => {
       await proc
     }
   }, 180_000)
+
+  it('stops every worker rendering a cancelled job within seconds', async () => {
+    const job = await submit(alpha, [ORBIT, '--frames', '1-24', '--size', '480x360', '--name', 'cancel-test'])
+    await waitFor(
+      async () => (await jobDetail(alpha, job)).progress.claimed >= 2,
+      60_000,
+      'frames to be claimed',
+    )
+    const cancel = await runFarm(['cancel', job.slice(0, 12), '--home', alpha.home])
+    expect(cancel.exitCode, String(cancel.all)).toBe(0)
+    await waitFor(
+      async () => nodes.every((n) => renderersOf(n).length === 0),
+      10_000,
+      'every render of it to stop',
+    )
+    expect((await jobDetail(alpha, job)).status).toBe('cancelled')
+    expect(nodes.map((n) => n.log()).join('\n')).toMatch(/stopped frames? [\d, -]+ of \w+: job \w+ is cancelled/)
+  }, 90_000)
 
   it('gives the frame of a worker killed mid-render to another after its lease, and the video is whole', async () => {
     const gamma = nodes[2]!
