@@ -167,11 +167,12 @@ export async function callNode<T = unknown>(
   opts: { timeoutMs?: number } = {},
 ): Promise<T> {
   const socket = await open(home)
+  let timer: NodeJS.Timeout | undefined
   try {
     const lines = createInterface({ input: socket })
     socket.write(`${JSON.stringify({ id: 1, method, params })}\n`)
     let timedOut = false
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       timedOut = true
       socket.destroy()
     }, opts.timeoutMs ?? 30_000)
@@ -183,10 +184,8 @@ export async function callNode<T = unknown>(
       }
       if (reply.id !== 1) continue
       if (reply.error) throw new ControlError(reply.error.code, reply.error.message, reply.error.exitCode)
-      clearTimeout(timer)
       return reply.result as T
     }
-    clearTimeout(timer)
     if (timedOut)
       throw new ControlError(
         'NODE_TIMEOUT',
@@ -197,6 +196,8 @@ export async function callNode<T = unknown>(
       `the node in ${home} closed the control socket before answering '${method}'`,
     )
   } finally {
+    // A pending timer would keep a failed command alive for the whole timeout.
+    clearTimeout(timer)
     socket.destroy()
   }
 }

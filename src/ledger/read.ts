@@ -31,15 +31,19 @@ export function verdictsOf(job: JobRecord, frame: FrameRecord): Verdict[] {
   return Object.values(frame.verdicts).filter((v) => v.by === job.author || v.by === job.spec?.stitcher)
 }
 
-/** Who holds the frame at `now`: among unexpired claims, the earliest by (lamport, author). */
+/**
+ * Who holds the frame at `now`: among unexpired claims, the earliest by (lamport, author).
+ * Workers in `ignore` (those whose result for the frame was rejected) hold nothing.
+ */
 export function claimHolder(
   frame: FrameRecord | undefined,
   now: number,
+  ignore?: ReadonlySet<string>,
 ): { worker: string; expiresAt: number } | null {
   if (!frame) return null
   let best: { worker: string; expiresAt: number; key: string } | null = null
   for (const [worker, claim] of Object.entries(frame.claims)) {
-    if (claim.expiresAt <= now) continue
+    if (claim.expiresAt <= now || ignore?.has(worker)) continue
     const key = orderKey(claim.lamport, worker, 0)
     if (!best || key < best.key) best = { worker, expiresAt: claim.expiresAt, key }
   }
@@ -58,7 +62,8 @@ export function frameStatus(job: JobRecord, n: number, now: number): FrameStatus
   if (verdicts.some((v) => v.ok)) return { ...base, status: 'verified' }
   if (renderedBy.length > 0) return { ...base, status: 'rendered' }
   if (job.spec && frame.failures >= job.spec.attempts) return { ...base, status: 'failed' }
-  const holder = claimHolder(frame, now)
+  // A worker whose image was rejected must not keep the frame from the others until its lease ends.
+  const holder = claimHolder(frame, now, rejected)
   if (holder) return { ...base, status: 'claimed', holder: holder.worker, expiresAt: holder.expiresAt }
   return { ...base, status: 'open' }
 }

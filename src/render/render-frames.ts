@@ -22,6 +22,8 @@ export interface RenderOptions {
   jobs?: number
   /** Threads per renderer process. Default: the cores divided among the processes. */
   threads?: number
+  /** Most consecutive frames one renderer process takes. Default: see chunkSizeFor. */
+  chunk?: number
   povray?: PovrayOptions
   signal?: AbortSignal
   /** Called once per frame as it is finished or found already finished. */
@@ -96,7 +98,7 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
   const threads =
     opts.threads ??
     (opts.jobs === undefined ? parallel.threads : Math.max(1, Math.floor(availableParallelism() / jobs)))
-  const queue = chunkFrames(todo, chunkSizeFor(todo.length, jobs))
+  const queue = chunkFrames(todo, opts.chunk ?? chunkSizeFor(todo.length, jobs))
   const animation = opts.animation ?? {
     first: opts.frames.reduce((a, b) => Math.min(a, b)),
     last: opts.frames.reduce((a, b) => Math.max(a, b)),
