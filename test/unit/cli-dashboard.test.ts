@@ -8,6 +8,7 @@ import { emptyJob, emptyState } from '../../src/ledger/state.ts'
 import { writeSwarmSecret } from '../../src/p2p/index.ts'
 import { FakeTerminalIn, FakeTerminalOut } from '../helpers/fake-terminal.ts'
 import { tempDir } from '../helpers/farm.ts'
+import { jobBody } from './ledger-fixtures.ts'
 
 const ALPHA = '12D3KooWalpha'
 const BETA = '12D3KooWbeta'
@@ -67,19 +68,12 @@ function swarmState(): FarmState {
       author: BETA,
       seq: 2,
       lamport: 2,
-      spec: {
+      spec: jobBody(BETA, {
         name: 'spinner',
-        scene: 'c'.repeat(64),
         sceneFile: 'top.blend',
         renderer: 'blender',
         frames: { first: 1, last: 48 },
-        size: { width: 64, height: 48 },
-        fps: 24,
-        pricePerWU: 100,
-        stitcher: BETA,
-        attempts: 3,
-        failFast: false,
-      },
+      }),
     },
   }
   return state

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { type DashboardModelInput, dashboardModel } from '../../src/farm/dashboard-model.ts'
 import type { FarmState, FrameRecord, JobBody, JobRecord } from '../../src/ledger/index.ts'
 import { emptyFrame, emptyJob, emptyState, orderKey } from '../../src/ledger/state.ts'
+import { jobBody } from './ledger-fixtures.ts'
 
 const NOW = Date.UTC(2026, 10, 21, 5, 30, 0)
 const ALPHA = '12D3KooWalpha'
@@ -15,20 +16,7 @@ function node(name: string, owner: string, wupm: number) {
 }
 
 function spec(name: string, first: number, last: number, over: Partial<JobBody> = {}): JobBody {
-  return {
-    name,
-    scene: 'c'.repeat(64),
-    sceneFile: 'scene.pov',
-    renderer: 'povray',
-    frames: { first, last },
-    size: { width: 64, height: 48 },
-    fps: 24,
-    pricePerWU: 100,
-    stitcher: ALPHA,
-    attempts: 3,
-    failFast: false,
-    ...over,
-  }
+  return jobBody(ALPHA, { name, frames: { first, last }, ...over })
 }
 
 function job(id: string, author: string, body: JobBody, lamport = 1): JobRecord {
