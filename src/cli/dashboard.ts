@@ -5,7 +5,7 @@ import {
   type FarmEvent,
   formatEvent,
   type LogFormat,
-  type NodeActivity,
+  type Activity as NodeActivity,
 } from '../farm/index.ts'
 import type { Clock, FarmState } from '../ledger/index.ts'
 import { readSwarmSecret } from '../p2p/index.ts'
@@ -18,6 +18,7 @@ export interface DashboardNode {
   readonly owner: string
   readonly home: string
   readonly paused: boolean
+  readonly options?: { accept?: AcceptPolicy }
   state(): FarmState
   peers(): readonly { id: string }[]
   activity(): NodeActivity
@@ -65,7 +66,7 @@ export async function runDashboard(node: DashboardNode, options: RunDashboardOpt
         inSync: view.inSync(),
         activity: node.activity(),
         paused: node.paused,
-        accept: options.accept,
+        accept: options.accept ?? node.options?.accept,
         events: view.events,
         selectedJob: view.selectedJob,
         now: Date.now(),

@@ -26,16 +26,7 @@ import type {
 import { effectiveWupm, estimateJob } from './estimate.ts'
 import type { FarmEvent } from './events.ts'
 import { paneLine } from './log-format.ts'
-
-/** What this node's worker reports it is doing (FarmNode.activity()); `job` is a job id. */
-export interface NodeActivity {
-  kind: 'idle' | 'fetching' | 'rendering' | 'stitching'
-  job?: string
-  frames?: readonly number[]
-}
-
-/** Jobs of other owners this worker takes without an `a`: `'all'`, or an allowlist of owners. */
-export type AcceptPolicy = 'all' | readonly string[]
+import type { AcceptPolicy, Activity } from './worker.ts'
 
 export interface DashboardModelInput {
   state: FarmState
@@ -46,8 +37,10 @@ export interface DashboardModelInput {
   peers: readonly string[]
   /** True when no connected peer is known to hold an entry this node lacks. */
   inSync: boolean
-  activity: NodeActivity
+  /** What this node's worker reports it is doing; `job` is a job id. */
+  activity: Activity
   paused: boolean
+  /** Jobs of other owners this worker takes without an `a`. */
   accept?: AcceptPolicy
   /** Recent events, oldest first. */
   events: readonly FarmEvent[]
@@ -116,10 +109,12 @@ function workerName(state: FarmState, peer: string): string {
   return state.nodes[peer]?.name ?? shortId(peer)
 }
 
+/** Only the node that submitted a job can cancel it: the ledger takes a `cancel` from the payer alone. */
 function isOwnJob(input: DashboardModelInput, job: JobRecord): boolean {
-  return job.author === input.self.id || ownerOf(input.state, job) === input.self.owner
+  return job.author === input.self.id
 }
 
+/** As the worker decides: its own jobs, the accept policy, or an `accept` it wrote (`a`). */
 function acceptsJob(input: DashboardModelInput, job: JobRecord): boolean {
   if (isOwnJob(input, job) || job.accepted[input.self.id] !== undefined) return true
   const policy = input.accept ?? []
@@ -223,7 +218,7 @@ function workerRows(
   )
 }
 
-function selfActivity(activity: NodeActivity, names: ReadonlyMap<string, string>): WorkerActivity {
+function selfActivity(activity: Activity, names: ReadonlyMap<string, string>): WorkerActivity {
   if (activity.kind === 'idle' || activity.job === undefined) return { kind: 'idle' }
   const job = names.get(activity.job) ?? activity.job.slice(0, 8)
   if (activity.kind === 'rendering') {

@@ -207,6 +207,17 @@ describe('dashboardModel: jobs', () => {
     expect(dashboardModel(input(state)).jobs[0]!.accepted).toBe(true)
   })
 
+  it('counts as own only the jobs this node submitted: only those can it cancel', () => {
+    const state = swarm()
+    state.nodes['12D3KooWalpha2'] = node('alpha-laptop', 'alice', 1)
+    state.jobs = { [OTHER]: job(OTHER, '12D3KooWalpha2', spec('laptop-job', 1, 4)) }
+    expect(dashboardModel(input(state)).jobs[0]).toMatchObject({
+      owner: 'alice',
+      own: false,
+      accepted: false,
+    })
+  })
+
   it('estimates the ETA from the frames’ WU and the WUPM of the workers holding frames', () => {
     const state = swarm()
     const spline = job(JOB, ALPHA, spec('spline', 1, 10))
