@@ -40,6 +40,8 @@ export interface RunDashboardOptions {
   /** How the lines written after the dashboard closes (stopping, stopped) read. */
   logFormat?: LogFormat
   accept?: AcceptPolicy
+  /** Closes the dashboard and stops the node, as `q` does, when the caller is done (`farm demo`). */
+  signal?: AbortSignal
   mount?: MountOptions
 }
 
@@ -101,12 +103,14 @@ export async function runDashboard(node: DashboardNode, options: RunDashboardOpt
     },
   }
   const handle = mountDashboard(source, actions, options.mount)
-  const onSignal = () => {
+  const closeDashboard = () => {
     void stop()
     handle.unmount()
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  process.once('SIGINT', closeDashboard)
+  process.once('SIGTERM', closeDashboard)
+  if (options.signal?.aborted) closeDashboard()
+  options.signal?.addEventListener('abort', closeDashboard, { once: true })
   try {
     await handle.waitUntilExit()
     const say = (message: string) =>
@@ -117,8 +121,9 @@ export async function runDashboard(node: DashboardNode, options: RunDashboardOpt
     await stop()
     say('stopped')
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', closeDashboard)
+    process.off('SIGTERM', closeDashboard)
+    options.signal?.removeEventListener('abort', closeDashboard)
     view.close()
   }
 }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { openSync } from 'node:fs'
+import { closeSync, openSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -34,17 +34,19 @@ export class DemoSwarm {
   }
 
   /**
-   * Starts `farm join`. On the terminal (`tty`) it shares this process's stdio and process group,
-   * as the terminal's foreground job must, to read keys; otherwise it runs in a group of its own
-   * (so a stop reaches the renderers it started) and logs to `<root>/<name>.log`.
+   * Starts `farm join` in a process group of its own, so that a stop reaches the renderers it
+   * started and the terminal's Ctrl-C reaches only the demo, which stops it in order. It logs
+   * to `<root>/<name>.log`.
    */
-  join(name: string, args: string[], tty = false): DemoNode {
+  join(name: string, args: string[]): DemoNode {
     const log = join(this.root, `${name}.log`)
+    const fd = openSync(log, 'a')
     const child = spawn(process.execPath, [farmMain(), 'join', ...args], {
-      stdio: tty ? 'inherit' : ['ignore', openSync(log, 'a'), openSync(log, 'a')],
-      detached: !tty,
+      stdio: ['ignore', fd, fd],
+      detached: true,
     })
-    const node = new DemoNode(name, child, tty ? undefined : log)
+    closeSync(fd)
+    const node = new DemoNode(name, child, log)
     this.nodes.push(node)
     return node
   }
@@ -57,12 +59,12 @@ export class DemoSwarm {
 
 export class DemoNode {
   readonly name: string
-  readonly log: string | undefined
+  readonly log: string
   /** Settles with the exit code (or signal) when the process is gone. */
   readonly exited: Promise<number | string>
   private readonly child: ChildProcess
 
-  constructor(name: string, child: ChildProcess, log: string | undefined) {
+  constructor(name: string, child: ChildProcess, log: string) {
     this.name = name
     this.child = child
     this.log = log
@@ -77,18 +79,18 @@ export class DemoNode {
   }
 
   async stop(graceMs: number): Promise<void> {
-    if (!this.running) return
-    this.signal('SIGINT')
-    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs)
-    await this.exited
-    clearTimeout(timer)
-    // A renderer a killed node left behind is in its group.
-    if (this.log !== undefined) this.signal('SIGKILL')
+    if (this.running) {
+      this.signal('SIGINT')
+      const timer = setTimeout(() => this.signal('SIGKILL'), graceMs)
+      await this.exited
+      clearTimeout(timer)
+    }
+    // A renderer that a crashed or killed node left behind is still in its group.
+    this.signal('SIGKILL')
   }
 
   /** The last lines the node logged, to quote when it failed. */
   async tail(lines = 15): Promise<string> {
-    if (this.log === undefined) return ''
     const text = await readFile(this.log, 'utf8').catch(() => '')
     return text.trimEnd().split('\n').slice(-lines).join('\n')
   }
@@ -97,8 +99,7 @@ export class DemoNode {
     const pid = this.child.pid
     if (pid === undefined) return
     try {
-      if (this.log !== undefined) process.kill(-pid, signal)
-      else if (this.running) process.kill(pid, signal)
+      process.kill(-pid, signal)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
     }

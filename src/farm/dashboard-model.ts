@@ -76,8 +76,15 @@ export function dashboardModel(input: DashboardModelInput): DashboardModel {
     workers: workerRows(input, jobs, names),
     jobs: jobRows,
     detail: selected ? jobDetail(state, selected, now, input.maxErrors ?? DEFAULT_MAX_ERRORS) : null,
-    log: input.events.map(paneLine),
+    log: input.events.filter(worthALine).map(paneLine),
   }
+}
+
+/** A sync smaller than this is routine gossip: the header's entry count shows it. */
+const NOTABLE_SYNC = 10
+
+function worthALine(event: FarmEvent): boolean {
+  return event.type !== 'entries:synced' || event.accepted >= NOTABLE_SYNC
 }
 
 /** Jobs still to render in queue order, then the settled ones, latest first. */

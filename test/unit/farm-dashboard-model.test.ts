@@ -281,11 +281,13 @@ describe('dashboardModel: the selected job and the log', () => {
     expect(detail.frames.filter((f) => f === 'waiting')).toHaveLength(9_998)
   })
 
-  it('turns events into the log pane’s lines, in the headless log’s words', () => {
+  it('turns events into the log pane’s lines, in the headless log’s words, leaving out routine gossip', () => {
     const model = dashboardModel(
       input(emptyState(), {
         events: [
           { type: 'peer:joined', ts: NOW, peer: BETA, peerName: 'beta' },
+          { type: 'entries:synced', ts: NOW, peer: BETA, peerName: 'beta', accepted: 1, total: 20 },
+          { type: 'entries:synced', ts: NOW, peer: BETA, peerName: 'beta', accepted: 500, total: 520 },
           {
             type: 'frame:failed',
             ts: NOW + 1000,
@@ -302,6 +304,7 @@ describe('dashboardModel: the selected job and the log', () => {
     )
     expect(model.log).toEqual([
       { ts: NOW, level: 'info', text: 'peer beta joined' },
+      { ts: NOW, level: 'info', text: 'synced 500 entries from beta (520 held)' },
       { ts: NOW + 1000, level: 'warn', text: 'beta failed frame 34 of spline (attempt 1): Parse Error' },
     ])
   })
