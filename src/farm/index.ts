@@ -11,6 +11,7 @@ export {
 export { type DashboardModelInput, dashboardModel } from './dashboard-model.ts'
 export { FarmError } from './errors.ts'
 export type { FarmEvent, FarmEventType, LogLevel } from './events.ts'
+export { FOUNDER_GRANT, grantFounder } from './genesis.ts'
 export { formatEvent, isLogFormat, LOG_FORMATS, type LogFormat } from './log-format.ts'
 export type { FailedFrame, JobDetail, JobSummary, WorkerSummary } from './methods.ts'
 export { type FarmEvent as NodeEvent, FarmNode, type FarmNodeOptions, type LedgerSummary } from './node.ts'

@@ -39,7 +39,8 @@ export interface FailedFrame {
 }
 
 export interface JobDetail extends JobSummary {
-  frames: { frame: number; status: string; worker: string | null }[]
+  /** pixelHash: of the image its worker reported (verified once status is 'verified'). */
+  frames: { frame: number; status: string; worker: string | null; pixelHash: string | null }[]
   failed: FailedFrame[]
 }
 
@@ -143,7 +144,9 @@ function detailOf(state: FarmState, job: JobRecord): JobDetail {
   const failed: FailedFrame[] = []
   for (let n = spec.frames.first; n <= spec.frames.last; n++) {
     const status = frameStatus(job, n, now)
-    frames.push({ frame: n, status: status.status, worker: status.holder ?? status.renderedBy[0] ?? null })
+    const worker = status.holder ?? status.renderedBy[0] ?? null
+    const result = status.renderedBy[0] ? job.frames[String(n)]?.results[status.renderedBy[0]] : undefined
+    frames.push({ frame: n, status: status.status, worker, pixelHash: result?.pixelHash ?? null })
     const last = job.frames[String(n)]?.lastError
     if (last) {
       failed.push({
