@@ -49,6 +49,28 @@ describe('farm demo without a terminal', () => {
     expect(await processesUnder(tmp)).toEqual([])
   })
 
+  it('stops every node and removes every home on SIGINT, exiting 130', async () => {
+    const demo = spawnFarm(['demo', '--frames', '1-2000', '--size', '64x48', '--out', await tempDir()], {
+      env: env(),
+      stdin: 'ignore',
+    })
+    let stderr = ''
+    demo.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    try {
+      await vi.waitFor(() => expect(stderr).toMatch(/rendered by/), { timeout: 60_000, interval: 200 })
+      expect(await processesUnder(tmp)).not.toEqual([])
+    } finally {
+      demo.kill('SIGINT')
+    }
+    const result = await demo
+    expect(result.exitCode, stderr).toBe(130)
+    expect(stderr).toMatch(/^demo: SIGINT: stopping the demo's nodes$/m)
+    expect(await processesUnder(tmp)).toEqual([])
+    expect(await readdir(tmp)).toEqual([])
+  })
+
   it('refuses a bad size before starting anything', async () => {
     const run = await runFarm(['demo', '--size', 'big'], { env: env(), stdin: 'ignore' })
     expect(run.exitCode).toBe(2)
