@@ -8,7 +8,9 @@ import {
   type FarmState,
   type FrameStatusName,
   frameStatus,
+  type JobProgress,
   type JobRecord,
+  type JobStatusName,
   jobProgress,
   jobQueue,
   jobStatus,
@@ -55,13 +57,24 @@ export interface DashboardModelInput {
 
 const DEFAULT_MAX_ERRORS = 20
 
+/** A job as this build sees it: its progress is read once, however many rows use it. */
+interface ListedJob {
+  job: JobRecord
+  name: string
+  progress: JobProgress
+  status: JobStatusName
+}
+
 export function dashboardModel(input: DashboardModelInput): DashboardModel {
   const { state, self, now } = input
-  const jobs = orderedJobs(state)
-  const names = new Map<string, string>()
-  for (const job of jobs) names.set(job.id, job.spec?.name ?? job.id.slice(0, 8))
-  const jobRows = jobs.map((job) => jobRow(input, job, names.get(job.id)!))
-  const selected = jobs.find((j) => j.id === input.selectedJob) ?? jobs[0]
+  const jobs: ListedJob[] = orderedJobs(state).map((job) => ({
+    job,
+    name: job.spec?.name ?? job.id.slice(0, 8),
+    progress: jobProgress(job, now),
+    status: jobStatus(job, now),
+  }))
+  const names = new Map(jobs.map((j) => [j.job.id, j.name]))
+  const selected = (jobs.find((j) => j.job.id === input.selectedJob) ?? jobs[0])?.job
   return {
     header: {
       swarmId: input.swarmId,
@@ -74,7 +87,7 @@ export function dashboardModel(input: DashboardModelInput): DashboardModel {
       paused: input.paused,
     },
     workers: workerRows(input, jobs, names),
-    jobs: jobRows,
+    jobs: jobs.map((listed) => jobRow(input, listed)),
     detail: selected ? jobDetail(state, selected, now, input.maxErrors ?? DEFAULT_MAX_ERRORS) : null,
     log: input.events.filter(worthALine).map(paneLine),
   }
@@ -128,7 +141,7 @@ function acceptsJob(input: DashboardModelInput, job: JobRecord): boolean {
   return policy === 'all' || policy.includes(ownerOf(input.state, job))
 }
 
-const JOB_STATES: Record<ReturnType<typeof jobStatus>, JobState> = {
+const JOB_STATES: Record<JobStatusName, JobState> = {
   unknown: 'queued',
   queued: 'queued',
   running: 'rendering',
@@ -138,16 +151,13 @@ const JOB_STATES: Record<ReturnType<typeof jobStatus>, JobState> = {
   cancelled: 'cancelled',
 }
 
-function jobRow(input: DashboardModelInput, job: JobRecord, name: string): JobRow {
-  const { state, now } = input
+function jobRow(input: DashboardModelInput, { job, name, progress, status }: ListedJob): JobRow {
   const spec = job.spec!
-  const progress = jobProgress(job, now)
-  const status = jobStatus(job, now)
   const state_ = JOB_STATES[status]
   return {
     id: job.id,
     name,
-    owner: ownerOf(state, job),
+    owner: ownerOf(input.state, job),
     own: isOwnJob(input, job),
     accepted: acceptsJob(input, job),
     renderer: spec.renderer,
@@ -192,12 +202,12 @@ function jobEta(input: DashboardModelInput, job: JobRecord): number | null {
 
 function workerRows(
   input: DashboardModelInput,
-  jobs: readonly JobRecord[],
+  jobs: readonly ListedJob[],
   names: ReadonlyMap<string, string>,
 ): WorkerRow[] {
   const { state, self } = input
   const online = new Set([self.id, ...input.peers])
-  const busy = othersActivity(input, jobs, names)
+  const busy = othersActivity(input, jobs)
   const ids = new Set([self.id, ...Object.keys(state.nodes)])
   const rows = [...ids].map((id): WorkerRow => {
     const node = state.nodes[id]
@@ -239,17 +249,12 @@ function selfActivity(activity: Activity, names: ReadonlyMap<string, string>): W
  * Other workers' doings as the ledger shows them: the lowest frame each holds a live claim on,
  * or the stitching of a job whose frames are all verified and that names it as stitcher.
  */
-function othersActivity(
-  input: DashboardModelInput,
-  jobs: readonly JobRecord[],
-  names: ReadonlyMap<string, string>,
-): Map<string, WorkerActivity> {
+function othersActivity(input: DashboardModelInput, jobs: readonly ListedJob[]): Map<string, WorkerActivity> {
   const { now } = input
   const busy = new Map<string, WorkerActivity>()
-  for (const job of jobs) {
+  for (const { job, name, status } of jobs) {
     if (job.settled) continue
-    const name = names.get(job.id)!
-    if (jobStatus(job, now) === 'complete' && job.spec) {
+    if (status === 'complete' && job.spec) {
       busy.set(job.spec.stitcher, { kind: 'stitching', job: name })
       continue
     }
