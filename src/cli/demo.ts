@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type FarmEvent, FarmNode, resolveHome } from '../farm/index.ts'
-import { benchCachePath, parseFrameRange, parseSize } from '../render/index.ts'
+import { benchCachePath, detectFfmpeg, detectRenderers, parseFrameRange, parseSize } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { type DemoNode, DemoSwarm, freeLoopbackPort } from './demo-swarm.ts'
 
@@ -47,11 +47,14 @@ Examples:
     })
     if (positionals.length > 0)
       throw new UsageError(`farm demo takes no arguments, got '${positionals[0]}': see \`farm demo --help\``)
+    const frames = parseFrameRange(values.frames)
+    const size = parseSize(values.size)
+    await requireTools()
     const demo = new Demo({
       tty: process.stdout.isTTY === true && process.stdin.isTTY === true,
       stay: values.stay ?? false,
-      frames: parseFrameRange(values.frames),
-      size: parseSize(values.size),
+      frames,
+      size,
       out: resolve(values.out),
       root: await mkdtemp(join(tmpdir(), 'farm-demo-')),
     })
@@ -179,7 +182,12 @@ class Demo {
     const end = await ended(job)
     if (end === undefined) return undefined
     if (end.type === 'job:failed') throw new Error(`the demo's job failed: ${end.reason}`)
-    if (end.type === 'job:cancelled') return undefined
+    if (end.type === 'job:cancelled') {
+      // Cancelled with `c` on the dashboard: it stays until q.
+      if (options.tty) await aborted(this.done.signal)
+      say('the job was cancelled')
+      return undefined
+    }
     const video = await copyVideo(end, homes, options.out)
     if (options.stay) {
       if (options.tty) alpha.log('info', `demo: the video is ready: ${video}; q quits`)
@@ -257,6 +265,17 @@ class Demo {
         )
       await new Promise((r) => setTimeout(r, 200))
     }
+  }
+}
+
+/** Without POV-Ray the nodes would take no frame and the demo would wait forever: say so first. */
+async function requireTools(): Promise<void> {
+  const [renderers, ffmpeg] = await Promise.all([detectRenderers(), detectFfmpeg()])
+  const missing = [...renderers.filter((r) => r.name === 'povray'), ffmpeg].filter((tool) => !tool.installed)
+  if (missing.length > 0) {
+    throw new UsageError(
+      `farm demo needs ${missing.map((t) => t.name).join(' and ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed: ${missing[0]!.installHint}`,
+    )
   }
 }
 

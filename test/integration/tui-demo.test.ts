@@ -71,6 +71,13 @@ describe('farm demo without a terminal', () => {
     expect(await readdir(tmp)).toEqual([])
   })
 
+  it('says which tool is missing, and how to install it, before starting anything', async () => {
+    const run = await runFarm(['demo'], { env: { ...env(), PATH: await tempDir() }, stdin: 'ignore' })
+    expect(run.exitCode).toBe(2)
+    expect(run.stderr).toMatch(/farm demo needs povray and ffmpeg, which are not installed: .*install/)
+    expect(await readdir(tmp)).toEqual([])
+  })
+
   it('refuses a bad size before starting anything', async () => {
     const run = await runFarm(['demo', '--size', 'big'], { env: env(), stdin: 'ignore' })
     expect(run.exitCode).toBe(2)
@@ -89,7 +96,7 @@ describe('farm demo in a terminal', () => {
     await term.kill()
   })
 
-  it('shows alpha’s dashboard with three workers rendering, and q stops every process', async () => {
+  it('shows alpha’s dashboard with three workers rendering, answers p and c, and q stops every process', async () => {
     const out = join(await tempDir('farm-demo-tty-out-'), 'out')
     // Enough frames that the job is still running when q is pressed.
     await term.start(
@@ -112,13 +119,23 @@ describe('farm demo in a terminal', () => {
     )
     expect(await processesUnder(tmp)).not.toEqual([])
 
+    // The keys act on the real node: pause and resume alpha, then cancel the job.
+    await term.keys('p')
+    await waitForScreen((l) => l.some((line) => /^● alpha .* paused$/.test(line)), 'alpha paused')
+    await term.keys('p')
+    await waitForScreen((l) => l.some((line) => /^● alpha .* yes$/.test(line)), 'alpha resumed')
+    await term.keys('c')
+    await waitForScreen((l) => l.some((line) => line.startsWith('Cancel orbit')), 'the cancel question')
+    await term.keys('y')
+    await waitForScreen((l) => l.some((line) => /^[▸ ]✓ orbit .* cancelled$/.test(line)), 'orbit cancelled')
+
     await term.keys('q')
     const after = await waitForScreen(
       (l) => l.some((line) => /^exit status \d+$/.test(line)),
       'the demo gone',
     )
     expect(after).toContain('exit status 0')
-    expect(after).toContain('demo: stopped before the video was ready')
+    expect(after).toContain('demo: the job was cancelled')
     expect(await processesUnder(tmp)).toEqual([])
     expect(await readdir(tmp)).toEqual([])
   })
