@@ -15,6 +15,8 @@ const DEFAULT_FRAMES = '1-48'
 const DEFAULT_SIZE = '480x360'
 const DEFAULT_OUT = 'out/demo'
 const READY_TIMEOUT_MS = 60_000
+/** Frames take seconds here: a frame whose worker vanished is free again soon, not in 2 minutes. */
+const LEASE_SECONDS = 30
 
 export const command: Command = {
   summary: 'run a swarm of 3 nodes on this machine and render the bundled POV-Ray example',
@@ -146,7 +148,7 @@ class Demo {
     ])
     await this.shareWupm(homes)
 
-    const alpha = new FarmNode({ home: homes[0]!, mdns: false, accept: 'all' })
+    const alpha = new FarmNode({ home: homes[0]!, mdns: false, accept: 'all', leaseMs: LEASE_SECONDS * 1000 })
     this.alpha = alpha
     await alpha.start()
     const ended = this.jobEnds(alpha)
@@ -164,7 +166,7 @@ class Demo {
       swarm.join(name, [
         invite,
         ...['--home', homes[i + 1]!, '--name', name, '--owner', owner, '--listen', listen(i + 1)],
-        ...['--no-mdns', '--headless', '--accept', 'all'],
+        ...['--no-mdns', '--headless', '--accept', 'all', '--lease', String(LEASE_SECONDS)],
       ]),
     )
     await this.until(
