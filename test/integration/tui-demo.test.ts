@@ -73,6 +73,31 @@ describe('farm demo without a terminal', () => {
     expect(await readdir(tmp)).toEqual([])
   })
 
+  it('with --stay, prints the video’s path when ready and keeps the swarm until SIGINT', async () => {
+    const out = await tempDir('farm-demo-stay-')
+    const demo = spawnFarm(['demo', '--stay', '--frames', '1-2', '--size', '64x48', '--out', out], {
+      env: env(),
+      stdin: 'ignore',
+    })
+    let stdout = ''
+    demo.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    try {
+      await vi.waitFor(() => expect(stdout).toBe(`${join(out, 'video.mp4')}\n`), {
+        timeout: 90_000,
+        interval: 200,
+      })
+      expect((await probeVideo(join(out, 'video.mp4'))).frames).toBe(2)
+      expect(await processesUnder(tmp)).not.toEqual([])
+    } finally {
+      demo.kill('SIGINT')
+    }
+    expect((await demo).exitCode).toBe(0)
+    expect(await processesUnder(tmp)).toEqual([])
+    expect(await readdir(tmp)).toEqual([])
+  })
+
   it('says which tool is missing, and how to install it, before starting anything', async () => {
     const run = await runFarm(['demo'], { env: { ...env(), PATH: await tempDir() }, stdin: 'ignore' })
     expect(run.exitCode).toBe(2)
@@ -138,6 +163,33 @@ describe('farm demo in a terminal', () => {
     )
     expect(after).toContain('exit status 0')
     expect(after).toContain('demo: the job was cancelled')
+    expect(await processesUnder(tmp)).toEqual([])
+    expect(await readdir(tmp)).toEqual([])
+  })
+})
+
+describe('farm demo --stay in a terminal', () => {
+  const term = new TmuxTerminal()
+
+  afterAll(async () => {
+    await term.kill()
+  })
+
+  it('keeps the dashboard open on the finished job until q', async () => {
+    const out = join(await tempDir('farm-demo-tty-stay-'), 'out')
+    await term.start(
+      `TMPDIR='${tmp}' FARM_HOME='${farmHome}' '${process.execPath}' '${FARM_MAIN}' demo --stay --frames 1-3 --size 64x48 --out '${out}'`,
+      { cwd: REPO_ROOT },
+    )
+    await term.waitForScreen(
+      (l) => l.some((line) => line.includes('demo: the video is ready')),
+      'the video ready in the log pane',
+      90_000,
+    )
+    expect((await term.screen()).some((line) => /^[▸ ]✓ orbit .* done\s*$/.test(line))).toBe(true)
+    expect((await probeVideo(join(out, 'video.mp4'))).frames).toBe(3)
+    await term.keys('q')
+    await term.waitForScreen((l) => l.includes('exit status 0'), 'the demo gone', 30_000)
     expect(await processesUnder(tmp)).toEqual([])
     expect(await readdir(tmp)).toEqual([])
   })
