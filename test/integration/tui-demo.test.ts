@@ -23,6 +23,19 @@ beforeAll(async () => {
 
 const env = () => ({ TMPDIR: tmp, FARM_HOME: farmHome })
 
+/** `spawnFarm`, with what the child has written so far. */
+function spawnWatched(args: string[], options: Parameters<typeof spawnFarm>[1] = {}) {
+  const child = spawnFarm(args, options)
+  const output = { stdout: '', stderr: '' }
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output.stderr += chunk.toString()
+  })
+  return { child, output }
+}
+
 /** Processes whose command line names a demo home under `dir`: its nodes and their renderers. */
 async function processesUnder(dir: string): Promise<string[]> {
   const { stdout } = await execa('pgrep', ['-af', join(dir, 'farm-demo-')], { reject: false })
@@ -52,39 +65,31 @@ describe('farm demo without a terminal', () => {
   })
 
   it('stops every node and removes every home on SIGINT, exiting 130', async () => {
-    const demo = spawnFarm(['demo', '--frames', '1-2000', '--size', '64x48', '--out', await tempDir()], {
-      env: env(),
-      stdin: 'ignore',
-    })
-    let stderr = ''
-    demo.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
+    const { child: demo, output } = spawnWatched(
+      ['demo', '--frames', '1-2000', '--size', '64x48', '--out', await tempDir()],
+      { env: env(), stdin: 'ignore' },
+    )
     try {
-      await vi.waitFor(() => expect(stderr).toMatch(/rendered by/), { timeout: 60_000, interval: 200 })
+      await vi.waitFor(() => expect(output.stderr).toMatch(/rendered by/), { timeout: 60_000, interval: 200 })
       expect(await processesUnder(tmp)).not.toEqual([])
     } finally {
       demo.kill('SIGINT')
     }
     const result = await demo
-    expect(result.exitCode, stderr).toBe(130)
-    expect(stderr).toMatch(/^demo: SIGINT: stopping the demo's nodes$/m)
+    expect(result.exitCode, output.stderr).toBe(130)
+    expect(output.stderr).toMatch(/^demo: SIGINT: stopping the demo's nodes$/m)
     expect(await processesUnder(tmp)).toEqual([])
     expect(await readdir(tmp)).toEqual([])
   })
 
   it('with --stay, prints the video’s path when ready and keeps the swarm until SIGINT', async () => {
     const out = await tempDir('farm-demo-stay-')
-    const demo = spawnFarm(['demo', '--stay', '--frames', '1-2', '--size', '64x48', '--out', out], {
-      env: env(),
-      stdin: 'ignore',
-    })
-    let stdout = ''
-    demo.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
+    const { child: demo, output } = spawnWatched(
+      ['demo', '--stay', '--frames', '1-2', '--size', '64x48', '--out', out],
+      { env: env(), stdin: 'ignore' },
+    )
     try {
-      await vi.waitFor(() => expect(stdout).toBe(`${join(out, 'video.mp4')}\n`), {
+      await vi.waitFor(() => expect(output.stdout).toBe(`${join(out, 'video.mp4')}\n`), {
         timeout: 90_000,
         interval: 200,
       })
@@ -209,7 +214,7 @@ describe('farm join --headless --log-format json', () => {
       `/ip4/127.0.0.1/tcp/${port}`,
     ])
     expect(init.exitCode, init.all).toBe(0)
-    const node = spawnFarm([
+    const { child: node, output } = spawnWatched([
       'join',
       '--home',
       home,
@@ -219,17 +224,13 @@ describe('farm join --headless --log-format json', () => {
       '--log-format',
       'json',
     ])
-    let stderr = ''
-    node.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
     try {
-      await vi.waitFor(() => expect(stderr).toContain('\n'), { timeout: 30_000 })
+      await vi.waitFor(() => expect(output.stderr).toContain('\n'), { timeout: 30_000 })
     } finally {
       node.kill('SIGINT')
       await node
     }
-    const lines = stderr.trimEnd().split('\n')
+    const lines = output.stderr.trimEnd().split('\n')
     expect(lines.length).toBeGreaterThan(1)
     for (const line of lines) {
       const event = JSON.parse(line) as Record<string, unknown>
