@@ -10,6 +10,9 @@ import { execa } from 'execa'
  * The demo's swarm: `farm` child processes, each with a home under one temporary directory.
  * Every child it starts is stopped by `stop()`, whatever happened before.
  */
+/** How long a stopped `farm` child gets to stop its renderers before it is killed. */
+const STOP_GRACE_MS = 20_000
+
 export class DemoSwarm {
   readonly root: string
   private readonly nodes: DemoNode[] = []
@@ -22,9 +25,23 @@ export class DemoSwarm {
     return join(this.root, name)
   }
 
-  /** Runs a short `farm` command to its end; its stdout, or an error quoting its stderr. */
-  async farm(args: string[]): Promise<string> {
-    const result = await execa(process.execPath, [farmMain(), ...args], { reject: false, stdin: 'ignore' })
+  /**
+   * Runs a short `farm` command to its end; its stdout, or an error quoting its stderr. In a
+   * process group of its own, so that an abort stops the renderers it started too.
+   */
+  async farm(args: string[], signal?: AbortSignal): Promise<string> {
+    const child = execa(process.execPath, [farmMain(), ...args], {
+      reject: false,
+      stdin: 'ignore',
+      detached: true,
+    })
+    const stop = () => {
+      signalGroup(child.pid, 'SIGINT')
+      setTimeout(() => signalGroup(child.pid, 'SIGKILL'), STOP_GRACE_MS).unref()
+    }
+    signal?.addEventListener('abort', stop, { once: true })
+    const result = await child.finally(() => signal?.removeEventListener('abort', stop))
+    signal?.throwIfAborted()
     if (result.exitCode !== 0) {
       throw new Error(
         `\`farm ${args.join(' ')}\` failed (exit ${result.exitCode ?? result.signal}): ${result.stderr.trim() || result.stdout.trim()}`,
@@ -52,7 +69,7 @@ export class DemoSwarm {
   }
 
   /** SIGINT to every node (they stop cleanly), SIGKILL to those still there after `graceMs`. */
-  async stop(graceMs = 20_000): Promise<void> {
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     await Promise.all(this.nodes.map((node) => node.stop(graceMs)))
   }
 }
@@ -96,13 +113,17 @@ export class DemoNode {
   }
 
   private signal(signal: NodeJS.Signals): void {
-    const pid = this.child.pid
-    if (pid === undefined) return
-    try {
-      process.kill(-pid, signal)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
-    }
+    signalGroup(this.child.pid, signal)
+  }
+}
+
+/** Signals every process of the group a child leads; a group already gone is no error. */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return
+  try {
+    process.kill(-pid, signal)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err
   }
 }
 

@@ -135,22 +135,14 @@ class Demo {
     const listen = (i: number) => `/ip4/127.0.0.1/tcp/${ports[i]}`
     const homes = NAMES.map((name) => swarm.home(name))
     say(`three nodes in ${swarm.root}: ${NAMES.join(', ')}, listening on 127.0.0.1`)
-    await swarm.farm([
-      'init',
-      '--home',
-      homes[0]!,
-      '--name',
-      'alpha',
-      '--owner',
-      owner,
-      '--listen',
-      listen(0),
-    ])
+    const farm = (args: string[]) => swarm.farm(args, this.done.signal)
+    await farm(['init', '--home', homes[0]!, '--name', 'alpha', '--owner', owner, '--listen', listen(0)])
     await this.shareWupm(homes)
 
     const alpha = new FarmNode({ home: homes[0]!, mdns: false, accept: 'all', leaseMs: LEASE_SECONDS * 1000 })
     this.alpha = alpha
     await alpha.start()
+    this.done.signal.throwIfAborted()
     const ended = this.jobEnds(alpha)
     if (options.tty) {
       const { runDashboard } = await import('./dashboard.ts')
@@ -161,7 +153,7 @@ class Demo {
         () => this.done.abort(),
       )
     }
-    const invite = await swarm.farm(['invite', '--home', homes[0]!])
+    const invite = await farm(['invite', '--home', homes[0]!])
     const workers = NAMES.slice(1).map((name, i) =>
       swarm.join(name, [
         invite,
@@ -241,7 +233,7 @@ class Demo {
     let source = benchCachePath(resolveHome(undefined))
     if (!existsSync(source)) {
       say('measuring this machine once with `farm bench --renderer povray` (a few seconds)')
-      await this.swarm.farm(['bench', '--renderer', 'povray', '--home', homes[0]!])
+      await this.swarm.farm(['bench', '--renderer', 'povray', '--home', homes[0]!], this.done.signal)
       source = benchCachePath(homes[0]!)
     }
     for (const home of homes) {
@@ -256,7 +248,7 @@ class Demo {
   private async until(ready: () => boolean, nodes: DemoNode[], what: string): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS
     while (!ready()) {
-      if (this.done.signal.aborted) throw new Error('the demo was stopped')
+      this.done.signal.throwIfAborted()
       for (const node of nodes) {
         if (!node.running)
           throw new Error(`node ${node.name} exited (${await node.exited}):\n${await node.tail()}`)
