@@ -25,6 +25,7 @@ class FakeNode extends EventEmitter<{ event: [FarmEvent] }> implements Dashboard
   current: FarmState
   connected = [{ id: BETA }]
   doing: NodeActivity = { kind: 'idle' }
+  readonly swarm = new EventEmitter<{ 'sync:done': [{ peer: string; theirs: Record<string, number> }] }>()
   constructor(home: string, state: FarmState) {
     super()
     this.home = home
@@ -79,7 +80,7 @@ function swarmState(): FarmState {
   return state
 }
 
-async function start() {
+async function start(signal?: AbortSignal) {
   const home = await tempDir('farm-dash-')
   await writeSwarmSecret(home, new Uint8Array(32).fill(7))
   const node = new FakeNode(home, swarmState())
@@ -91,6 +92,7 @@ async function start() {
     return true
   })
   const done = runDashboard(node, {
+    signal,
     mount: {
       stdin: stdin as unknown as NodeJS.ReadableStream,
       stdout: stdout as unknown as NodeJS.WritableStream,
@@ -109,6 +111,35 @@ async function start() {
 }
 
 describe('runDashboard', () => {
+  it('closes and stops the node when its caller aborts, as SIGINT does', async () => {
+    const abort = new AbortController()
+    const t = await start(abort.signal)
+    try {
+      await t.shows(/^farm [0-9a-f]{8} │ alpha/)
+      abort.abort()
+      await t.done
+      expect(t.node.calls).toEqual(['stop'])
+    } finally {
+      vi.restoreAllMocks()
+    }
+  })
+
+  it('says syncing while a connected peer holds entries this node lacks', async () => {
+    const t = await start()
+    try {
+      await t.shows(/│ 5 entries, in sync │/)
+      t.node.swarm.emit('sync:done', { peer: BETA, theirs: { [ALPHA]: 3, [BETA]: 4 } })
+      await t.shows(/│ 5 entries, syncing │/)
+      t.node.current = { ...t.node.current, clock: { [ALPHA]: 3, [BETA]: 4 } }
+      t.node.emit('event', { type: 'entries:synced', ts: Date.now(), peer: BETA, accepted: 2, total: 7 })
+      await t.shows(/│ 7 entries, in sync │/)
+      t.stdin.type('q')
+      await t.done
+    } finally {
+      vi.restoreAllMocks()
+    }
+  })
+
   it('shows the node’s swarm, acts on its keys, and stops the node on q', async () => {
     const t = await start()
     try {
