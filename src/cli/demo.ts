@@ -100,12 +100,9 @@ class Demo {
   async run(): Promise<number> {
     process.on('SIGINT', this.onSignal)
     process.on('SIGTERM', this.onSignal)
+    let video: string | undefined
     try {
-      const video = await this.render()
-      if (video !== undefined) {
-        if (!this.printed) process.stdout.write(`${video}\n`)
-        return 0
-      }
+      video = await this.render()
     } catch (err) {
       if (!this.done.signal.aborted) throw err
     } finally {
@@ -115,6 +112,11 @@ class Demo {
       await rm(this.options.root, { recursive: true, force: true })
       process.off('SIGINT', this.onSignal)
       process.off('SIGTERM', this.onSignal)
+    }
+    // Only now: while the dashboard was up, the terminal showed its alternate screen.
+    if (video !== undefined) {
+      if (!this.printed) process.stdout.write(`${video}\n`)
+      return 0
     }
     if (this.signalled) return 130
     say('stopped before the video was ready')

@@ -173,28 +173,47 @@ describe('farm demo in a terminal', () => {
   })
 })
 
-describe('farm demo --stay in a terminal', () => {
-  const term = new TmuxTerminal()
+describe('farm demo in a terminal, to the end', () => {
+  const terms: TmuxTerminal[] = []
 
   afterAll(async () => {
-    await term.kill()
+    await Promise.all(terms.map((term) => term.kill()))
   })
 
-  it('keeps the dashboard open on the finished job until q', async () => {
-    const out = join(await tempDir('farm-demo-tty-stay-'), 'out')
+  /** Runs a 3-frame demo in a new terminal; returns it and where the video goes. */
+  async function demo(...flags: string[]) {
+    const term = new TmuxTerminal()
+    terms.push(term)
+    const out = join(await tempDir('farm-demo-tty-end-'), 'out')
     await term.start(
-      `TMPDIR='${tmp}' FARM_HOME='${farmHome}' '${process.execPath}' '${FARM_MAIN}' demo --stay --frames 1-3 --size 64x48 --out '${out}'`,
+      `TMPDIR='${tmp}' FARM_HOME='${farmHome}' '${process.execPath}' '${FARM_MAIN}' demo ${flags.join(' ')} --frames 1-3 --size 64x48 --out '${out}'`,
       { cwd: REPO_ROOT },
     )
+    return { term, video: join(out, 'video.mp4') }
+  }
+
+  it('closes the dashboard when the video is ready and prints its path', async () => {
+    const { term, video } = await demo()
+    await term.waitForScreen((l) => l[0]?.startsWith('farm ') ?? false, 'the dashboard', 60_000)
+    const after = await term.waitForScreen((l) => l.includes('exit status 0'), 'the demo gone', 90_000)
+    expect(after).toContain(video)
+    expect((await probeVideo(video)).frames).toBe(3)
+    expect(await processesUnder(tmp)).toEqual([])
+    expect(await readdir(tmp)).toEqual([])
+  })
+
+  it('with --stay, keeps the dashboard open on the finished job until q', async () => {
+    const { term, video } = await demo('--stay')
     await term.waitForScreen(
       (l) => l.some((line) => line.includes('demo: the video is ready')),
       'the video ready in the log pane',
       90_000,
     )
     expect((await term.screen()).some((line) => /^[▸ ]✓ orbit .* done\s*$/.test(line))).toBe(true)
-    expect((await probeVideo(join(out, 'video.mp4'))).frames).toBe(3)
+    expect((await probeVideo(video)).frames).toBe(3)
     await term.keys('q')
-    await term.waitForScreen((l) => l.includes('exit status 0'), 'the demo gone', 30_000)
+    const after = await term.waitForScreen((l) => l.includes('exit status 0'), 'the demo gone', 30_000)
+    expect(after).toContain(video)
     expect(await processesUnder(tmp)).toEqual([])
     expect(await readdir(tmp)).toEqual([])
   })
