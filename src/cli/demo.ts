@@ -11,7 +11,7 @@ import { type DemoNode, DemoSwarm, freeLoopbackPort } from './demo-swarm.ts'
 const SCENE = fileURLToPath(new URL('../../examples/povray/orbit.pov', import.meta.url))
 const NAMES = ['alpha', 'beta', 'gamma'] as const
 /** About a minute for the whole demo on 2 cores, start-up and stitching included. */
-const DEFAULT_FRAMES = '1-48'
+const DEFAULT_FRAMES = '1-60'
 const DEFAULT_SIZE = '480x360'
 const DEFAULT_OUT = 'out/demo'
 const READY_TIMEOUT_MS = 60_000
