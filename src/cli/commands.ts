@@ -45,6 +45,10 @@ export const commands: Record<string, Entry> = {
     summary: 'capture camera frames on a schedule into daily timelapses',
     load: () => import('./capture.ts'),
   },
+  demo: {
+    summary: 'run a swarm of 3 nodes on this machine and render the bundled POV-Ray example',
+    load: () => import('./demo.ts'),
+  },
   serve: {
     summary: 'serve the timelapses (and the farm jobs) in a browser',
     load: () => import('./serve.ts'),

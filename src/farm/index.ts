@@ -8,6 +8,7 @@ export {
   socketPath,
   subscribeNode,
 } from './control.ts'
+export { type DashboardModelInput, dashboardModel } from './dashboard-model.ts'
 export { FarmError } from './errors.ts'
 export type { FarmEvent, FarmEventType, LogLevel } from './events.ts'
 export { FOUNDER_GRANT, grantFounder } from './genesis.ts'

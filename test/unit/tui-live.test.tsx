@@ -1,9 +1,9 @@
-import { EventEmitter } from 'node:events'
 import { stripVTControlCharacters } from 'node:util'
 import { Text } from 'ink'
 import { render } from 'ink-testing-library'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createModelStore, type DashboardHandle, mountDashboard, useThrottled } from '../../src/tui/index.ts'
+import { FakeTerminalIn, FakeTerminalOut } from '../helpers/fake-terminal.ts'
 import { halfDoneModel, recordingActions } from '../helpers/tui-model.ts'
 
 const handles: DashboardHandle[] = []
@@ -81,43 +81,6 @@ function counter() {
       for (const listener of listeners) listener()
     },
   }
-}
-
-/** Enough of a terminal for Ink: a size that can change, raw mode, keys to type. */
-class FakeTerminalOut extends EventEmitter {
-  readonly isTTY = true
-  columns = 80
-  rows = 24
-  written = ''
-  write(data: string, ...rest: unknown[]): boolean {
-    this.written += data
-    const done = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined
-    if (done) queueMicrotask(done)
-    return true
-  }
-  resize(columns: number, rows: number) {
-    this.columns = columns
-    this.rows = rows
-    this.emit('resize')
-  }
-}
-
-class FakeTerminalIn extends EventEmitter {
-  readonly isTTY = true
-  private pending: string[] = []
-  type(data: string) {
-    this.pending.push(data)
-    this.emit('readable')
-  }
-  read(): string | null {
-    return this.pending.shift() ?? null
-  }
-  setRawMode() {}
-  setEncoding() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
 }
 
 function mount(options: { stdinIsTTY?: boolean } = {}) {
