@@ -57,6 +57,8 @@ export interface CapturerInit {
   timeoutMs?: number
   now?: () => Date
   log?: CaptureLog
+  /** Called once a frame is saved and recorded, before the timelapse is rebuilt (`--share` offers it to the swarm). */
+  onSaved?: (day: string, frame: FrameRecord) => Promise<void>
 }
 
 export type TickOutcome =
@@ -238,6 +240,9 @@ export class Capturer {
       return miss('error', `could not save the frame: ${errorMessage(err)}`)
     }
     this.#log('info', `saved frames/${day}/${file} (${frame.width}x${frame.height}, ${frame.size} bytes)`)
+    await this.#init.onSaved?.(day, frame).catch((err: unknown) => {
+      this.#log('error', `frames/${day}/${file} saved, but: ${errorMessage(err)}`)
+    })
     try {
       await this.rebuild(day)
     } catch (err) {

@@ -4,7 +4,7 @@ export { addDays, checkTimeZone, isDay, type LocalMoment, localMoment, parseDay 
 export { CaptureError } from './errors.ts'
 export { TIMELAPSE_ENCODER } from './ffmpeg.ts'
 export { readJpegInfo } from './jpeg.ts'
-export { frameDays } from './layout.ts'
+export { frameDays, framePath } from './layout.ts'
 export {
   type DayManifest,
   emptyManifest,
