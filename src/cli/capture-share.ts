@@ -48,11 +48,14 @@ export async function startSharing(opts: {
   log: CaptureLog
 }): Promise<Sharing> {
   const { dir, log } = opts
-  const node = new FarmNode({ home: opts.home })
+  // A camera's node renders nothing: the Pi's cores and memory are the capture's.
+  const node = new FarmNode({ home: opts.home, noRender: true })
   node.on('event', (event) => {
-    if (event.type === 'peer:joined') log('info', `swarm: peer ${event.peer} joined`)
-    else if (event.type === 'peer:left') log('info', `swarm: peer ${event.peer} left`)
-    else if (event.type === 'log') log('warn', `swarm: ${event.message}`)
+    const who = (e: { peer: string; peerName?: string }) => e.peerName ?? e.peer
+    if (event.type === 'peer:joined') log('info', `swarm: peer ${who(event)} joined`)
+    else if (event.type === 'peer:left') log('info', `swarm: peer ${who(event)} left`)
+    else if (event.type === 'log' && event.level !== 'info')
+      log(event.level === 'error' ? 'error' : 'warn', `swarm: ${event.message}`)
   })
   node.handle(VERIFY_METHOD, async (params) => verifyReport(node, String(params.dir ?? dir)))
   await node.start()
@@ -147,7 +150,7 @@ export async function verifyPeers(home: string, dir: string, json: boolean): Pro
 }
 
 async function withNode<T>(home: string, fn: (node: FarmNode) => Promise<T>): Promise<T> {
-  const node = new FarmNode({ home })
+  const node = new FarmNode({ home, noRender: true })
   await node.start()
   try {
     if (node.swarm.peers().length === 0) {

@@ -30,9 +30,23 @@ export const commands: Record<string, Entry> = {
     summary: "show the running node's ledger clock and whether it is in sync",
     load: () => import('./ledger.ts'),
   },
+  submit: {
+    summary: 'submit an animation to the farm; prints the job id',
+    load: () => import('./submit.ts'),
+  },
+  jobs: { summary: "list the farm's jobs with their progress", load: () => import('./jobs.ts') },
+  status: { summary: "show a job's frames, workers and errors", load: () => import('./status.ts') },
+  workers: { summary: 'list the nodes of the swarm and their speed', load: () => import('./workers.ts') },
+  fetch: { summary: "get a stitched job's video", load: () => import('./fetch.ts') },
+  cancel: { summary: 'cancel a job this node submitted', load: () => import('./cancel.ts') },
+  logs: { summary: "show the renderer's output for a failed frame", load: () => import('./logs.ts') },
+  credits: { summary: 'show credit balances and the hall of fame', load: () => import('./credits.ts') },
   capture: {
     summary: 'capture camera frames on a schedule into daily timelapses',
     load: () => import('./capture.ts'),
   },
-  serve: { summary: 'serve the timelapses (and the farm jobs) in a browser', load: () => import('./serve.ts') },
+  serve: {
+    summary: 'serve the timelapses (and the farm jobs) in a browser',
+    load: () => import('./serve.ts'),
+  },
 }

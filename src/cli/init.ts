@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { defaultConfig, readConfig, resolveHome, writeConfig } from '../farm/index.ts'
+import {
+  defaultConfig,
+  FOUNDER_GRANT,
+  grantFounder,
+  readConfig,
+  resolveHome,
+  writeConfig,
+} from '../farm/index.ts'
 import { encodeInvite, loadOrCreateIdentity, newSwarmSecret, writeSwarmSecret } from '../p2p/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { freeTcpPort, inviteAddresses } from './swarm-addresses.ts'
@@ -53,7 +60,10 @@ Example:
     await writeConfig(home, config)
     const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
     const id = peerIdFromPrivateKey(key).toString()
-    process.stderr.write(`farm: created a new swarm in ${home}, node '${config.name}' (${id})\n`)
+    await grantFounder(home, key, id)
+    process.stderr.write(
+      `farm: created a new swarm in ${home}, node '${config.name}' (${id}), granted ${FOUNDER_GRANT / 1000} credits\n`,
+    )
     process.stderr.write(
       `farm: start it with \`farm join --home ${home}\`; others join with the invite below\n`,
     )

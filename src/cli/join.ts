@@ -1,24 +1,33 @@
 import {
+  type AcceptPolicy,
   defaultConfig,
   FarmNode,
-  type NodeEvent,
+  formatEvent,
+  type LogFormat,
   readConfig,
   resolveHome,
   writeConfig,
 } from '../farm/index.ts'
 import { decodeInvite, loadOrCreateIdentity, readSwarmSecret, writeSwarmSecret } from '../p2p/index.ts'
+import type { RendererName } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { freeTcpPort } from './swarm-addresses.ts'
 
 export const command: Command = {
   summary: 'join a swarm (with an invite the first time) and run this node until stopped',
   help: `Usage: farm join [INVITE] [--home DIR] [--headless] [--listen MULTIADDR]... [--no-mdns]
-                 [--name NAME] [--owner OWNER]
+                 [--name NAME] [--owner OWNER] [--renderers povray,blender] [--jobs N]
+                 [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
+                 [--log-format text|json]
 
 Runs this node: connects to the swarm, replicates the ledger and serves blobs until Ctrl-C
 (SIGINT) or SIGTERM, then stops cleanly and exits 0. The first time, give the INVITE printed by
 \`farm init\` or \`farm invite\` on a member: it creates the home for that swarm. Later, run it
 without an invite. Without a terminal (or with --headless) it logs one line per event on stderr.
+
+While it runs, the node renders frames of the jobs it accepts (claiming each with a lease it
+renews), and verifies and stitches the jobs that name it as stitcher. On SIGINT/SIGTERM it
+stops claiming, aborts its renders and releases their claims so others take them at once.
 
 Options:
   --home DIR          the node's home (default: $FARM_HOME or ~/.farm)
@@ -27,10 +36,19 @@ Options:
   --no-mdns           do not look for peers on the LAN with multicast DNS
   --name NAME         display name when creating the home (default: the host name)
   --owner OWNER       owner when creating the home (default: the user name)
+  --renderers LIST    renderers this node may use, e.g. povray (default: every installed one)
+  --jobs N            frames rendered at once (default: 2 POV-Ray frames on 2 cores, 1 Blender)
+  --no-render         render nothing: only replicate, serve blobs and stitch its own jobs
+  --lease SECONDS     how long a claim holds a frame without renewal (default 120)
+  --accept POLICY     whose jobs to render: all (default) or a comma list of owners
+  --wupm N            WUPM to announce instead of the cached \`farm bench\` figure
+                      (also $FARM_WUPM; without either, a first start measures it once)
+  --log-format F      text (default) or json, one event per line on stderr
 
 Examples:
   farm join farm1.8Jd...Qw --home ~/.farm
   farm join --home ~/.farm --headless --listen /ip4/127.0.0.1/tcp/4001 --no-mdns
+  farm join --home ~/.farm --headless --renderers povray --jobs 1 --log-format json
 `,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('join', argv, {
@@ -40,6 +58,13 @@ Examples:
       'no-mdns': { type: 'boolean' },
       name: { type: 'string' },
       owner: { type: 'string' },
+      renderers: { type: 'string' },
+      jobs: { type: 'string' },
+      'no-render': { type: 'boolean' },
+      lease: { type: 'string' },
+      accept: { type: 'string' },
+      wupm: { type: 'string' },
+      'log-format': { type: 'string' },
     })
     if (positionals.length > 1)
       throw new UsageError('farm join takes at most one invite; quote it if your shell split it')
@@ -50,13 +75,20 @@ Examples:
         `${home} has not joined a swarm: run \`farm join <invite> --home ${home}\` with an invite from a member, or \`farm init --home ${home}\` for a new swarm`,
       )
     }
+    const logFormat = parseLogFormat(values['log-format'])
     const node = new FarmNode({
       home,
       listen: values.listen,
       bootstrap,
       mdns: values['no-mdns'] ? false : undefined,
+      noRender: values['no-render'] ?? false,
+      accept: parseAccept(values.accept),
+      ...(values.renderers !== undefined ? { renderers: parseRenderers(values.renderers) } : {}),
+      ...(values.jobs !== undefined ? { jobs: positive('jobs', values.jobs, true) } : {}),
+      ...(values.lease !== undefined ? { leaseMs: Math.round(positive('lease', values.lease) * 1000) } : {}),
+      ...(values.wupm !== undefined ? { wupm: positive('wupm', values.wupm) } : {}),
     })
-    node.on('event', (event) => process.stderr.write(`${new Date().toISOString()} ${describe(event)}\n`))
+    node.on('event', (event) => process.stderr.write(`${formatEvent(event, logFormat)}\n`))
     // Listening before start, so a Ctrl-C while starting still closes the ledger cleanly.
     const stopped = new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', resolve)
@@ -64,9 +96,11 @@ Examples:
     })
     await node.start()
     const signal = await stopped
-    process.stderr.write(`${new Date().toISOString()} ${signal}: stopping\n`)
+    node.log('info', `${signal}: stopping (aborting renders, releasing claims)`)
     await node.stop()
-    process.stderr.write(`${new Date().toISOString()} stopped\n`)
+    process.stderr.write(
+      `${formatEvent({ type: 'log', ts: Date.now(), level: 'info', message: 'stopped' }, logFormat)}\n`,
+    )
     return 0
   },
 }
@@ -101,19 +135,35 @@ async function adoptInvite(
   return bootstrap
 }
 
-function describe(event: NodeEvent): string {
-  switch (event.type) {
-    case 'node:started':
-      return `node ${event.id} started, listening on ${event.addresses.join(' ') || '(no addresses)'}`
-    case 'peer:joined':
-      return `peer joined ${event.peer} ${event.addresses.join(' ')}`
-    case 'peer:left':
-      return `peer left ${event.peer}`
-    case 'entries:synced':
-      return `received ${event.accepted} entries from ${event.from} by ${event.via}`
-    case 'peer:misbehaved':
-      return `peer ${event.peer} misbehaved and was disconnected: ${event.reason}`
-    case 'log':
-      return event.message
+function parseLogFormat(text: string | undefined): LogFormat {
+  if (text === undefined || text === 'text' || text === 'human') return 'human'
+  if (text === 'json') return 'json'
+  throw new UsageError(`--log-format ${text} is not a log format: use text or json`)
+}
+
+function parseAccept(text: string | undefined): AcceptPolicy {
+  if (text === undefined || text === 'all') return 'all'
+  const owners = text
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '')
+  if (owners.length === 0)
+    throw new UsageError('--accept needs `all` or a comma list of owners, e.g. ana,ben')
+  return owners
+}
+
+function parseRenderers(text: string): RendererName[] {
+  const names = text.split(',').map((r) => r.trim())
+  for (const name of names) {
+    if (name !== 'povray' && name !== 'blender')
+      throw new UsageError(`--renderers: '${name}' is not a renderer farm knows: use povray, blender or both`)
   }
+  return names as RendererName[]
+}
+
+function positive(flag: string, text: string, integer = false): number {
+  const value = Number(text)
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value)))
+    throw new UsageError(`--${flag} ${text} is not a positive ${integer ? 'whole ' : ''}number`)
+  return value
 }

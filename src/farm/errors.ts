@@ -69,6 +69,46 @@ export class FarmError extends Error {
     )
   }
 
+  static UNKNOWN_JOB(id: string) {
+    return new FarmError(
+      'UNKNOWN_JOB',
+      `no job '${id}' in this node's ledger (or the prefix matches several): list them with \`farm jobs\``,
+      2,
+    )
+  }
+
+  static NOT_JOB_OWNER(job: string, owner: string) {
+    return new FarmError(
+      'NOT_JOB_OWNER',
+      `job ${job.slice(0, 12)} was submitted by node ${owner}: only that node can cancel it`,
+      2,
+    )
+  }
+
+  static JOB_SETTLED(job: string, settled: string) {
+    return new FarmError('JOB_SETTLED', `job ${job.slice(0, 12)} is already ${settled}: nothing to cancel`, 2)
+  }
+
+  static SCENE_FILE_NOT_FOUND(file: string) {
+    return new FarmError(
+      'SCENE_FILE_NOT_FOUND',
+      `scene ${file} does not exist or is not a file: give the path of a .pov or .blend file`,
+      2,
+    )
+  }
+
+  static BAD_JOB(reason: string) {
+    return new FarmError('BAD_JOB', `cannot submit this job: ${reason}`, 2)
+  }
+
+  static UNKNOWN_STITCHER(peer: string) {
+    return new FarmError(
+      'UNKNOWN_STITCHER',
+      `--stitcher ${peer} is not a node of this swarm: give \`self\` or a peer id from \`farm workers\``,
+      2,
+    )
+  }
+
   static SANDBOX_NOT_EMPTY(dir: string) {
     return new FarmError(
       'SANDBOX_NOT_EMPTY',

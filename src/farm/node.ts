@@ -2,19 +2,34 @@ import { EventEmitter } from 'node:events'
 import { mkdir } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
-import { type Ledger, openLedger } from '../ledger/index.ts'
-import { BlobStore, loadOrCreateIdentity, P2PError, readSwarmSecret, Swarm } from '../p2p/index.ts'
+import {
+  type Entry,
+  type FarmState,
+  findJob,
+  type JobRecord,
+  type Ledger,
+  openLedger,
+} from '../ledger/index.ts'
+import {
+  BlobStore,
+  loadOrCreateIdentity,
+  P2PError,
+  type PeerInfo,
+  readSwarmSecret,
+  Swarm,
+} from '../p2p/index.ts'
+import type { RendererName } from '../render/index.ts'
 import { type NodeConfig, readConfig, writeConfig } from './config.ts'
 import { type ControlMethod, ControlServer } from './control.ts'
+import { FarmError } from './errors.ts'
+import type { FarmEvent, LogLevel } from './events.ts'
+import { eventsOfEntries } from './ledger-events.ts'
+import { registerFarmMethods } from './methods.ts'
+import { Stitcher } from './stitcher.ts'
+import { type JobSpec, submitJob } from './submit.ts'
+import { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS, Worker } from './worker.ts'
 
-/** What a running node reports, to its log, its dashboard and `subscribe`rs of its control socket. */
-export type NodeEvent =
-  | { type: 'node:started'; id: string; addresses: string[] }
-  | { type: 'peer:joined'; peer: string; addresses: string[] }
-  | { type: 'peer:left'; peer: string }
-  | { type: 'entries:synced'; from: string; via: 'gossip' | 'sync'; accepted: number }
-  | { type: 'peer:misbehaved'; peer: string; reason: string }
-  | { type: 'log'; message: string }
+export type { FarmEvent }
 
 export interface FarmNodeOptions {
   home: string
@@ -24,6 +39,16 @@ export interface FarmNodeOptions {
   bootstrap?: string[]
   mdns?: boolean
   syncIntervalMs?: number
+  /** Renderers this node may use (default: every installed one). */
+  renderers?: RendererName[]
+  /** Frames rendered at once (default: what `farm render` finds faster for the job's renderer). */
+  jobs?: number
+  /** Serve the ledger and blobs, stitch its own jobs, but render nothing. */
+  noRender?: boolean
+  leaseMs?: number
+  accept?: AcceptPolicy
+  /** WUPM to announce instead of the cached `farm bench` figures. */
+  wupm?: number
 }
 
 export interface LedgerSummary {
@@ -35,18 +60,21 @@ export interface LedgerSummary {
 }
 
 /**
- * One farm node: its ledger on LevelDB, its swarm, its blob store and its control socket.
- * `start` appends this node's `node` entry when its description changed, so peers learn its
- * name, owner and cores; later issues add the worker loop and the stitcher on top.
+ * One farm node: its ledger on LevelDB, its swarm, its blob store, its control socket, the
+ * worker loop that claims and renders frames, and the stitcher of the jobs that name it.
+ * Everything it does follows from the ledger's folded state and the blobs it verified.
  */
-export class FarmNode extends EventEmitter<{ event: [NodeEvent] }> {
+export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   readonly home: string
   readonly blobs: BlobStore
-  private readonly options: FarmNodeOptions
+  readonly options: FarmNodeOptions
   private ledgerHandle: Ledger | undefined
   private swarmHandle: Swarm | undefined
   private control: ControlServer | undefined
   private config: NodeConfig | undefined
+  private worker: Worker | undefined
+  private stitcher: Stitcher | undefined
+  private unlisten: (() => void) | undefined
   private readonly methods = new Map<string, ControlMethod>()
 
   constructor(options: FarmNodeOptions) {
@@ -54,6 +82,7 @@ export class FarmNode extends EventEmitter<{ event: [NodeEvent] }> {
     this.options = options
     this.home = options.home
     this.blobs = new BlobStore(join(options.home, 'blobs'))
+    registerFarmMethods(this)
   }
 
   get ledger(): Ledger {
@@ -64,6 +93,71 @@ export class FarmNode extends EventEmitter<{ event: [NodeEvent] }> {
   get swarm(): Swarm {
     if (this.swarmHandle === undefined) throw new Error('the node is not started')
     return this.swarmHandle
+  }
+
+  /** This node's peer id. */
+  get id(): string {
+    return this.ledger.author
+  }
+
+  get name(): string {
+    return this.config?.name ?? ''
+  }
+
+  get owner(): string {
+    return this.config?.owner ?? ''
+  }
+
+  /** The ledger's folded state: jobs, frames, claims, results, nodes, balances. */
+  state(): FarmState {
+    return this.ledger.state()
+  }
+
+  peers(): PeerInfo[] {
+    return this.swarmHandle?.peers() ?? []
+  }
+
+  /** What this node's worker (or stitcher) is busy with now. */
+  activity(): Activity {
+    if (this.worker === undefined) return { kind: 'idle' }
+    const working = this.worker.activity()
+    if (working.kind !== 'idle') return working
+    return this.stitcher?.activity() ?? working
+  }
+
+  /** A paused node claims no new frames; renders in progress finish. */
+  get paused(): boolean {
+    return this.worker?.paused ?? false
+  }
+
+  setPaused(paused: boolean): void {
+    this.worker?.setPaused(paused)
+  }
+
+  /** Agrees to render a job from another owner (writes `accept`). */
+  async accept(jobId: string): Promise<void> {
+    const job = this.job(jobId)
+    if (job.accepted[this.id] === undefined) await this.ledger.append('accept', { job: job.id })
+  }
+
+  /** Cancels a job this node submitted: every worker stops its renders of it within seconds. */
+  async cancel(jobId: string): Promise<void> {
+    const job = this.job(jobId)
+    if (job.author !== this.id) throw FarmError.NOT_JOB_OWNER(job.id, job.author ?? 'unknown')
+    if (job.settled) throw FarmError.JOB_SETTLED(job.id, job.settled)
+    await this.ledger.append('cancel', { job: job.id })
+  }
+
+  /** Packs the scene into the blob store and writes the `job` entry; returns the job id. */
+  async submit(spec: JobSpec): Promise<string> {
+    return submitJob(this, spec)
+  }
+
+  /** A job by id or unique prefix; FarmError (exit 2) when the ledger has none. */
+  job(idOrPrefix: string): JobRecord {
+    const job = findJob(this.state(), idOrPrefix)
+    if (job === undefined) throw FarmError.UNKNOWN_JOB(idOrPrefix)
+    return job
   }
 
   async start(): Promise<void> {
@@ -83,36 +177,60 @@ export class FarmNode extends EventEmitter<{ event: [NodeEvent] }> {
     this.control = control
     try {
       await mkdir(join(this.home, 'ledger'), { recursive: true })
-      this.ledgerHandle = await openLedger({ path: join(this.home, 'ledger'), privateKey })
+      const ledger = await openLedger({ path: join(this.home, 'ledger'), privateKey })
+      this.ledgerHandle = ledger
       const swarm = new Swarm({
         privateKey,
         swarmKey: secret,
         listen: this.options.listen ?? config.listen,
         bootstrap: [...new Set([...(this.options.bootstrap ?? []), ...config.bootstrap])],
         mdns: this.options.mdns ?? config.mdns,
-        feed: this.ledgerHandle,
+        feed: ledger,
         blobs: this.blobs,
         syncIntervalMs: this.options.syncIntervalMs,
       })
       this.swarmHandle = swarm
       this.forwardSwarmEvents(swarm)
+      this.unlisten = ledger.onEntries((entries) => this.reportEntries(entries as Entry[]))
       this.registerMethods(control)
       await swarm.start()
-      this.report({ type: 'node:started', id: swarm.id, addresses: swarm.addresses() })
-      await this.describeSelf(config)
+      this.log(
+        'info',
+        `node ${swarm.id} started, listening on ${swarm.addresses().join(' ') || '(no addresses)'}`,
+      )
+      this.worker = new Worker(this, {
+        leaseMs: this.options.leaseMs ?? DEFAULT_LEASE_MS,
+        accept: this.options.accept ?? 'all',
+        noRender: this.options.noRender ?? false,
+        ...(this.options.jobs !== undefined ? { jobs: this.options.jobs } : {}),
+      })
+      const description = await this.worker.describe({
+        ...(this.options.renderers ? { renderers: this.options.renderers } : {}),
+        ...(this.options.wupm !== undefined ? { wupm: this.options.wupm } : {}),
+      })
+      await this.describeSelf(config, description)
+      this.stitcher = new Stitcher(this)
+      this.stitcher.start()
+      this.worker.start()
     } catch (err) {
       await this.stop()
       throw err
     }
   }
 
+  /** Stops claiming, aborts renders and releases their claims, then closes everything. */
   async stop(): Promise<void> {
     await this.control?.close()
+    await this.worker?.stop()
+    await this.stitcher?.stop()
+    this.unlisten?.()
     await this.rememberMembers().catch((err: Error) =>
-      this.report({ type: 'log', message: `could not remember the members' addresses: ${err.message}` }),
+      this.log('warn', `could not remember the members' addresses: ${err.message}`),
     )
     await this.swarmHandle?.stop()
     await this.ledgerHandle?.close()
+    this.worker = undefined
+    this.stitcher = undefined
     this.control = undefined
     this.swarmHandle = undefined
     this.ledgerHandle = undefined
@@ -153,17 +271,56 @@ export class FarmNode extends EventEmitter<{ event: [NodeEvent] }> {
   }
 
   /** Tells the log, the dashboard and every `subscribe`r of the control socket. */
-  report(event: NodeEvent): void {
+  report(event: FarmEvent): void {
     this.emit('event', event)
     this.control?.publish(event)
   }
 
+  log(level: LogLevel, message: string): void {
+    this.report({ type: 'log', ts: Date.now(), level, message })
+  }
+
+  private reportEntries(entries: Entry[]): void {
+    for (const event of eventsOfEntries(this.state(), entries)) this.report(event)
+    this.worker?.wake()
+    this.stitcher?.wake()
+  }
+
   private forwardSwarmEvents(swarm: Swarm): void {
-    swarm.on('peer:joined', (p) => this.report({ type: 'peer:joined', peer: p.id, addresses: p.addresses }))
-    swarm.on('peer:left', (p) => this.report({ type: 'peer:left', peer: p.id }))
-    swarm.on('entries:received', (e) => this.report({ type: 'entries:synced', ...e }))
-    swarm.on('peer:misbehaved', (p) => this.report({ type: 'peer:misbehaved', peer: p.id, reason: p.reason }))
-    swarm.on('log', (message) => this.report({ type: 'log', message }))
+    const nameOf = (id: string) => this.ledgerHandle?.state().nodes[id]?.name
+    const withName = (id: string) => {
+      const name = nameOf(id)
+      return name === undefined ? {} : { peerName: name }
+    }
+    swarm.on('peer:joined', (p) => {
+      this.report({
+        type: 'peer:joined',
+        ts: Date.now(),
+        peer: p.id,
+        ...withName(p.id),
+        ...(p.addresses[0] ? { address: p.addresses[0] } : {}),
+      })
+      this.worker?.wake()
+    })
+    swarm.on('peer:left', (p) => {
+      this.report({ type: 'peer:left', ts: Date.now(), peer: p.id, ...withName(p.id) })
+      this.worker?.wake()
+    })
+    swarm.on('entries:received', (e) => {
+      const total = Object.values(this.ledgerHandle?.state().clock ?? {}).reduce((a, b) => a + b, 0)
+      this.report({
+        type: 'entries:synced',
+        ts: Date.now(),
+        peer: e.from,
+        ...withName(e.from),
+        accepted: e.accepted,
+        total,
+      })
+    })
+    swarm.on('peer:misbehaved', (p) =>
+      this.log('warn', `peer ${p.id} misbehaved and was disconnected: ${p.reason}`),
+    )
+    swarm.on('log', (message) => this.log('info', message))
   }
 
   private registerMethods(control: ControlServer): void {
@@ -180,10 +337,20 @@ export class FarmNode extends EventEmitter<{ event: [NodeEvent] }> {
     for (const [method, fn] of this.methods) control.handle(method, fn)
   }
 
-  private async describeSelf(config: NodeConfig): Promise<void> {
-    const body = { name: config.name, owner: config.owner, renderers: [], cores: cpus().length, wupm: 0 }
+  private async describeSelf(
+    config: NodeConfig,
+    work: { renderers: { name: string; version: string }[]; wupm: number },
+  ): Promise<void> {
+    const body = { name: config.name, owner: config.owner, cores: cpus().length, ...work }
     const known = this.ledger.state().nodes[this.ledger.author]
-    if (known?.name === body.name && known.owner === body.owner && known.cores === body.cores) return
+    if (
+      known?.name === body.name &&
+      known.owner === body.owner &&
+      known.cores === body.cores &&
+      known.wupm === body.wupm &&
+      JSON.stringify(known.renderers) === JSON.stringify(body.renderers)
+    )
+      return
     await this.ledger.append('node', body)
   }
 }

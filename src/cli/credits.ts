@@ -1,0 +1,55 @@
+import { callNode, resolveHome } from '../farm/index.ts'
+import type { HallOfFame } from '../ledger/index.ts'
+import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { printJson } from './job-output.ts'
+
+interface Credits {
+  balances: { id: string; name: string | null; owner: string | null; balance: number }[]
+  hallOfFame: HallOfFame
+}
+
+export const command: Command = {
+  summary: 'show credit balances and the hall of fame',
+  help: `Usage: farm credits [--home DIR] [--json]
+
+Balances of every node (in credits; the ledger keeps milli-credits), the top contributors by
+WU rendered, and the longest frame ever rendered.
+
+Options:
+  --home DIR   the node's home (default: $FARM_HOME or ~/.farm)
+  --json       print JSON (amounts in milli-credits)
+
+Example:
+  farm credits
+`,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('credits', argv, {
+      home: { type: 'string' },
+      json: { type: 'boolean' },
+    })
+    if (positionals.length > 0)
+      throw new UsageError(`farm credits takes no arguments, got '${positionals[0]}'`)
+    const credits = await callNode<Credits>(resolveHome(values.home), 'credits')
+    if (values.json) {
+      printJson(credits)
+      return 0
+    }
+    const cr = (milli: number) => (milli / 1000).toFixed(3)
+    process.stdout.write('balances:\n')
+    for (const b of credits.balances)
+      process.stdout.write(
+        `  ${cr(b.balance).padStart(12)} cr  ${b.name ?? b.id}${b.owner ? ` (${b.owner})` : ''}\n`,
+      )
+    process.stdout.write('hall of fame:\n')
+    for (const c of credits.hallOfFame.contributors)
+      process.stdout.write(
+        `  ${(c.wu / 1000).toFixed(3).padStart(10)} WU  ${String(c.frames).padStart(5)} frames  ${c.name ?? c.worker}${c.owner ? ` (${c.owner})` : ''}\n`,
+      )
+    const longest = credits.hallOfFame.longestFrame
+    if (longest)
+      process.stdout.write(
+        `longest frame: ${longest.frame} of ${longest.job.slice(0, 12)}, ${(longest.renderMs / 1000).toFixed(2)} s by ${longest.worker}\n`,
+      )
+    return 0
+  },
+}

@@ -1,0 +1,32 @@
+import type { FailedFrame, JobSummary } from '../farm/index.ts'
+
+/** What the job commands print, in one place so `jobs`, `status`, `fetch` and `cancel` agree. */
+
+export function jobLine(job: JobSummary): string {
+  const p = job.progress
+  const done = p.verified + p.rendered
+  return `${job.id.slice(0, 12)}  ${job.status.padEnd(9)} ${String(done).padStart(5)}/${String(p.total).padEnd(5)} ${job.renderer.padEnd(7)} ${job.size.padEnd(9)} ${job.name}`
+}
+
+export function jobHeader(): string {
+  return `${'JOB'.padEnd(12)}  ${'STATUS'.padEnd(9)} ${'DONE'.padStart(5)}/${'TOTAL'.padEnd(5)} ${'RENDER'.padEnd(7)} ${'SIZE'.padEnd(9)} NAME`
+}
+
+export function failedLines(failed: FailedFrame[]): string[] {
+  return failed.map(
+    (f) =>
+      `frame ${f.frame}: failed ${f.failures}x, last on ${f.workerName ?? f.worker} (attempt ${f.attempt}):\n${indent(f.error)}`,
+  )
+}
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n')
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}

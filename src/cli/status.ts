@@ -1,0 +1,65 @@
+import { callNode, type JobDetail, type JobSummary, resolveHome } from '../farm/index.ts'
+import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { failedLines, jobHeader, jobLine, printJson } from './job-output.ts'
+
+export const command: Command = {
+  summary: "show a job's frames, workers and errors (or the node's status)",
+  help: `Usage: farm status [JOB] [--home DIR] [--json]
+
+With a JOB id (or its first few characters): the job's progress, which frames are open,
+claimed, rendered, verified or failed and by whom, and for failed frames the worker and the
+renderer's own error. Without one: this node's id, name, addresses and peers, and its jobs.
+
+Options:
+  --home DIR   the node's home (default: $FARM_HOME or ~/.farm)
+  --json       print JSON
+
+Examples:
+  farm status 3fa2c1
+  farm status --json
+`,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('status', argv, {
+      home: { type: 'string' },
+      json: { type: 'boolean' },
+    })
+    if (positionals.length > 1) throw new UsageError('farm status takes at most one job id')
+    const home = resolveHome(values.home)
+    if (positionals[0] === undefined) {
+      const node = await callNode<{
+        id: string
+        name: string
+        owner: string
+        addresses: string[]
+        peers: number
+      }>(home, 'status')
+      const jobs = await callNode<JobSummary[]>(home, 'jobs')
+      if (values.json) printJson({ ...node, jobs })
+      else {
+        process.stdout.write(
+          `node ${node.name} (${node.owner}) ${node.id}\n${node.peers} peers; ${node.addresses.join(' ')}\n`,
+        )
+        if (jobs.length > 0) process.stdout.write(`${[jobHeader(), ...jobs.map(jobLine)].join('\n')}\n`)
+      }
+      return 0
+    }
+    const job = await callNode<JobDetail>(home, 'job', { id: positionals[0] })
+    if (values.json) {
+      printJson(job)
+      return 0
+    }
+    const p = job.progress
+    const lines = [
+      jobHeader(),
+      jobLine(job),
+      `frames ${job.first}-${job.last}: ${p.verified} verified, ${p.rendered} rendered, ${p.claimed} claimed, ${p.open} open, ${p.failed} failed`,
+    ]
+    const claimed = job.frames.filter((f) => f.status === 'claimed')
+    if (claimed.length > 0)
+      lines.push(`rendering: ${claimed.map((f) => `${f.frame} (${f.worker?.slice(-6)})`).join(', ')}`)
+    lines.push(...failedLines(job.failed))
+    if (job.video) lines.push(`video ${job.video}: \`farm fetch ${job.id.slice(0, 12)} -o video.mp4\``)
+    process.stdout.write(`${lines.join('\n')}\n`)
+    return job.status === 'failed' ? 1 : 0
+  },
+}

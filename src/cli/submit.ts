@@ -1,0 +1,93 @@
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { callNode, FarmError, resolveHome } from '../farm/index.ts'
+import { parseFrameRange, parseSize, rendererForScene } from '../render/index.ts'
+import { type Command, parseCommandArgs, UsageError } from './command.ts'
+
+export const command: Command = {
+  summary: 'submit an animation to the farm; prints the job id',
+  help: `Usage: farm submit SCENE --frames A-B [--size WxH] [--fps N] [--stitcher self|PEER_ID]
+                   [--attempts N] [--fail-fast] [--name NAME] [--price CREDITS]
+                   [--max-archive-mb N] [--home DIR] [--json]
+
+Packs SCENE's directory (minus what its .farmignore lists) into the running node's blob store,
+writes the job to the ledger and prints the job id alone on stdout. Workers of the swarm fetch
+the scene, render the frames, and the stitcher (this node unless --stitcher names another)
+verifies them and stitches the video: \`farm fetch JOB\` gets it.
+
+Options:
+  --frames A-B        the frames to render, e.g. 1-240 (required)
+  --size WxH          image size (default 320x240)
+  --fps N             frames per second of the video (default 24)
+  --stitcher WHO      self (default) or the peer id of the node that verifies and stitches
+  --attempts N        tries per frame before the job fails (default 3)
+  --fail-fast         fail the job at the first frame that fails
+  --name NAME         the job's name (default: the scene's file name)
+  --price CREDITS     credits paid per WU rendered (default 1; orders the queue)
+  --max-archive-mb N  refuse scenes whose archive is larger (default 1024)
+  --home DIR          the node's home (default: $FARM_HOME or ~/.farm)
+  --json              print {"id": ...} instead of the bare id
+
+Examples:
+  job=$(farm submit examples/povray/orbit.pov --frames 1-48 --size 640x480)
+  farm submit shots/intro.blend --frames 1-120 --fps 30 --attempts 2 --name intro
+`,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('submit', argv, {
+      frames: { type: 'string' },
+      size: { type: 'string' },
+      fps: { type: 'string' },
+      stitcher: { type: 'string' },
+      attempts: { type: 'string' },
+      'fail-fast': { type: 'boolean' },
+      name: { type: 'string' },
+      price: { type: 'string' },
+      'max-archive-mb': { type: 'string' },
+      home: { type: 'string' },
+      json: { type: 'boolean' },
+    })
+    if (positionals.length !== 1)
+      throw new UsageError(
+        'farm submit takes one scene file (a .pov or .blend), e.g. `farm submit orbit.pov --frames 1-48`',
+      )
+    if (values.frames === undefined)
+      throw new UsageError('farm submit needs --frames A-B, e.g. --frames 1-48')
+    const scene = resolve(positionals[0]!)
+    if (!(await stat(scene).catch(() => undefined))?.isFile())
+      throw FarmError.SCENE_FILE_NOT_FOUND(positionals[0]!)
+    rendererForScene(scene)
+    const range = parseFrameRange(values.frames)
+    const price = values.price === undefined ? undefined : Number(values.price)
+    if (price !== undefined && !(Number.isFinite(price) && price >= 0))
+      throw new UsageError(`--price ${values.price} is not a number of credits (0 or more)`)
+    const maxMb = whole('max-archive-mb', values['max-archive-mb'])
+    const spec = {
+      scene,
+      first: range.first,
+      last: range.last,
+      ...(values.size !== undefined ? { size: parseSize(values.size) } : {}),
+      ...(values.fps !== undefined ? { fps: whole('fps', values.fps) } : {}),
+      ...(values.stitcher !== undefined ? { stitcher: values.stitcher } : {}),
+      ...(values.attempts !== undefined ? { attempts: whole('attempts', values.attempts) } : {}),
+      ...(values['fail-fast'] ? { failFast: true } : {}),
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(price !== undefined ? { pricePerWU: Math.round(price * 1000) } : {}),
+      ...(maxMb !== undefined ? { maxArchiveBytes: maxMb * 1024 * 1024 } : {}),
+    }
+    const { id } = await callNode<{ id: string }>(resolveHome(values.home), 'submit', spec, {
+      timeoutMs: 600_000,
+    })
+    process.stdout.write(values.json ? `${JSON.stringify({ id })}\n` : `${id}\n`)
+    process.stderr.write(
+      `farm: submitted frames ${range.first}-${range.last}; follow with \`farm status ${id.slice(0, 12)}\`\n`,
+    )
+    return 0
+  },
+}
+
+function whole(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new UsageError(`--${flag} ${text} is not a whole number above 0`)
+  return Number(text)
+}

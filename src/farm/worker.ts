@@ -1,0 +1,355 @@
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { claimHolder, type FarmState, type JobRecord, type Ledger } from '../ledger/index.ts'
+import type { BlobStore, PeerInfo, Swarm } from '../p2p/index.ts'
+import {
+  benchmarkRenderer,
+  defaultParallelism,
+  detectRenderers,
+  loadBenchResults,
+  type RendererName,
+  renderFrames,
+  saveBenchResults,
+} from '../render/index.ts'
+import { unpackArchive } from './archive.ts'
+import { frameMilliWU } from './estimate.ts'
+import type { LogLevel } from './events.ts'
+import { nextClaim } from './scheduler.ts'
+import { Ticker } from './ticker.ts'
+import { workViewOf } from './work-view-of-state.ts'
+
+/** Two minutes: long enough to ride out a slow sync, short enough that a dead worker's frame soon returns. */
+export const DEFAULT_LEASE_MS = 120_000
+/** Renewals per lease: two may be lost before the claim lapses. */
+const RENEWALS_PER_LEASE = 3
+/** A release is a claim whose lease ends at once (the schema's smallest lease). */
+const RELEASE_LEASE_MS = 1
+/** How often the worker looks again without news: leases expire silently. */
+const TICK_MS = 1_000
+
+/** `all`, or the owners whose jobs this node renders (its own always). */
+export type AcceptPolicy = 'all' | readonly string[]
+
+export interface Activity {
+  kind: 'idle' | 'fetching' | 'rendering' | 'stitching'
+  job?: string
+  frames?: number[]
+}
+
+/** What the worker and the stitcher need of their node. */
+export interface WorkerHost {
+  readonly home: string
+  readonly id: string
+  readonly ledger: Ledger
+  readonly blobs: BlobStore
+  readonly swarm: Swarm
+  peers(): PeerInfo[]
+  log(level: LogLevel, message: string): void
+}
+
+export interface WorkerOptions {
+  leaseMs: number
+  accept: AcceptPolicy
+  noRender: boolean
+  /** Frames rendered at once; default per renderer, as `farm render` chooses. */
+  jobs?: number
+}
+
+interface Render {
+  job: string
+  frame: number
+  phase: 'fetching' | 'rendering'
+  abort: AbortController
+  /** Why it was stopped: decides whether the claim is released. */
+  stopReason?: string
+  done: Promise<void>
+}
+
+/**
+ * The worker loop: accepts jobs, claims the frames the scheduler gives this node, keeps their
+ * leases alive while rendering, reports `rendered` or `failed`, and stops a render at once
+ * when its claim is lost, its job is settled, or the node stops, releasing the claim.
+ */
+export class Worker {
+  paused = false
+  private readonly host: WorkerHost
+  private readonly options: WorkerOptions
+  private renderers: RendererName[] = []
+  private wupm = 0
+  private readonly renders = new Map<string, Render>()
+  private readonly scenes = new Map<string, Promise<string>>()
+  private readonly accepting = new Set<string>()
+  private readonly ticker: Ticker
+
+  constructor(host: WorkerHost, options: WorkerOptions) {
+    this.host = host
+    this.options = options
+    this.ticker = new Ticker(() => this.tick(), {
+      everyMs: TICK_MS,
+      onError: (err) => host.log('error', `worker: ${err.message}`),
+    })
+  }
+
+  private get stopping(): boolean {
+    return this.ticker.stopping
+  }
+
+  /** Finds the installed renderers and the WUPM this node announces in its `node` entry. */
+  async describe(opts: {
+    renderers?: RendererName[]
+    wupm?: number
+  }): Promise<{ renderers: { name: string; version: string }[]; wupm: number }> {
+    if (this.options.noRender) return { renderers: [], wupm: 0 }
+    const installed = (await detectRenderers()).filter((r) => r.installed)
+    for (const wanted of opts.renderers ?? []) {
+      if (!installed.some((r) => r.name === wanted))
+        this.host.log('warn', `${wanted} is not installed here: this node renders no ${wanted} jobs`)
+    }
+    const usable = installed.filter((r) => !opts.renderers || opts.renderers.includes(r.name))
+    this.renderers = usable.map((r) => r.name)
+    this.wupm = opts.wupm ?? (await this.cachedWupm())
+    return { renderers: usable.map((r) => ({ name: r.name, version: r.version ?? '' })), wupm: this.wupm }
+  }
+
+  /** The WUPM of `farm bench`, measured once (with the first usable renderer) and cached in the home. */
+  private async cachedWupm(): Promise<number> {
+    const env = Number(process.env.FARM_WUPM)
+    if (Number.isFinite(env) && env > 0) return env
+    const cache = await loadBenchResults(this.host.home)
+    const known = this.renderers.map((r) => cache[r]?.wupm).find((w) => w !== undefined)
+    if (known !== undefined) return known
+    const renderer = this.renderers[0]
+    if (renderer === undefined) return 0
+    this.host.log('info', `measuring this machine's WUPM with ${renderer} once (see \`farm bench\`)`)
+    const workDir = join(this.host.home, 'cache', 'bench')
+    try {
+      const result = await benchmarkRenderer(renderer, { workDir })
+      await saveBenchResults(this.host.home, [result])
+      return result.wupm
+    } finally {
+      await rm(workDir, { recursive: true, force: true })
+    }
+  }
+
+  start(): void {
+    this.ticker.start()
+  }
+
+  /** Stops claiming, aborts every render and releases its claim. */
+  async stop(): Promise<void> {
+    await this.ticker.stop()
+    for (const render of this.renders.values()) this.abort(render, 'the node is stopping')
+    await Promise.all([...this.renders.values()].map((r) => r.done))
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused
+    if (!paused) this.wake()
+  }
+
+  activity(): Activity {
+    const renders = [...this.renders.values()]
+    if (renders.length === 0) return { kind: 'idle' }
+    const first = renders[0]!
+    const kind = renders.some((r) => r.phase === 'rendering') ? 'rendering' : 'fetching'
+    return { kind, job: first.job, frames: renders.filter((r) => r.job === first.job).map((r) => r.frame) }
+  }
+
+  /** Looks at the ledger again soon: new entries, a peer come or gone, a render ended. */
+  wake(): void {
+    this.ticker.wake()
+  }
+
+  private async tick(): Promise<void> {
+    const state = this.host.ledger.state()
+    const now = Date.now()
+    this.checkRenders(state, now)
+    if (this.options.noRender || this.stopping) return
+    await this.acceptJobs(state)
+    if (this.paused) return
+    for (;;) {
+      if (this.stopping) return
+      const view = workViewOf(this.host.ledger.state(), {
+        now: Date.now(),
+        live: new Set([this.host.id, ...this.host.peers().map((p) => p.id)]),
+        leaseMs: this.options.leaseMs,
+      })
+      const choice = nextClaim(view, this.host.id)
+      if (!choice) return
+      const job = view.jobs.find((j) => j.id === choice.job)!
+      if (this.renders.size >= this.slots(job.renderer as RendererName)) return
+      await this.host.ledger.append('claim', {
+        job: choice.job,
+        frames: [choice.frame],
+        leaseMs: this.options.leaseMs,
+      })
+      this.startRender(choice.job, choice.frame)
+    }
+  }
+
+  private slots(renderer: RendererName): number {
+    return this.options.jobs ?? defaultParallelism(renderer, Number.MAX_SAFE_INTEGER).jobs
+  }
+
+  /** Stops renders whose job settled (stitched, cancelled, failed) or whose claim another worker won. */
+  private checkRenders(state: FarmState, now: number): void {
+    for (const render of this.renders.values()) {
+      const job = state.jobs[render.job]
+      if (!job || job.settled) {
+        this.abort(render, `job ${render.job.slice(0, 8)} is ${job?.settled ?? 'gone'}`)
+        continue
+      }
+      const holder = claimHolder(job.frames[String(render.frame)], now)
+      if (holder !== null && holder.worker !== this.host.id)
+        this.abort(render, `frame ${render.frame} of ${job.spec?.name ?? job.id} is held by ${holder.worker}`)
+    }
+  }
+
+  private abort(render: Render, reason: string): void {
+    if (render.abort.signal.aborted) return
+    render.stopReason = reason
+    render.abort.abort(new Error(reason))
+  }
+
+  /** Writes `accept` for each job this node's policy and renderers take. */
+  private async acceptJobs(state: FarmState): Promise<void> {
+    for (const job of Object.values(state.jobs)) {
+      if (!job.spec || !job.author || job.settled || job.accepted[this.host.id] !== undefined) continue
+      if (this.accepting.has(job.id) || !this.renderers.includes(job.spec.renderer)) continue
+      if (!this.accepts(state, job)) continue
+      this.accepting.add(job.id)
+      await this.host.ledger.append('accept', { job: job.id })
+    }
+  }
+
+  private accepts(state: FarmState, job: JobRecord): boolean {
+    const policy = this.options.accept
+    if (policy === 'all' || job.author === this.host.id) return true
+    const owner = state.nodes[job.author ?? '']?.owner
+    return owner !== undefined && policy.includes(owner)
+  }
+
+  private startRender(job: string, frame: number): void {
+    const render: Render = {
+      job,
+      frame,
+      phase: 'fetching',
+      abort: new AbortController(),
+      done: Promise.resolve(),
+    }
+    const key = `${job}!${frame}`
+    render.done = this.render(render)
+      .catch((err: Error) => this.host.log('error', `frame ${frame} of ${job.slice(0, 8)}: ${err.message}`))
+      .finally(() => {
+        this.renders.delete(key)
+        this.wake()
+      })
+    this.renders.set(key, render)
+  }
+
+  private async render(render: Render): Promise<void> {
+    const { job: jobId, frame } = render
+    const ledger = this.host.ledger
+    const leaseMs = this.options.leaseMs
+    const renew = setInterval(() => {
+      if (render.abort.signal.aborted) return
+      void ledger
+        .append('claim', { job: jobId, frames: [frame], leaseMs })
+        .catch((err: Error) =>
+          this.host.log('warn', `could not renew the claim on frame ${frame}: ${err.message}`),
+        )
+    }, leaseMs / RENEWALS_PER_LEASE)
+    try {
+      const job = ledger.state().jobs[jobId]!
+      const spec = job.spec!
+      const sceneDir = await this.scene(job, render.abort.signal)
+      render.phase = 'rendering'
+      const outDir = join(this.host.home, 'jobs', jobId, 'frames')
+      const slots = this.slots(spec.renderer)
+      let result: Awaited<ReturnType<typeof renderFrames>>[number]
+      try {
+        ;[result] = (await renderFrames({
+          scene: join(sceneDir, spec.sceneFile),
+          frames: [frame],
+          animation: spec.frames,
+          size: spec.size,
+          outDir,
+          jobs: 1,
+          threads: Math.max(1, Math.floor(availableParallelism() / slots)),
+          signal: render.abort.signal,
+        })) as [typeof result]
+      } catch (err) {
+        if (render.abort.signal.aborted) throw err
+        await this.reportFailure(job, frame, err as Error)
+        return
+      }
+      clearInterval(renew)
+      const file = await this.host.blobs.put(result.file)
+      await rm(result.file, { force: true })
+      await ledger.append('rendered', {
+        job: jobId,
+        frame,
+        file,
+        pixelHash: result.pixelHash,
+        renderMs: Math.round(result.renderMs),
+        wu: frameMilliWU(result.renderMs, this.wupm),
+      })
+    } catch (err) {
+      if (!render.abort.signal.aborted) throw err
+      this.host.log('info', `stopped frame ${frame} of ${jobId.slice(0, 8)}: ${render.stopReason}`)
+      await this.release(jobId, frame)
+    } finally {
+      clearInterval(renew)
+    }
+  }
+
+  /** Writes `failed` with the renderer's message, keeps the full text for `farm logs`, and frees the frame. */
+  private async reportFailure(job: JobRecord, frame: number, err: Error): Promise<void> {
+    const logs = join(this.host.home, 'jobs', job.id, 'logs')
+    await mkdir(logs, { recursive: true })
+    await writeFile(join(logs, `${frame}.log`), `${err.message}\n`)
+    const attempt = (job.frames[String(frame)]?.failures ?? 0) + 1
+    await this.host.ledger.append('failed', { job: job.id, frame, attempt, error: err.message.slice(-4000) })
+    await this.release(job.id, frame)
+  }
+
+  /** A claim with a lease of 1 ms: the frame is free for the next worker at once. */
+  private async release(job: string, frame: number): Promise<void> {
+    if (this.host.ledger.state().jobs[job]?.settled) return
+    await this.host.ledger.append('claim', { job, frames: [frame], leaseMs: RELEASE_LEASE_MS })
+  }
+
+  /**
+   * The job's scene, unpacked once into `<home>/jobs/<id>/scene` from the archive fetched (and
+   * hash-checked) from the submitter or any peer holding it.
+   */
+  private scene(job: JobRecord, signal: AbortSignal): Promise<string> {
+    let pending = this.scenes.get(job.id)
+    if (pending === undefined) {
+      pending = this.unpackScene(job, signal)
+      this.scenes.set(job.id, pending)
+      pending.catch(() => this.scenes.delete(job.id))
+    }
+    return pending
+  }
+
+  private async unpackScene(job: JobRecord, signal: AbortSignal): Promise<string> {
+    const dir = join(this.host.home, 'jobs', job.id)
+    const scene = join(dir, 'scene')
+    if (existsSync(scene) && (await readdir(scene)).length > 0) return scene
+    const hash = job.spec!.scene
+    let archive: string
+    try {
+      archive = await this.host.swarm.fetchBlob(hash, { from: job.author!, signal })
+    } catch {
+      archive = await this.host.swarm.fetchBlob(hash, { signal })
+    }
+    const tmp = join(dir, `scene.tmp-${process.pid}`)
+    await rm(tmp, { recursive: true, force: true })
+    await unpackArchive(archive, tmp)
+    await rename(tmp, scene)
+    return scene
+  }
+}
