@@ -74,6 +74,7 @@ export async function verifyOnPeers(
   const nameOf = (id: string) => names[id]?.name ?? id
   const keys = [...shared.keys()].sort()
   const hashes = keys.map((k) => shared.get(k)!)
+  const heldBy = new Map<string, string[]>()
   const report: PeerVerifyReport = {
     local: local.length,
     shared: shared.size,
@@ -89,7 +90,8 @@ export async function verifyOnPeers(
     }
     report.backups.push({ id: peer.id, name: nameOf(peer.id), held: held.filter(Boolean).length })
     keys.forEach((key, i) => {
-      if (!held[i])
+      if (held[i]) heldBy.set(key, [...(heldBy.get(key) ?? []), nameOf(peer.id)])
+      else
         problems.push({
           ...at(key),
           problem: 'missing-on-peer',
@@ -97,6 +99,10 @@ export async function verifyOnPeers(
           detail: `no backup copy on ${nameOf(peer.id)} (${peer.id})`,
         })
     })
+  }
+  for (const p of problems) {
+    const holders = heldBy.get(`${p.day}/${p.file}`)
+    if (p.problem === 'missing-locally' && holders) p.detail += `; backup copies on ${holders.join(', ')}`
   }
   problems.sort((a, b) => `${a.day}/${a.file}`.localeCompare(`${b.day}/${b.file}`))
   return report
