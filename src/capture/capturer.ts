@@ -59,6 +59,8 @@ export interface CapturerInit {
   log?: CaptureLog
   /** Called once a frame is saved and recorded, before the timelapse is rebuilt (`--share` offers it to the swarm). */
   onSaved?: (day: string, frame: FrameRecord) => Promise<void>
+  /** Called once `--keep-days` removed a day's frames (`--share` drops its copies of them too). */
+  onPruned?: (day: string, frames: FrameRecord[]) => Promise<void>
 }
 
 export type TickOutcome =
@@ -327,6 +329,9 @@ export class Capturer {
       await rm(join(this.dir, 'thumbs', day), { recursive: true, force: true })
       if (manifest !== undefined) await writeManifest(this.dir, { ...manifest, pruned: true })
       this.#log('info', `pruned the frames of ${day} (--keep-days ${keepDays}); its timelapse stays`)
+      await this.#init.onPruned?.(day, manifest?.frames ?? []).catch((err: unknown) => {
+        this.#log('error', `${day} pruned, but: ${errorMessage(err)}`)
+      })
     }
   }
 

@@ -24,6 +24,7 @@ const VERIFY_METHOD = 'capture:verify-peers'
 
 export interface Sharing {
   onSaved(day: string, frame: FrameRecord): Promise<void>
+  onPruned(day: string, frames: FrameRecord[]): Promise<void>
   stop(): Promise<void>
 }
 
@@ -83,6 +84,7 @@ export async function startSharing(opts: {
     onSaved: async (day, frame) => {
       await share.announce(sharedFrame(day, frame))
     },
+    onPruned: (day, frames) => share.forget(frames.map((f) => sharedFrame(day, f))),
     stop: async () => {
       await caughtUp
       await backup?.stop()

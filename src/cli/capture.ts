@@ -122,7 +122,7 @@ function capturerFrom(
   values: Values,
   dir: string,
   needSource: boolean,
-  onSaved?: CapturerInit['onSaved'],
+  hooks: Pick<CapturerInit, 'onSaved' | 'onPruned'> = {},
 ): Capturer {
   if (needSource && values.source === undefined) {
     throw new UsageError(
@@ -147,7 +147,7 @@ function capturerFrom(
     minFreeMb: positiveNumber('--min-free', values['min-free'], false),
     timeoutMs: timeoutS * 1000,
     log,
-    onSaved,
+    ...hooks,
   })
 }
 
@@ -207,7 +207,10 @@ async function run(argv: string[]): Promise<number> {
     )
   }
   let sharing: Sharing | undefined
-  const capturer = capturerFrom(values, dir, true, async (day, frame) => sharing?.onSaved(day, frame))
+  const capturer = capturerFrom(values, dir, true, {
+    onSaved: async (day, frame) => sharing?.onSaved(day, frame),
+    onPruned: async (day, frames) => sharing?.onPruned(day, frames),
+  })
   if (values.share) {
     const { checkBackupDir, startSharing } = await import('./capture-share.ts')
     sharing = await startSharing({

@@ -74,6 +74,15 @@ export class CaptureShare {
     return count
   }
 
+  /**
+   * Drops the blob store's copies of frames `--keep-days` pruned: they are hard links to the
+   * frames, so keeping them would keep the card as full as before. The backups hold the frames.
+   */
+  async forget(frames: SharedFrame[]): Promise<void> {
+    await this.last
+    for (const frame of frames) await rm(this.node.blobs.path(frame.sha256), { force: true })
+  }
+
   private async announceNow(frame: SharedFrame): Promise<void> {
     await this.store(this.init.pathOf(frame), frame.sha256)
     await this.node.ledger.append('capture', {
