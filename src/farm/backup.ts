@@ -48,10 +48,12 @@ class CaptureBackup implements Backup {
   private readonly node: FarmNode
   private readonly log: BackupLog
   private readonly opts: BackupOptions
-  /** hash -> where its backup copy is (or will be). */
-  private readonly copies = new Map<string, string>()
+  /** hash -> the frame whose backup copy it is (or will be). */
+  private readonly copies = new Map<string, CaptureAnnouncement>()
   private readonly waiting = new Map<string, CaptureAnnouncement>()
   private readonly queue: CaptureAnnouncement[] = []
+  /** Frames queued or being copied: the catch-up and the live entries may name a frame twice. */
+  private readonly queued = new Set<string>()
   private readonly folders = new Map<string, string>()
   private readonly warned = new Set<string>()
   private running = 0
@@ -109,19 +111,21 @@ class CaptureBackup implements Backup {
     clearInterval(this.timer)
     this.unfollow?.()
     this.node.off('event', this.onNodeEvent)
-    this.queue.length = 0
+    for (const dropped of this.queue.splice(0)) this.queued.delete(frameKey(dropped))
     await this.idle()
   }
 
   private async holds(hash: string): Promise<boolean> {
-    const path = this.copies.get(hash)
-    if (path === undefined || this.waiting.has(hash)) return false
-    return (await stat(path).catch(() => undefined))?.isFile() === true
+    const frame = this.copies.get(hash)
+    if (frame === undefined) return false
+    const info = await stat(this.pathOf(frame)).catch(() => undefined)
+    return info?.isFile() === true && (frame.bytes === undefined || info.size === frame.bytes)
   }
 
   private enqueue(announcement: CaptureAnnouncement): void {
-    if (this.stopped) return
-    this.copies.set(announcement.hash, this.pathOf(announcement))
+    if (this.stopped || this.queued.has(frameKey(announcement))) return
+    this.copies.set(announcement.hash, announcement)
+    this.queued.add(frameKey(announcement))
     this.queue.push(announcement)
     this.pump()
   }
@@ -137,6 +141,7 @@ class CaptureBackup implements Backup {
       const announcement = this.queue.shift()!
       this.running++
       void this.copy(announcement).finally(() => {
+        this.queued.delete(frameKey(announcement))
         this.running--
         this.pump()
         if (this.running === 0 && this.queue.length === 0)
@@ -160,7 +165,7 @@ class CaptureBackup implements Backup {
       this.log('info', `backed up ${shown}`)
     } catch (err) {
       if (this.stopped) return
-      this.waiting.set(a.hash, a)
+      this.waiting.set(frameKey(a), a)
       if (!this.warned.has(a.hash)) {
         this.warned.add(a.hash)
         this.log(
@@ -207,6 +212,10 @@ class CaptureBackup implements Backup {
     this.folders.set(author, folder)
     return folder
   }
+}
+
+function frameKey(a: CaptureAnnouncement): string {
+  return `${a.author}/${a.day}/${a.time}/${a.hash}`
 }
 
 /**
