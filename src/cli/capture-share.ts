@@ -9,6 +9,7 @@ import {
   FarmNode,
   type LocalFrame,
   type PeerVerifyReport,
+  readConfig,
   type SharedFrame,
   startBackup,
   verifyOnPeers,
@@ -74,6 +75,8 @@ export async function startSharing(opts: {
     await node.stop()
     throw err
   }
+  const redial = setInterval(() => void meetMembers(node, opts.home), REDIAL_MS)
+  redial.unref()
   const caughtUp = localFrames(dir)
     .then(({ shared }) => share.catchUp(shared))
     .then(
@@ -86,10 +89,24 @@ export async function startSharing(opts: {
     },
     onPruned: (day, frames) => share.forget(frames.map((f) => sharedFrame(day, f))),
     stop: async () => {
+      clearInterval(redial)
       await caughtUp
       await backup?.stop()
       await node.stop()
     },
+  }
+}
+
+const REDIAL_MS = 30_000
+
+/**
+ * The swarm dials the members it remembers once, at start: a Pi that came up before the machine
+ * keeping its backups, or lost its network for a while, would otherwise never meet it again.
+ */
+async function meetMembers(node: FarmNode, home: string): Promise<void> {
+  if (node.swarm.peers().length > 0) return
+  for (const address of (await readConfig(home).catch(() => undefined))?.bootstrap ?? []) {
+    await node.swarm.connect(address).catch(() => undefined)
   }
 }
 

@@ -89,8 +89,15 @@ describe('farm capture --share with a peer keeping backups', () => {
     const rare = ['--cron', '0 0 0 1 1 *']
     const runBackup = () =>
       capture(['--share', '--home', pis.homeB, '--dir', pis.dirB, '--backup', pis.backups, ...rare])
-    let b = runBackup()
+    // pi-a first: pi-b dials it at start (pi-a knows no address of pi-b yet).
     const a = capture(['--share', '--home', pis.homeA, '--dir', pis.dirA, '--cron', '*/2 * * * * *'])
+    await waitFor(
+      () => a.log.join('').includes('sharing captures on the swarm'),
+      'pi-a to share',
+      30_000,
+      a.child,
+    )
+    let b = runBackup()
 
     const backedUp = async () => {
       const m = await manifestOf(pis.dirA)
