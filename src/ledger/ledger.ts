@@ -169,9 +169,12 @@ export class Ledger {
   /** Verifies and applies entries received from a peer; nothing invalid changes state. */
   async ingest(encoded: Uint8Array[]): Promise<IngestResult> {
     if (this.#closed) throw LedgerError.CLOSED()
-    // Decoding and signatures need no store state, so they run outside the queue, overlapping other work.
-    const decoded = await decodeEntries(encoded)
-    return this.#serial(() => this.#ingest(decoded))
+    // Decoding and signatures need no store state, so they start now and overlap other work; the
+    // place in the queue is taken now too, so batches apply in the order they were handed in even
+    // when a later one verifies first (else its entries would be held behind a gap that is not one).
+    const decoding = decodeEntries(encoded)
+    decoding.catch(() => {})
+    return this.#serial(async () => this.#ingest(await decoding))
   }
 
   /**

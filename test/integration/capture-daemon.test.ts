@@ -10,23 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { DayManifest } from '../../src/capture/index.ts'
 import { clockedCapturer } from '../helpers/capture.ts'
 import { runFarm, spawnFarm, tempDir } from '../helpers/farm.ts'
-
-async function videoFrames(path: string): Promise<{ frames: number; width: number; height: number }> {
-  const { stdout } = await execa('ffprobe', [
-    '-v',
-    'error',
-    '-count_frames',
-    '-select_streams',
-    'v:0',
-    '-show_entries',
-    'stream=nb_read_frames,width,height',
-    '-of',
-    'json',
-    path,
-  ])
-  const stream = JSON.parse(stdout).streams[0]
-  return { frames: Number(stream.nb_read_frames), width: stream.width, height: stream.height }
-}
+import { probeVideo } from '../helpers/render-video.ts'
 
 async function manifest(dir: string, day: string): Promise<DayManifest> {
   return JSON.parse(await readFile(join(dir, 'frames', day, 'manifest.json'), 'utf8'))
@@ -102,7 +86,7 @@ describe('farm capture', () => {
     expect(m.frames[0]!.size).toBe((await stat(path)).size)
     const thumb = jpeg.decode(await readFile(join(dir, 'thumbs', day, m.frames[0]!.file)))
     expect(thumb.width).toBe(160)
-    expect(await videoFrames(join(dir, 'timelapse', `${day}.mp4`))).toEqual({
+    expect(await probeVideo(join(dir, 'timelapse', `${day}.mp4`))).toMatchObject({
       frames: 1,
       width: 160,
       height: 120,
@@ -131,8 +115,8 @@ describe('farm capture', () => {
     expect(after.frames.map((f) => f.file)).toEqual(['000000.jpg', '000100.jpg'])
     expect(before.final).toBe(true)
     expect(after.final).toBe(false)
-    expect((await videoFrames(join(dir, 'timelapse', '2026-11-20.mp4'))).frames).toBe(2)
-    expect((await videoFrames(join(dir, 'timelapse', '2026-11-21.mp4'))).frames).toBe(2)
+    expect((await probeVideo(join(dir, 'timelapse', '2026-11-20.mp4'))).frames).toBe(2)
+    expect((await probeVideo(join(dir, 'timelapse', '2026-11-21.mp4'))).frames).toBe(2)
   })
 
   it('--daylight takes no frame at night but still finalises the day before', async () => {
@@ -222,7 +206,7 @@ describe('farm capture', () => {
     expect((await execa('ls', [join(dir, 'frames', '2026-11-18')])).stdout).toBe('manifest.json')
     expect((await manifest(dir, '2026-11-18')).pruned).toBe(true)
     await expect(stat(join(dir, 'thumbs', '2026-11-18'))).rejects.toThrow()
-    expect((await videoFrames(join(dir, 'timelapse', '2026-11-18.mp4'))).frames).toBe(1)
+    expect((await probeVideo(join(dir, 'timelapse', '2026-11-18.mp4'))).frames).toBe(1)
     expect((await manifest(dir, '2026-11-19')).pruned).toBe(false)
     expect((await execa('ls', [join(dir, 'frames', '2026-11-19')])).stdout).toContain('120000.jpg')
   })
@@ -257,7 +241,7 @@ describe('farm capture', () => {
     const rebuilt = await runFarm(['capture', '--rebuild', '2026-11-21', '--dir', dir])
     expect(rebuilt.exitCode).toBe(0)
     expect(rebuilt.stdout.trim()).toBe(join(dir, 'timelapse', '2026-11-21.mp4'))
-    expect((await videoFrames(join(dir, 'timelapse', '2026-11-21.mp4'))).frames).toBe(3)
+    expect((await probeVideo(join(dir, 'timelapse', '2026-11-21.mp4'))).frames).toBe(3)
   })
 
   it('after a crash, a restart removes half-written files and records a whole frame the manifest missed', async () => {
@@ -283,7 +267,7 @@ describe('farm capture', () => {
       '120000.jpg',
     ])
     await stat(join(dir, 'thumbs', '2026-11-21', '120000.jpg'))
-    expect((await videoFrames(join(dir, 'timelapse', '2026-11-21.mp4'))).frames).toBe(2)
+    expect((await probeVideo(join(dir, 'timelapse', '2026-11-21.mp4'))).frames).toBe(2)
     expect((await execa('ls', ['-A', join(dir, 'timelapse')])).stdout.split('\n')).toEqual([
       '2026-11-21.jpg',
       '2026-11-21.mp4',
