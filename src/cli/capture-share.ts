@@ -202,6 +202,6 @@ function printReport(report: PeerVerifyReport): void {
     )
   }
   out(
-    `${report.local} frames recorded here, ${report.shared} shared; backups on ${backups || 'no peer'}; ${report.problems.length} problems`,
+    `${report.local} frames recorded here, ${report.shared} shared; backups on ${backups || 'no peer'}; ${report.problems.length} ${report.problems.length === 1 ? 'problem' : 'problems'}`,
   )
 }

@@ -31,9 +31,12 @@ export async function askCaptureHave(
   peer: string,
   hashes: string[],
 ): Promise<boolean[] | undefined> {
+  // An empty question still tells whether the peer keeps backups at all.
+  const batches: string[][] = []
+  for (let at = 0; at === 0 || at < hashes.length; at += HAVE_BATCH)
+    batches.push(hashes.slice(at, at + HAVE_BATCH))
   const held: boolean[] = []
-  for (let at = 0; at < hashes.length || at === 0; at += HAVE_BATCH) {
-    const batch = hashes.slice(at, at + HAVE_BATCH)
+  for (const batch of batches) {
     let answer: unknown
     try {
       answer = await swarm.ask(peer, CAPTURE_HAVE_PROTOCOL, { hashes: batch })
@@ -47,7 +50,6 @@ export async function askCaptureHave(
       throw new Error(`peer ${peer} answered ${CAPTURE_HAVE_PROTOCOL} with nonsense${why ? `: ${why}` : ''}`)
     }
     held.push(...got.map((h) => h === true))
-    if (hashes.length === 0) break
   }
   return held
 }

@@ -126,7 +126,7 @@ describe('farm capture --share with a peer keeping backups', () => {
     expect(oneLost.stdout).toMatch(
       new RegExp(`missing-on-peer +${manifest.day}/${lost}: no backup copy on pi-b \\(12D3KooW`),
     )
-    expect(oneLost.stdout).toContain(`backups on pi-b (${count - 1} of ${count}); 1 problems`)
+    expect(oneLost.stdout).toContain(`backups on pi-b (${count - 1} of ${count}); 1 problem`)
 
     // A running `capture --share` answers verify --peers over its control socket; a restarted
     // backup catches up from the ledger and restores the lost copy.
