@@ -16,6 +16,13 @@ export {
 } from './manifest.ts'
 export { daysToPrune } from './prune.ts'
 export { captureSchedule, HOURLY } from './schedule.ts'
-export { describeSource, type Grab, grabber, parseSource, type SourceSpec } from './sources.ts'
+export {
+  describeSource,
+  type Grab,
+  grabber,
+  parseSource,
+  publicSourceName,
+  type SourceSpec,
+} from './sources.ts'
 export { isDaylight, type Place, parsePlace, type SunDay, sunDay } from './sun.ts'
 export { type FrameProblem, type VerifyReport, verifyCaptures } from './verify.ts'

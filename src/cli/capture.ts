@@ -13,6 +13,7 @@ import {
   parseDay,
   parsePlace,
   parseSource,
+  publicSourceName,
   runCaptureDaemon,
   verifyCaptures,
 } from '../capture/index.ts'
@@ -216,7 +217,7 @@ async function run(argv: string[]): Promise<number> {
     sharing = await startSharing({
       home: homeDir(values),
       dir,
-      source: describeSource(parseSource(values.source!)),
+      source: publicSourceName(parseSource(values.source!)),
       backup: values.backup === undefined ? undefined : checkBackupDir(values.backup, dir),
       log,
     })

@@ -22,7 +22,7 @@ describe('capture --share on the node in-process', () => {
       const share = new CaptureShare({
         node,
         pathOf: (f) => framePath(dir, f.day, f.file),
-        source: 'test pattern',
+        source: 'test pattern 64x48',
       })
       const { captureAt } = clockedCapturer(dir, {
         keepDays: 1,
@@ -41,8 +41,8 @@ describe('capture --share on the node in-process', () => {
       const announced = []
       for await (const a of capturesInLedger(node.ledger, 'mine')) announced.push(a)
       expect(announced.map((a) => [a.day, a.time, a.source])).toEqual([
-        ['2026-11-20', '100000', 'test pattern'],
-        ['2026-11-22', '100000', 'test pattern'],
+        ['2026-11-20', '100000', 'test pattern 64x48'],
+        ['2026-11-22', '100000', 'test pattern 64x48'],
       ])
       expect(announced[0]).toMatchObject({ hash: first.frame.sha256, bytes: first.frame.size })
     } finally {
