@@ -31,8 +31,8 @@ const CONCURRENT_FETCHES = 2
 
 /**
  * Keeps a copy of every frame other nodes announce with `capture` entries, in
- * `dir/<node name>/frames/<day>/<HHmmss>.jpg` (the layout `farm capture` writes, so
- * `farm capture verify|--rebuild|serve --dir dir/<node name>` work on a backup). On start it
+ * `dir/<node name>/frames/<day>/<HHmmss>.jpg`, the frame layout `farm capture` writes, so
+ * copying a node's folder back into a capture directory restores its frames. On start it
  * catches up from the whole ledger, then follows new entries. A frame no connected peer can
  * give waits and is asked for again when a peer joins and every `retryMs`. Answers
  * /farm/capture-have/1 so `farm capture verify --peers` on the announcer can see the copies.
