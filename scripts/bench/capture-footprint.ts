@@ -76,6 +76,36 @@ async function daemonFootprint(dir: string) {
   return { idleRss, busyRss, saved, seconds: (Date.now() - started) / 1000 }
 }
 
+/** `--share` loads libp2p and LevelDB: the idle RSS of a capture process that also runs a node. */
+async function shareIdle(dir: string): Promise<number> {
+  const home = join(dir, 'home')
+  await execa(process.execPath, [MAIN, 'init', '--home', home, '--listen', '/ip4/127.0.0.1/tcp/0'])
+  const config = JSON.parse(await readFile(join(home, 'config.json'), 'utf8'))
+  await writeFile(join(home, 'config.json'), JSON.stringify({ ...config, mdns: false }))
+  const child = execa(
+    process.execPath,
+    [
+      MAIN,
+      'capture',
+      '--share',
+      '--home',
+      home,
+      '--cron',
+      '0 0 1 1 *',
+      '--source',
+      'test:',
+      '--dir',
+      join(dir, 'shared'),
+    ],
+    { reject: false },
+  )
+  await sleep(10_000)
+  const { rss } = await rssMb(child.pid!)
+  child.kill('SIGTERM')
+  await child
+  return rss
+}
+
 /** A day of 1,440 test frames with their manifest, as `farm capture` would have left it. */
 async function dayOfFrames(dir: string): Promise<string> {
   const frames = join(dir, 'frames', DAY)
@@ -145,6 +175,9 @@ try {
     `after ${footprint.saved} captures (${footprint.seconds.toFixed(0)} s): rss ${footprint.busyRss.rss.toFixed(1)} MB, peak ${footprint.busyRss.peak.toFixed(1)} MB`,
   )
 
+  const shareRss = await shareIdle(dir)
+  console.log(`farm capture --share idle rss:  ${shareRss.toFixed(1)} MB (the swarm node: libp2p, LevelDB)`)
+
   const frames = await dayOfFrames(dir)
   const rebuild = await timed(() =>
     execa(process.execPath, [MAIN, 'capture', '--rebuild', DAY, '--dir', dir]),
@@ -172,7 +205,7 @@ try {
     `rebuild ${FRAMES} frames 640x480: ${rebuild.toFixed(1)} s (plain ffmpeg ${plain.toFixed(1)} s, x${(rebuild / plain).toFixed(2)}) -> ${videos.join(' ')}`,
   )
   console.log(
-    `idle_rss_mb=${footprint.idleRss.rss.toFixed(1)} busy_rss_mb=${footprint.busyRss.rss.toFixed(1)} rebuild_1440_s=${rebuild.toFixed(1)}`,
+    `idle_rss_mb=${footprint.idleRss.rss.toFixed(1)} busy_rss_mb=${footprint.busyRss.rss.toFixed(1)} share_idle_rss_mb=${shareRss.toFixed(1)} rebuild_1440_s=${rebuild.toFixed(1)}`,
   )
 } finally {
   await rm(dir, { recursive: true, force: true })

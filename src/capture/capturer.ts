@@ -57,6 +57,10 @@ export interface CapturerInit {
   timeoutMs?: number
   now?: () => Date
   log?: CaptureLog
+  /** Called once a frame is saved and recorded, before the timelapse is rebuilt (`--share` offers it to the swarm). */
+  onSaved?: (day: string, frame: FrameRecord) => Promise<void>
+  /** Called once `--keep-days` removed a day's frames (`--share` drops its copies of them too). */
+  onPruned?: (day: string, frames: FrameRecord[]) => Promise<void>
 }
 
 export type TickOutcome =
@@ -238,6 +242,9 @@ export class Capturer {
       return miss('error', `could not save the frame: ${errorMessage(err)}`)
     }
     this.#log('info', `saved frames/${day}/${file} (${frame.width}x${frame.height}, ${frame.size} bytes)`)
+    await this.#init.onSaved?.(day, frame).catch((err: unknown) => {
+      this.#log('error', `frames/${day}/${file} saved, but: ${errorMessage(err)}`)
+    })
     try {
       await this.rebuild(day)
     } catch (err) {
@@ -322,6 +329,9 @@ export class Capturer {
       await rm(join(this.dir, 'thumbs', day), { recursive: true, force: true })
       if (manifest !== undefined) await writeManifest(this.dir, { ...manifest, pruned: true })
       this.#log('info', `pruned the frames of ${day} (--keep-days ${keepDays}); its timelapse stays`)
+      await this.#init.onPruned?.(day, manifest?.frames ?? []).catch((err: unknown) => {
+        this.#log('error', `${day} pruned, but: ${errorMessage(err)}`)
+      })
     }
   }
 

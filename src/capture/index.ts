@@ -4,7 +4,7 @@ export { addDays, checkTimeZone, isDay, type LocalMoment, localMoment, parseDay 
 export { CaptureError } from './errors.ts'
 export { TIMELAPSE_ENCODER } from './ffmpeg.ts'
 export { readJpegInfo } from './jpeg.ts'
-export { frameDays } from './layout.ts'
+export { frameDays, framePath } from './layout.ts'
 export {
   type DayManifest,
   emptyManifest,
@@ -16,6 +16,13 @@ export {
 } from './manifest.ts'
 export { daysToPrune } from './prune.ts'
 export { captureSchedule, HOURLY } from './schedule.ts'
-export { describeSource, type Grab, grabber, parseSource, type SourceSpec } from './sources.ts'
+export {
+  describeSource,
+  type Grab,
+  grabber,
+  parseSource,
+  publicSourceName,
+  type SourceSpec,
+} from './sources.ts'
 export { isDaylight, type Place, parsePlace, type SunDay, sunDay } from './sun.ts'
 export { type FrameProblem, type VerifyReport, verifyCaptures } from './verify.ts'

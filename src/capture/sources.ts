@@ -63,6 +63,21 @@ export function describeSource(spec: SourceSpec): string {
   }
 }
 
+/**
+ * A source named for every member of a swarm (`--share`): the camera's host or program only,
+ * since a URL's path and query or a command's arguments may carry tokens and passwords.
+ */
+export function publicSourceName(spec: SourceSpec): string {
+  switch (spec.kind) {
+    case 'http':
+      return `camera at ${new URL(spec.url).host}`
+    case 'command':
+      return `command ${spec.command.split(/\s+/)[0]!.split('/').pop()}`
+    default:
+      return describeSource(spec)
+  }
+}
+
 export function grabber(spec: SourceSpec, timeoutMs: number): Grab {
   const name = describeSource(spec)
   switch (spec.kind) {

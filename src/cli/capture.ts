@@ -4,6 +4,7 @@ import {
   CaptureError,
   type CaptureLog,
   Capturer,
+  type CapturerInit,
   captureSchedule,
   checkTimeZone,
   describeSource,
@@ -12,9 +13,11 @@ import {
   parseDay,
   parsePlace,
   parseSource,
+  publicSourceName,
   runCaptureDaemon,
   verifyCaptures,
 } from '../capture/index.ts'
+import type { Sharing } from './capture-share.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 
 const options = {
@@ -34,12 +37,16 @@ const options = {
   once: { type: 'boolean' },
   rebuild: { type: 'boolean' },
   json: { type: 'boolean' },
+  share: { type: 'boolean' },
+  backup: { type: 'string' },
+  peers: { type: 'boolean' },
 } as const
 
 const help = `Usage: farm capture --source SRC [--hourly | --cron "EXPR"] [options]
        farm capture --once --source SRC [options]
        farm capture --rebuild [YYYY-MM-DD] [--dir DIR]
        farm capture verify [--dir DIR] [--json]
+       farm capture verify --peers --home HOME [--dir DIR] [--json]
 
 Takes a frame on a schedule, saves it as frames/YYYY-MM-DD/HHmmss.jpg with a thumbnail and a
 manifest entry, and rebuilds that day's timelapse/YYYY-MM-DD.mp4. A failed capture is logged and
@@ -68,11 +75,21 @@ Options:
   --once              take one frame now, print its path, and exit
   --rebuild [DAY]     rebuild the timelapse of DAY, or of every day, from the frames on disk
   --json              verify: print the report as JSON
+  --share             also offer each frame to the swarm of --home (made by \`farm init\` or
+                      \`farm join <invite>\`): the image as a blob and a \`capture\` ledger entry,
+                      so nodes keeping backups copy it
+  --backup DIR        with --share: keep copies of the frames OTHER nodes share, in
+                      DIR/<node>/frames/DAY/HHmmss.jpg (never this node's own frames: those are in
+                      --dir); must not overlap --dir
+  --peers             verify: check that this node announced every frame and that each connected
+                      peer keeping backups holds a copy
 
 Examples:
   farm capture --hourly --source cmd:"libcamera-still -n -o -" --dir /srv/timelapse --keep-days 30
   farm capture --cron "*/10 * * * *" --source http://cam.local/snapshot.jpg --daylight 48.85,2.35
   farm capture verify --dir /srv/timelapse
+  farm capture --hourly --source http://cam.local/snapshot.jpg --share --home ~/.farm
+  farm capture verify --peers --home ~/.farm
 `
 
 type Values = ReturnType<typeof parse>['values']
@@ -90,17 +107,24 @@ function positiveNumber(option: string, text: string | undefined, integer: boole
   return value
 }
 
+function homeDir(values: Values): string {
+  return resolve(values.home ?? process.env.FARM_HOME ?? join(homedir(), '.farm'))
+}
+
 function captureDir(values: Values): string {
-  if (values.dir !== undefined) return resolve(values.dir)
-  const home = values.home ?? process.env.FARM_HOME ?? join(homedir(), '.farm')
-  return resolve(home, 'capture')
+  return values.dir !== undefined ? resolve(values.dir) : join(homeDir(values), 'capture')
 }
 
 const log: CaptureLog = (level, message) => {
   process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`)
 }
 
-function capturerFrom(values: Values, dir: string, needSource: boolean): Capturer {
+function capturerFrom(
+  values: Values,
+  dir: string,
+  needSource: boolean,
+  hooks: Pick<CapturerInit, 'onSaved' | 'onPruned'> = {},
+): Capturer {
   if (needSource && values.source === undefined) {
     throw new UsageError(
       'farm capture: --source is required, e.g. --source test: or --source http://camera/snapshot.jpg.',
@@ -124,10 +148,15 @@ function capturerFrom(values: Values, dir: string, needSource: boolean): Capture
     minFreeMb: positiveNumber('--min-free', values['min-free'], false),
     timeoutMs: timeoutS * 1000,
     log,
+    ...hooks,
   })
 }
 
 async function verify(values: Values, dir: string): Promise<number> {
+  if (values.peers) {
+    const { verifyPeers } = await import('./capture-share.ts')
+    return verifyPeers(homeDir(values), dir, values.json === true)
+  }
   const report = await verifyCaptures(dir)
   if (report.days === 0) throw CaptureError.noFrames(join(dir, 'frames'))
   if (values.json) {
@@ -172,7 +201,35 @@ async function run(argv: string[]): Promise<number> {
   if (values.hourly && values.cron !== undefined) {
     throw new UsageError('farm capture: give --hourly or --cron, not both.')
   }
-  const capturer = capturerFrom(values, dir, true)
+  if (values.peers) throw new UsageError('farm capture: --peers belongs to `farm capture verify --peers`.')
+  if (values.backup !== undefined && !values.share) {
+    throw new UsageError(
+      'farm capture: --backup keeps copies of the frames other nodes share, which needs the swarm: add --share --home HOME.',
+    )
+  }
+  let sharing: Sharing | undefined
+  const capturer = capturerFrom(values, dir, true, {
+    onSaved: async (day, frame) => sharing?.onSaved(day, frame),
+    onPruned: async (day, frames) => sharing?.onPruned(day, frames),
+  })
+  if (values.share) {
+    const { checkBackupDir, startSharing } = await import('./capture-share.ts')
+    sharing = await startSharing({
+      home: homeDir(values),
+      dir,
+      source: publicSourceName(parseSource(values.source!)),
+      backup: values.backup === undefined ? undefined : checkBackupDir(values.backup, dir),
+      log,
+    })
+  }
+  try {
+    return await capture(values, dir, capturer)
+  } finally {
+    await sharing?.stop()
+  }
+}
+
+async function capture(values: Values, dir: string, capturer: Capturer): Promise<number> {
   if (values.once) {
     await capturer.recover()
     const outcome = await capturer.tick()

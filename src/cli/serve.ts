@@ -1,7 +1,8 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { type JobSource, startViewer, WebError } from '../web/index.ts'
+import { startViewer, WebError } from '../web/index.ts'
 import { type Command, parseCommandArgs } from './command.ts'
+import { nodeJobs } from './serve-jobs.ts'
 
 const options = {
   port: { type: 'string' },
@@ -28,16 +29,6 @@ Examples:
   farm serve --dir /srv/timelapse --host 0.0.0.0 --port 8080
   farm serve --dir /srv/timelapse --base-path /timelapse   # behind nginx: location /timelapse/ { proxy_pass http://127.0.0.1:8080; }
 `
-
-/** The jobs page's source until the node's control socket is wired in: it says so on the page. */
-function nodeJobs(home: string): JobSource {
-  return {
-    list: async () => {
-      throw new Error(`Reading render jobs from the node at ${home} is not available in this build yet.`)
-    },
-    video: async () => undefined,
-  }
-}
 
 async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('serve', argv, options)

@@ -95,6 +95,8 @@ const capture = z.strictObject({
   bytes: count.optional(),
   width: z.number().int().min(1).max(65536).optional(),
   height: z.number().int().min(1).max(65536).optional(),
+  /** The camera, as `farm capture` names it in its log (an http URL has its credentials removed). */
+  source: z.string().max(256).optional(),
 })
 
 const grant = z.strictObject({ to: peerId, amount: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) })

@@ -31,3 +31,6 @@ export const SWARM_KEY_FILE = 'swarm.key'
 export const YAMUX_FRAME_BYTES = 256 << 10
 export const YAMUX_INITIAL_WINDOW_BYTES = 4 << 20
 export const YAMUX_MAX_WINDOW_BYTES = 16 << 20
+
+/** A query (request or answer) of the protocols parts above p2p add with `Swarm.answer`. */
+export const MAX_QUERY_BYTES = 1 << 20

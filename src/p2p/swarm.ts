@@ -30,6 +30,7 @@ import {
 import { P2PError } from './errors.ts'
 import type { IngestResult, ReplicatedFeed } from './feed.ts'
 import { encodeInvite } from './invite.ts'
+import { answerQuery, askOver, type QueryHandler } from './query.ts'
 import { swarmKeyFile } from './swarm-key.ts'
 import { runSync, type SyncOutcome } from './sync.ts'
 
@@ -279,6 +280,29 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     throw candidates.length > 1
       ? P2PError.blobNotFound(hash, `on any of ${candidates.length} connected peers`)
       : lastError
+  }
+
+  /** Answers a query protocol of a part above p2p (one CBOR request, one answer) until stopped. */
+  async answer(protocol: string, handler: QueryHandler): Promise<void> {
+    await this.libp2p.handle(protocol, async (stream, connection) => {
+      const peer = connection.remotePeer.toString()
+      await answerQuery(stream, handler, { peer, readTimeoutMs: this.init.readTimeoutMs }).catch(
+        (err: Error) => this.emit('log', `answering ${protocol} to ${peer} failed: ${err.message}`),
+      )
+    })
+  }
+
+  /** Asks `peer` one query of a protocol registered there with `answer`. */
+  async ask(
+    peer: string,
+    protocol: string,
+    request: unknown,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<unknown> {
+    const stream = await this.libp2p.dialProtocol(peerIdFromString(peer), protocol, {
+      signal: opts.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS),
+    })
+    return askOver(stream, request, { peer, readTimeoutMs: this.init.readTimeoutMs })
   }
 
   private get libp2p(): Libp2p<Services> {

@@ -7,8 +7,8 @@ export interface JobSummary {
   status: 'queued' | 'rendering' | 'stitching' | 'done' | 'failed' | 'cancelled'
   framesDone: number
   framesTotal: number
-  /** ISO 8601. */
-  submittedAt: string
+  /** ISO 8601; the column is left out when no job has it. */
+  submittedAt?: string
   owner?: string
   /** The error shown for a failed job. */
   error?: string

@@ -87,14 +87,15 @@ export function jobsPage(jobs: JobSummary[] | { error: string }): string {
     body =
       '<p class="empty">No render jobs yet. Submit one with <code>farm submit scene.pov --frames 1-48</code>.</p>'
   } else {
+    const dated = jobs.some((j) => j.submittedAt !== undefined)
     const rows = jobs.map((j) => {
       const video = j.hasVideo
         ? `<video controls muted preload="metadata" src="job-video/${encodeURIComponent(j.id)}.mp4"></video>`
         : ''
       const error = j.error ? `<div class="error">${escapeHtml(j.error)}</div>` : ''
-      return `<tr class="job ${j.status}"><td><code>${escapeHtml(j.id.slice(0, 12))}</code></td><td>${escapeHtml(j.name)}</td><td>${escapeHtml(j.renderer)}</td><td>${escapeHtml(j.owner ?? '')}</td><td class="status">${j.status}</td><td>${j.framesDone}/${j.framesTotal}</td><td>${escapeHtml(j.submittedAt)}</td><td>${video}${error}</td></tr>`
+      return `<tr class="job ${j.status}"><td><code>${escapeHtml(j.id.slice(0, 12))}</code></td><td>${escapeHtml(j.name)}</td><td>${escapeHtml(j.renderer)}</td><td>${escapeHtml(j.owner ?? '')}</td><td class="status">${j.status}</td><td>${j.framesDone}/${j.framesTotal}</td>${dated ? `<td>${escapeHtml(j.submittedAt ?? '')}</td>` : ''}<td>${video}${error}</td></tr>`
     })
-    body = `<table class="jobs">\n<tr><th>Job</th><th>Scene</th><th>Renderer</th><th>Owner</th><th>Status</th><th>Frames</th><th>Submitted</th><th>Video</th></tr>\n${rows.join('\n')}\n</table>`
+    body = `<table class="jobs">\n<tr><th>Job</th><th>Scene</th><th>Renderer</th><th>Owner</th><th>Status</th><th>Frames</th>${dated ? '<th>Submitted</th>' : ''}<th>Video</th></tr>\n${rows.join('\n')}\n</table>`
   }
   return page({ title: 'Render jobs', prefix: '', jobs: true, body })
 }

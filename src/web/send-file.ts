@@ -14,10 +14,16 @@ const TYPES: Record<string, string> = {
 }
 
 /** Sends a file with range support, so a browser can seek in a video without loading all of it. */
-export async function sendFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+export async function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  /** For files named by their hash (blobs), which have no extension to tell it. */
+  type?: string,
+): Promise<void> {
   const info = await stat(path)
   const range = parseRange(req.headers.range, info.size)
-  res.setHeader('Content-Type', TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream')
+  res.setHeader('Content-Type', type ?? TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream')
   res.setHeader('Accept-Ranges', 'bytes')
   res.setHeader('Last-Modified', info.mtime.toUTCString())
   // Today's timelapse is replaced after every capture: let browsers revalidate rather than cache.

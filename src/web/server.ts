@@ -128,7 +128,7 @@ function requestHandler(init: ViewerInit & { basePath: string }) {
         .then(() => init.jobs!.video(decodeURIComponent(rest[0]!.slice(0, -4))))
         .catch(() => undefined)
       if (video === undefined) return notFound(res, depth)
-      return sendFile(req, res, video)
+      return sendFile(req, res, video, 'video/mp4')
     }
     return notFound(res, depth)
   }

@@ -1,0 +1,55 @@
+import type { JobDetail, JobSummary as NodeJob } from '../farm/index.ts'
+import type { JobSource, JobSummary } from '../web/index.ts'
+
+/** The node's job states in the words of the jobs page. */
+const STATUS: Record<string, JobSummary['status']> = {
+  unknown: 'queued',
+  queued: 'queued',
+  running: 'rendering',
+  complete: 'stitching',
+  stitched: 'done',
+  failed: 'failed',
+  cancelled: 'cancelled',
+}
+
+/**
+ * The jobs page's source: the node running in `home`, over its control socket (`jobs`, `job`
+ * for a failed job's error, `fetch` for a stitched video, which the node gets from the stitcher
+ * if it lacks it). farm is imported on first use, so a `farm serve` nobody asks for jobs stays
+ * as small as the capture viewer. With no node running, the page shows the socket's own message.
+ */
+export function nodeJobs(home: string): JobSource {
+  const call = async <T>(method: string, params: Record<string, unknown> = {}, timeoutMs = 10_000) => {
+    const { callNode } = await import('../farm/index.ts')
+    return callNode<T>(home, method, params, { timeoutMs })
+  }
+  return {
+    list: async () => {
+      const jobs = await call<NodeJob[]>('jobs')
+      return Promise.all(
+        jobs.reverse().map(async (job) => {
+          const status = STATUS[job.status] ?? 'queued'
+          const failure =
+            status === 'failed'
+              ? (await call<JobDetail>('job', { id: job.id }).catch(() => undefined))?.failed.at(-1)
+              : undefined
+          return {
+            id: job.id,
+            name: job.name,
+            renderer: job.renderer,
+            status,
+            framesDone: job.progress.verified,
+            framesTotal: job.progress.total,
+            owner: job.owner || undefined,
+            error: failure ? `frame ${failure.frame}: ${failure.error}` : undefined,
+            hasVideo: job.video !== null,
+          }
+        }),
+      )
+    },
+    video: async (id) => {
+      const fetched = await call<{ path: string | null }>('fetch', { id }, 600_000)
+      return fetched.path ?? undefined
+    },
+  }
+}
