@@ -11,6 +11,7 @@ import {
   saveBenchResults,
 } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { onStopSignal } from './signals.ts'
 
 const help = `Usage: farm bench [--renderer povray|blender] [--home DIR] [--json]
 
@@ -56,8 +57,7 @@ export const command: Command = {
     }
 
     const stop = new AbortController()
-    const onSignal = () => stop.abort()
-    process.once('SIGINT', onSignal)
+    const releaseSignals = onStopSignal(() => stop.abort())
     const workDir = await mkdtemp(join(tmpdir(), 'farm-bench-'))
     const results: BenchResult[] = []
     try {
@@ -76,7 +76,7 @@ export const command: Command = {
       else process.stderr.write(`farm bench: saved in ${benchCachePath(home)}\n`)
       return 0
     } finally {
-      process.off('SIGINT', onSignal)
+      releaseSignals()
       await rm(workDir, { recursive: true, force: true })
     }
   },

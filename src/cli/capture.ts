@@ -19,6 +19,7 @@ import {
 } from '../capture/index.ts'
 import type { Sharing } from './capture-share.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { onStopSignal } from './signals.ts'
 
 const options = {
   source: { type: 'string' },
@@ -244,11 +245,7 @@ async function capture(values: Values, dir: string, capturer: Capturer): Promise
   }
   const cron = captureSchedule({ hourly: values.hourly, cron: values.cron })
   const controller = new AbortController()
-  const stop = () => controller.abort()
-  // `on`, not `once`: exit hooks such as execa's (signal-exit) re-raise a signal when they see
-  // no other listener left, which would kill the process in the middle of a capture.
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  const releaseSignals = onStopSignal(() => controller.abort())
   log(
     'info',
     `capturing from ${describeSource(parseSource(values.source!))} on '${cron}' (${capturer.timeZone}) into ${dir}`,
@@ -260,8 +257,7 @@ async function capture(values: Values, dir: string, capturer: Capturer): Promise
     onNextRun: (next) =>
       log('info', next ? `next capture at ${next.toISOString()}` : 'no further capture scheduled'),
   })
-  process.off('SIGTERM', stop)
-  process.off('SIGINT', stop)
+  releaseSignals()
   log('info', 'stopped')
   return 0
 }

@@ -10,6 +10,7 @@ import {
 import type { Clock, FarmState } from '../ledger/index.ts'
 import { readSwarmSecret } from '../p2p/index.ts'
 import type { DashboardActions, ModelSource, MountOptions } from '../tui/index.ts'
+import { onStopSignal } from './signals.ts'
 
 /** What the dashboard needs of a running FarmNode. */
 export interface DashboardNode {
@@ -107,8 +108,7 @@ export async function runDashboard(node: DashboardNode, options: RunDashboardOpt
     void stop()
     handle.unmount()
   }
-  process.once('SIGINT', closeDashboard)
-  process.once('SIGTERM', closeDashboard)
+  const releaseSignals = onStopSignal(closeDashboard)
   if (options.signal?.aborted) closeDashboard()
   options.signal?.addEventListener('abort', closeDashboard, { once: true })
   try {
@@ -121,8 +121,7 @@ export async function runDashboard(node: DashboardNode, options: RunDashboardOpt
     await stop()
     say('stopped')
   } finally {
-    process.off('SIGINT', closeDashboard)
-    process.off('SIGTERM', closeDashboard)
+    releaseSignals()
     options.signal?.removeEventListener('abort', closeDashboard)
     view.close()
   }

@@ -7,6 +7,7 @@ import { type FarmEvent, FarmNode, resolveHome } from '../farm/index.ts'
 import { benchCachePath, detectFfmpeg, detectRenderers, parseFrameRange, parseSize } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { type DemoNode, DemoSwarm, freeLoopbackPort } from './demo-swarm.ts'
+import { onStopSignal } from './signals.ts'
 
 const SCENE = fileURLToPath(new URL('../../examples/povray/orbit.pov', import.meta.url))
 const NAMES = ['alpha', 'beta', 'gamma'] as const
@@ -98,8 +99,7 @@ class Demo {
   }
 
   async run(): Promise<number> {
-    process.on('SIGINT', this.onSignal)
-    process.on('SIGTERM', this.onSignal)
+    const releaseSignals = onStopSignal(this.onSignal)
     let video: string | undefined
     try {
       video = await this.render()
@@ -110,8 +110,7 @@ class Demo {
       // The dashboard stops alpha itself when it closes.
       await Promise.all([this.dashboard?.catch(() => undefined) ?? this.alpha?.stop(), this.swarm.stop()])
       await rm(this.options.root, { recursive: true, force: true })
-      process.off('SIGINT', this.onSignal)
-      process.off('SIGTERM', this.onSignal)
+      releaseSignals()
     }
     // Only now: while the dashboard was up, the terminal showed its alternate screen.
     if (video !== undefined) {

@@ -11,6 +11,7 @@ import {
 import { decodeInvite, loadOrCreateIdentity, readSwarmSecret, writeSwarmSecret } from '../p2p/index.ts'
 import type { RendererName } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { onStopSignal } from './signals.ts'
 import { freeTcpPort } from './swarm-addresses.ts'
 
 export const command: Command = {
@@ -90,10 +91,7 @@ Examples:
     })
     node.on('event', (event) => process.stderr.write(`${formatEvent(event, logFormat)}\n`))
     // Listening before start, so a Ctrl-C while starting still closes the ledger cleanly.
-    const stopped = new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', resolve)
-      process.once('SIGTERM', resolve)
-    })
+    const stopped = new Promise<NodeJS.Signals>((resolve) => onStopSignal(resolve))
     await node.start()
     const signal = await stopped
     node.log('info', `${signal}: stopping (aborting renders, releasing claims)`)

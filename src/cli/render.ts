@@ -12,6 +12,7 @@ import {
   stitchVideo,
 } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { onStopSignal } from './signals.ts'
 
 const help = `Usage: farm render <scene.pov|scene.blend> --frames FIRST-LAST [options]
 
@@ -120,9 +121,7 @@ export const command: Command = {
     const outDir = resolve(values.out ?? `render-${basename(scene, extname(scene))}`)
 
     const stop = new AbortController()
-    const onSignal = () => stop.abort()
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    const releaseSignals = onStopSignal(() => stop.abort())
     const frames = framesOf(range)
     const progress = progressReporter(frames.length)
     try {
@@ -173,8 +172,7 @@ export const command: Command = {
       }
       throw err
     } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      releaseSignals()
     }
   },
 }

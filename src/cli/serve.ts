@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { startViewer, WebError } from '../web/index.ts'
 import { type Command, parseCommandArgs } from './command.ts'
 import { nodeJobs } from './serve-jobs.ts'
+import { onStopSignal } from './signals.ts'
 
 const options = {
   port: { type: 'string' },
@@ -46,10 +47,7 @@ async function run(argv: string[]): Promise<number> {
   })
   process.stderr.write(`serving ${dir} at ${viewer.url} (Ctrl-C to stop)\n`)
   process.stdout.write(`${viewer.url}\n`)
-  await new Promise<void>((resolveStop) => {
-    process.once('SIGINT', () => resolveStop())
-    process.once('SIGTERM', () => resolveStop())
-  })
+  await new Promise<void>((resolveStop) => onStopSignal(() => resolveStop()))
   await viewer.close()
   return 0
 }

@@ -63,6 +63,8 @@ export interface EntriesSyncedEvent {
   peerName?: string
   /** Entries newly applied by this sync. */
   accepted: number
+  /** How they came: pushed by gossip, or pulled by a sync (a catch-up). */
+  via?: 'gossip' | 'sync'
   /** Entries this node holds afterwards, all feeds together. */
   total: number
 }

@@ -78,7 +78,7 @@ export function describeEvent(event: FarmEvent): string {
     case 'peer:left':
       return `peer ${peerLabel(event.peer, event.peerName)} left`
     case 'entries:synced':
-      return `synced ${plural(event.accepted, 'entry', 'entries')} from ${peerLabel(event.peer, event.peerName)} (${event.total} held)`
+      return `synced ${plural(event.accepted, 'entry', 'entries')} from ${peerLabel(event.peer, event.peerName)}${event.via ? ` by ${event.via}` : ''} (${event.total} held)`
     case 'job:submitted':
       return `${event.owner} submitted job ${jobLabel(event.job, event.jobName)}: ${event.renderer}, frames ${event.firstFrame}-${event.lastFrame}`
     case 'job:accepted':

@@ -194,10 +194,6 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
       this.unlisten = ledger.onEntries((entries) => this.reportEntries(entries as Entry[]))
       this.registerMethods(control)
       await swarm.start()
-      this.log(
-        'info',
-        `node ${swarm.id} started, listening on ${swarm.addresses().join(' ') || '(no addresses)'}`,
-      )
       this.worker = new Worker(this, {
         leaseMs: this.options.leaseMs ?? DEFAULT_LEASE_MS,
         accept: this.options.accept ?? 'all',
@@ -209,6 +205,11 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
         ...(this.options.wupm !== undefined ? { wupm: this.options.wupm } : {}),
       })
       await this.describeSelf(config, description)
+      // Only now: "started" tells a user or a script that the node is described in the ledger and ready.
+      this.log(
+        'info',
+        `node ${swarm.id} started, listening on ${swarm.addresses().join(' ') || '(no addresses)'}`,
+      )
       this.stitcher = new Stitcher(this)
       this.stitcher.start()
       this.worker.start()
@@ -314,6 +315,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
         peer: e.from,
         ...withName(e.from),
         accepted: e.accepted,
+        via: e.via,
         total,
       })
     })

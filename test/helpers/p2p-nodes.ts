@@ -56,7 +56,18 @@ export async function initNode(name: string): Promise<string> {
  * node runs inside a network namespace the test made: `netns` is the command prefix entering it.
  */
 export async function startNode(home: string, extra: string[] = [], netns?: string[]): Promise<RunningNode> {
-  const args = ['join', ...extra, '--home', home, '--headless', '--listen', '/ip4/127.0.0.1/tcp/0']
+  // --wupm: these tests are about the swarm; a fresh home would otherwise benchmark POV-Ray first.
+  const args = [
+    'join',
+    ...extra,
+    '--home',
+    home,
+    '--headless',
+    '--wupm',
+    '1',
+    '--listen',
+    '/ip4/127.0.0.1/tcp/0',
+  ]
   const child =
     netns === undefined
       ? spawnFarm([...args, '--no-mdns'])
