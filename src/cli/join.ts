@@ -89,10 +89,12 @@ Examples:
       ...(values.wupm !== undefined ? { wupm: positive('wupm', values.wupm) } : {}),
     })
     node.on('event', (event) => process.stderr.write(`${formatEvent(event, logFormat)}\n`))
-    // Listening before start, so a Ctrl-C while starting still closes the ledger cleanly.
+    // Listening before start, so a Ctrl-C while starting still closes the ledger cleanly. The
+    // handlers stay: execa's exit hook (renderers run with cleanup) re-raises a signal nobody
+    // else listens to, which would kill the node before it released its claims.
     const stopped = new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', resolve)
-      process.once('SIGTERM', resolve)
+      process.on('SIGINT', resolve)
+      process.on('SIGTERM', resolve)
     })
     await node.start()
     const signal = await stopped
@@ -129,6 +131,7 @@ async function adoptInvite(
     ...(values.name ? { name: values.name } : {}),
     ...(values.owner ? { owner: values.owner } : {}),
   }
+  if (config.genesis.length === 0 && invite.genesis?.length) config.genesis = invite.genesis
   // Remembered, so a restart without the invite still finds the swarm.
   config.bootstrap = [...new Set([...bootstrap, ...config.bootstrap])].slice(0, 16)
   await writeConfig(home, config)

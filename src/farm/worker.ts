@@ -91,6 +91,7 @@ export class Worker {
   private readonly scenes = new Map<string, Promise<string>>()
   private readonly accepting = new Set<string>()
   private readonly ticker: Ticker
+  private readonly benchAbort = new AbortController()
 
   constructor(host: WorkerHost, options: WorkerOptions) {
     this.host = host
@@ -122,21 +123,32 @@ export class Worker {
     return { renderers: usable.map((r) => ({ name: r.name, version: r.version ?? '' })), wupm: this.wupm }
   }
 
-  /** The WUPM of `farm bench`, measured once (with the first usable renderer) and cached in the home. */
+  /** $FARM_WUPM, else the WUPM `farm bench` cached in the home, else 0 (unknown: counts as the reference machine). */
   private async cachedWupm(): Promise<number> {
     const env = Number(process.env.FARM_WUPM)
     if (Number.isFinite(env) && env > 0) return env
     const cache = await loadBenchResults(this.host.home)
-    const known = this.renderers.map((r) => cache[r]?.wupm).find((w) => w !== undefined)
-    if (known !== undefined) return known
+    return this.renderers.map((r) => cache[r]?.wupm).find((w) => w !== undefined) ?? 0
+  }
+
+  /**
+   * Measures the WUPM once, with the first usable renderer, when none was known, and caches it
+   * like `farm bench`. It runs after the node is up, so a first start is not held up for it;
+   * undefined when there was nothing to measure or the node stopped meanwhile.
+   */
+  async measureWupm(): Promise<number | undefined> {
     const renderer = this.renderers[0]
-    if (renderer === undefined) return 0
+    if (this.wupm > 0 || renderer === undefined) return undefined
     this.host.log('info', `measuring this machine's WUPM with ${renderer} once (see \`farm bench\`)`)
     const workDir = join(this.host.home, 'cache', 'bench')
     try {
-      const result = await benchmarkRenderer(renderer, { workDir })
+      const result = await benchmarkRenderer(renderer, { workDir, signal: this.benchAbort.signal })
       await saveBenchResults(this.host.home, [result])
+      this.wupm = result.wupm
       return result.wupm
+    } catch (err) {
+      if (this.benchAbort.signal.aborted) return undefined
+      throw err
     } finally {
       await rm(workDir, { recursive: true, force: true })
     }
@@ -148,6 +160,7 @@ export class Worker {
 
   /** Stops claiming, aborts every render and releases its claim. */
   async stop(): Promise<void> {
+    this.benchAbort.abort(new Error('the node is stopping'))
     await this.ticker.stop()
     for (const render of this.renders.values()) this.abort(render, 'the node is stopping')
     await Promise.all([...this.renders.values()].map((r) => r.done))
