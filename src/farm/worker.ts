@@ -32,6 +32,8 @@ const RELEASE_LEASE_MS = 1
 /** A chunk of frames should take about this long, so a renderer's start-up is a small share of it. */
 const CHUNK_TARGET_MS = 10_000
 const MAX_CHUNK = 8
+/** How long a job this worker could not start (not the renderer's failure) is left alone. */
+const COOLDOWN_MS = 15_000
 /** How often the worker looks again without news: leases expire silently. */
 const TICK_MS = 1_000
 
@@ -92,6 +94,8 @@ export class Worker {
   private readonly accepting = new Set<string>()
   private readonly ticker: Ticker
   private readonly benchAbort = new AbortController()
+  /** Jobs this worker could not work on (no peer had the scene...): left alone until then. */
+  private readonly cooldown = new Map<string, number>()
 
   constructor(host: WorkerHost, options: WorkerOptions) {
     this.host = host
@@ -197,11 +201,13 @@ export class Worker {
     if (this.paused) return
     for (;;) {
       if (this.stopping) return
-      const view = workViewOf(this.host.ledger.state(), {
+      let view = workViewOf(this.host.ledger.state(), {
         now: Date.now(),
         live: new Set([this.host.id, ...this.host.peers().map((p) => p.id)]),
         leaseMs: this.options.leaseMs,
       })
+      const rested = view.jobs.filter((j) => (this.cooldown.get(j.id) ?? 0) <= view.now)
+      if (rested.length < view.jobs.length) view = { ...view, jobs: rested }
       const choice = nextClaim(view, this.host.id)
       if (!choice) return
       const job = view.jobs.find((j) => j.id === choice.job)!
@@ -354,11 +360,13 @@ export class Worker {
       await reports
     } catch (err) {
       await reports.catch(() => undefined)
-      if (!render.abort.signal.aborted) throw err
-      this.host.log(
-        'info',
-        `stopped ${render.frames.length === 1 ? 'frame' : 'frames'} ${frameRanges(render.frames)} of ${jobId.slice(0, 8)}: ${render.stopReason}`,
-      )
+      const what = `${render.frames.length === 1 ? 'frame' : 'frames'} ${frameRanges(render.frames)} of ${jobId.slice(0, 8)}`
+      // Not the renderer's fault (the scene could not be fetched or unpacked, the disk is full):
+      // no `failed` against the job, but the frames go back to the pool at once.
+      if (!render.abort.signal.aborted) {
+        this.host.log('error', `gave up ${what} for now: ${(err as Error).message}`)
+        this.cooldown.set(jobId, Date.now() + COOLDOWN_MS)
+      } else this.host.log('info', `stopped ${what}: ${render.stopReason}`)
       if (render.remaining.size > 0) await this.release(jobId, [...render.remaining])
     } finally {
       clearInterval(renew)
