@@ -31,7 +31,7 @@ const RENEWALS_PER_LEASE = 3
 const RELEASE_LEASE_MS = 1
 /** A chunk of frames should take about this long, so a renderer's start-up is a small share of it. */
 const CHUNK_TARGET_MS = 10_000
-const MAX_CHUNK = 8
+const MAX_CHUNK = 10
 /** How long a job this worker could not start (not the renderer's failure) is left alone. */
 const COOLDOWN_MS = 15_000
 /** How often the worker looks again without news: leases expire silently. */
@@ -230,7 +230,7 @@ export class Worker {
     const state = view.jobs.find((j) => j.id === job.id)!
     const open = state.frames.filter((f) => !f.done && f.claims.every((c) => c.expiresAt <= view.now)).length
     const workers = view.workers.filter((w) => w.live && state.accepted.includes(w.id)).length
-    const share = Math.floor(open / (2 * Math.max(1, workers) * this.slots(state.renderer as RendererName)))
+    const share = Math.floor(open / (Math.max(1, workers) * this.slots(state.renderer as RendererName)))
     return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_TARGET_MS / Math.max(1, meanMs)), share))
   }
 
