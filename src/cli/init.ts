@@ -57,9 +57,9 @@ Example:
     const key = await loadOrCreateIdentity(home)
     const secret = newSwarmSecret()
     await writeSwarmSecret(home, secret)
-    await writeConfig(home, config)
     const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
     const id = peerIdFromPrivateKey(key).toString()
+    await writeConfig(home, { ...config, genesis: [id] })
     await grantFounder(home, key, id)
     process.stderr.write(
       `farm: created a new swarm in ${home}, node '${config.name}' (${id}), granted ${FOUNDER_GRANT / 1000} credits\n`,
@@ -67,7 +67,9 @@ Example:
     process.stderr.write(
       `farm: start it with \`farm join --home ${home}\`; others join with the invite below\n`,
     )
-    process.stdout.write(`${encodeInvite({ secret, addresses: inviteAddresses(listen, id) })}\n`)
+    process.stdout.write(
+      `${encodeInvite({ secret, addresses: inviteAddresses(listen, id), genesis: [id] })}\n`,
+    )
     return 0
   },
 }

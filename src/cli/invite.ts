@@ -45,5 +45,5 @@ async function offlineInvite(home: string): Promise<string | undefined> {
   const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
   const id = peerIdFromPrivateKey(await loadOrCreateIdentity(home)).toString()
   const addresses = inviteAddresses(config.listen, id)
-  return addresses.length > 0 ? encodeInvite({ secret, addresses }) : undefined
+  return addresses.length > 0 ? encodeInvite({ secret, addresses, genesis: config.genesis }) : undefined
 }

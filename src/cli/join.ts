@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path'
 import {
   type AcceptPolicy,
   defaultConfig,
@@ -6,6 +7,7 @@ import {
   type LogFormat,
   readConfig,
   resolveHome,
+  startBackup,
   writeConfig,
 } from '../farm/index.ts'
 import { decodeInvite, loadOrCreateIdentity, readSwarmSecret, writeSwarmSecret } from '../p2p/index.ts'
@@ -19,12 +21,13 @@ export const command: Command = {
   help: `Usage: farm join [INVITE] [--home DIR] [--headless] [--listen MULTIADDR]... [--no-mdns]
                  [--name NAME] [--owner OWNER] [--renderers povray,blender] [--jobs N]
                  [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
-                 [--log-format text|json]
+                 [--log-format text|json] [--backup DIR]
 
 Runs this node: connects to the swarm, replicates the ledger and serves blobs until Ctrl-C
 (SIGINT) or SIGTERM, then stops cleanly and exits 0. The first time, give the INVITE printed by
 \`farm init\` or \`farm invite\` on a member: it creates the home for that swarm. Later, run it
-without an invite. Without a terminal (or with --headless) it logs one line per event on stderr.
+without an invite. In a terminal it shows the dashboard (q quits, ? lists the keys); without a
+terminal, or with --headless, it logs one line per event on stderr.
 
 While it runs, the node renders frames of the jobs it accepts (claiming each with a lease it
 renews), and verifies and stitches the jobs that name it as stitcher. On SIGINT/SIGTERM it
@@ -45,6 +48,8 @@ Options:
   --wupm N            WUPM to announce instead of the cached \`farm bench\` figure
                       (also $FARM_WUPM; without either, a first start measures it once)
   --log-format F      text (default) or json, one event per line on stderr
+  --backup DIR        keep copies of the frames other nodes share with \`farm capture --share\`,
+                      in DIR/<node name>/frames/YYYY-MM-DD/HHmmss.jpg
 
 Examples:
   farm join farm1.8Jd...Qw --home ~/.farm
@@ -66,6 +71,7 @@ Examples:
       accept: { type: 'string' },
       wupm: { type: 'string' },
       'log-format': { type: 'string' },
+      backup: { type: 'string' },
     })
     if (positionals.length > 1)
       throw new UsageError('farm join takes at most one invite; quote it if your shell split it')
@@ -89,12 +95,36 @@ Examples:
       ...(values.lease !== undefined ? { leaseMs: Math.round(positive('lease', values.lease) * 1000) } : {}),
       ...(values.wupm !== undefined ? { wupm: positive('wupm', values.wupm) } : {}),
     })
-    node.on('event', (event) => process.stderr.write(`${formatEvent(event, logFormat)}\n`))
+    const dashboard =
+      values.headless !== true && process.stdout.isTTY === true && process.stdin.isTTY === true
+    // The dashboard shows events in its log pane; lines on stderr would tear its screen.
+    if (!dashboard) node.on('event', (event) => process.stderr.write(`${formatEvent(event, logFormat)}\n`))
     // Listening before start, so a Ctrl-C while starting still closes the ledger cleanly.
-    const stopped = new Promise<NodeJS.Signals>((resolve) => onStopSignal(resolve))
+    let signalled = false
+    const stopped = new Promise<NodeJS.Signals>((resolve) =>
+      onStopSignal((signal) => {
+        signalled = true
+        resolve(signal)
+      }),
+    )
     await node.start()
-    const signal = await stopped
-    node.log('info', `${signal}: stopping (aborting renders, releasing claims)`)
+    const backup =
+      values.backup === undefined
+        ? undefined
+        : await startBackup(node, resolvePath(values.backup), {
+            log: (level, message) => node.log(level, message),
+          })
+    if (dashboard && !signalled) {
+      // The dashboard stops the node itself at q, Ctrl-C or SIGTERM.
+      await (await import('./dashboard.ts')).runDashboard(node, {
+        logFormat,
+        accept: parseAccept(values.accept),
+      })
+      await backup?.stop()
+      return 0
+    }
+    node.log('info', `${await stopped}: stopping (aborting renders, releasing claims)`)
+    await backup?.stop()
     await node.stop()
     process.stderr.write(
       `${formatEvent({ type: 'log', ts: Date.now(), level: 'info', message: 'stopped' }, logFormat)}\n`,
@@ -127,6 +157,7 @@ async function adoptInvite(
     ...(values.name ? { name: values.name } : {}),
     ...(values.owner ? { owner: values.owner } : {}),
   }
+  if (config.genesis.length === 0 && invite.genesis?.length) config.genesis = invite.genesis
   // Remembered, so a restart without the invite still finds the swarm.
   config.bootstrap = [...new Set([...bootstrap, ...config.bootstrap])].slice(0, 16)
   await writeConfig(home, config)

@@ -9,6 +9,8 @@ export interface NodeConfig {
   listen: string[]
   bootstrap: string[]
   mdns: boolean
+  /** The swarm founder's peer id (from `farm init` or the invite): only its grants are credits. */
+  genesis: string[]
 }
 
 export function resolveHome(home: string | undefined): string {
@@ -22,6 +24,7 @@ export function defaultConfig(): NodeConfig {
     listen: ['/ip4/0.0.0.0/tcp/0'],
     bootstrap: [],
     mdns: true,
+    genesis: [],
   }
 }
 

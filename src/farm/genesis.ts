@@ -13,7 +13,7 @@ export const FOUNDER_GRANT = 1_000_000
 /** The swarm's genesis: its founder's ledger starts with a grant to itself, which pays for the first jobs. */
 export async function grantFounder(home: string, privateKey: PrivateKey, founder: string): Promise<void> {
   await mkdir(join(home, 'ledger'), { recursive: true })
-  const ledger = await openLedger({ path: join(home, 'ledger'), privateKey })
+  const ledger = await openLedger({ path: join(home, 'ledger'), privateKey, genesis: [founder] })
   try {
     await ledger.append('grant', { to: founder, amount: FOUNDER_GRANT })
   } finally {

@@ -177,7 +177,11 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     this.control = control
     try {
       await mkdir(join(this.home, 'ledger'), { recursive: true })
-      const ledger = await openLedger({ path: join(this.home, 'ledger'), privateKey })
+      const ledger = await openLedger({
+        path: join(this.home, 'ledger'),
+        privateKey,
+        ...(config.genesis.length > 0 ? { genesis: config.genesis } : {}),
+      })
       this.ledgerHandle = ledger
       const swarm = new Swarm({
         privateKey,
@@ -188,6 +192,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
         feed: ledger,
         blobs: this.blobs,
         syncIntervalMs: this.options.syncIntervalMs,
+        genesis: config.genesis,
       })
       this.swarmHandle = swarm
       this.forwardSwarmEvents(swarm)
@@ -213,6 +218,14 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
       this.stitcher = new Stitcher(this)
       this.stitcher.start()
       this.worker.start()
+      void this.worker
+        .measureWupm()
+        .then((wupm) =>
+          wupm === undefined || this.ledgerHandle === undefined
+            ? undefined
+            : this.describeSelf(config, { ...description, wupm }),
+        )
+        .catch((err: Error) => this.log('warn', `could not measure this machine's WUPM: ${err.message}`))
     } catch (err) {
       await this.stop()
       throw err

@@ -31,7 +31,9 @@ const RENEWALS_PER_LEASE = 3
 const RELEASE_LEASE_MS = 1
 /** A chunk of frames should take about this long, so a renderer's start-up is a small share of it. */
 const CHUNK_TARGET_MS = 10_000
-const MAX_CHUNK = 8
+const MAX_CHUNK = 10
+/** How long a job this worker could not start (not the renderer's failure) is left alone. */
+const COOLDOWN_MS = 15_000
 /** How often the worker looks again without news: leases expire silently. */
 const TICK_MS = 1_000
 
@@ -91,6 +93,9 @@ export class Worker {
   private readonly scenes = new Map<string, Promise<string>>()
   private readonly accepting = new Set<string>()
   private readonly ticker: Ticker
+  private readonly benchAbort = new AbortController()
+  /** Jobs this worker could not work on (no peer had the scene...): left alone until then. */
+  private readonly cooldown = new Map<string, number>()
 
   constructor(host: WorkerHost, options: WorkerOptions) {
     this.host = host
@@ -122,21 +127,32 @@ export class Worker {
     return { renderers: usable.map((r) => ({ name: r.name, version: r.version ?? '' })), wupm: this.wupm }
   }
 
-  /** The WUPM of `farm bench`, measured once (with the first usable renderer) and cached in the home. */
+  /** $FARM_WUPM, else the WUPM `farm bench` cached in the home, else 0 (unknown: counts as the reference machine). */
   private async cachedWupm(): Promise<number> {
     const env = Number(process.env.FARM_WUPM)
     if (Number.isFinite(env) && env > 0) return env
     const cache = await loadBenchResults(this.host.home)
-    const known = this.renderers.map((r) => cache[r]?.wupm).find((w) => w !== undefined)
-    if (known !== undefined) return known
+    return this.renderers.map((r) => cache[r]?.wupm).find((w) => w !== undefined) ?? 0
+  }
+
+  /**
+   * Measures the WUPM once, with the first usable renderer, when none was known, and caches it
+   * like `farm bench`. It runs after the node is up, so a first start is not held up for it;
+   * undefined when there was nothing to measure or the node stopped meanwhile.
+   */
+  async measureWupm(): Promise<number | undefined> {
     const renderer = this.renderers[0]
-    if (renderer === undefined) return 0
+    if (this.wupm > 0 || renderer === undefined) return undefined
     this.host.log('info', `measuring this machine's WUPM with ${renderer} once (see \`farm bench\`)`)
     const workDir = join(this.host.home, 'cache', 'bench')
     try {
-      const result = await benchmarkRenderer(renderer, { workDir })
+      const result = await benchmarkRenderer(renderer, { workDir, signal: this.benchAbort.signal })
       await saveBenchResults(this.host.home, [result])
+      this.wupm = result.wupm
       return result.wupm
+    } catch (err) {
+      if (this.benchAbort.signal.aborted) return undefined
+      throw err
     } finally {
       await rm(workDir, { recursive: true, force: true })
     }
@@ -148,6 +164,7 @@ export class Worker {
 
   /** Stops claiming, aborts every render and releases its claim. */
   async stop(): Promise<void> {
+    this.benchAbort.abort(new Error('the node is stopping'))
     await this.ticker.stop()
     for (const render of this.renders.values()) this.abort(render, 'the node is stopping')
     await Promise.all([...this.renders.values()].map((r) => r.done))
@@ -184,11 +201,13 @@ export class Worker {
     if (this.paused) return
     for (;;) {
       if (this.stopping) return
-      const view = workViewOf(this.host.ledger.state(), {
+      let view = workViewOf(this.host.ledger.state(), {
         now: Date.now(),
         live: new Set([this.host.id, ...this.host.peers().map((p) => p.id)]),
         leaseMs: this.options.leaseMs,
       })
+      const rested = view.jobs.filter((j) => (this.cooldown.get(j.id) ?? 0) <= view.now)
+      if (rested.length < view.jobs.length) view = { ...view, jobs: rested }
       const choice = nextClaim(view, this.host.id)
       if (!choice) return
       const job = view.jobs.find((j) => j.id === choice.job)!
@@ -211,7 +230,7 @@ export class Worker {
     const state = view.jobs.find((j) => j.id === job.id)!
     const open = state.frames.filter((f) => !f.done && f.claims.every((c) => c.expiresAt <= view.now)).length
     const workers = view.workers.filter((w) => w.live && state.accepted.includes(w.id)).length
-    const share = Math.floor(open / (2 * Math.max(1, workers) * this.slots(state.renderer as RendererName)))
+    const share = Math.floor(open / (Math.max(1, workers) * this.slots(state.renderer as RendererName)))
     return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_TARGET_MS / Math.max(1, meanMs)), share))
   }
 
@@ -341,11 +360,13 @@ export class Worker {
       await reports
     } catch (err) {
       await reports.catch(() => undefined)
-      if (!render.abort.signal.aborted) throw err
-      this.host.log(
-        'info',
-        `stopped ${render.frames.length === 1 ? 'frame' : 'frames'} ${frameRanges(render.frames)} of ${jobId.slice(0, 8)}: ${render.stopReason}`,
-      )
+      const what = `${render.frames.length === 1 ? 'frame' : 'frames'} ${frameRanges(render.frames)} of ${jobId.slice(0, 8)}`
+      // Not the renderer's fault (the scene could not be fetched or unpacked, the disk is full):
+      // no `failed` against the job, but the frames go back to the pool at once.
+      if (!render.abort.signal.aborted) {
+        this.host.log('error', `gave up ${what} for now: ${(err as Error).message}`)
+        this.cooldown.set(jobId, Date.now() + COOLDOWN_MS)
+      } else this.host.log('info', `stopped ${what}: ${render.stopReason}`)
       if (render.remaining.size > 0) await this.release(jobId, [...render.remaining])
     } finally {
       clearInterval(renew)

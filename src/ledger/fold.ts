@@ -166,13 +166,22 @@ function applyClaim(state: FarmState, entry: Entry<'claim'>, touched: Touched) {
   }
 }
 
-/** Applies money events, which must sort after `state.moneyCursor`, in total order. */
-export function applyMoney(state: FarmState, events: MoneyEvent[], touched: Touched) {
+/**
+ * Applies money events, which must sort after `state.moneyCursor`, in total order. With a
+ * `genesis` list, only grants its members wrote count: otherwise any member could mint credits.
+ */
+export function applyMoney(
+  state: FarmState,
+  events: MoneyEvent[],
+  touched: Touched,
+  genesis?: readonly string[],
+) {
   for (const event of events.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
     state.moneyCursor = event.key
     touched.misc = true
     if (event.type === 'job') continue
     if (event.type === 'grant') {
+      if (genesis && !genesis.includes(event.author)) continue
       const { to, amount } = event.body as GrantBody
       state.balances[to] = (state.balances[to] ?? 0) + amount
       state.granted += amount
@@ -218,7 +227,7 @@ export function resetMoney(state: FarmState, touched: Touched) {
 }
 
 /** Folds a set of entries from scratch, in any order given: the reference the ledger's incremental fold must match. */
-export function foldEntries(entries: Iterable<Entry>): FarmState {
+export function foldEntries(entries: Iterable<Entry>, opts: { genesis?: readonly string[] } = {}): FarmState {
   const state = emptyState()
   const touched = touchedNothing()
   const sorted = [...entries].sort((a, b) => {
@@ -231,7 +240,7 @@ export function foldEntries(entries: Iterable<Entry>): FarmState {
     const event = applyEntry(state, entry, touched)
     if (event) money.push(event)
   }
-  applyMoney(state, money, touched)
+  applyMoney(state, money, touched, opts.genesis)
   return state
 }
 

@@ -69,6 +69,7 @@ export async function openLedger(opts: {
   path: string
   privateKey: PrivateKey
   now?: () => number
+  genesis?: readonly string[]
 }): Promise<Ledger> {
   const ledger = new Ledger(opts satisfies OpenLedgerOptions)
   await ledger.open()

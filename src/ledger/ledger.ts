@@ -43,6 +43,8 @@ export interface OpenLedgerOptions {
   privateKey: PrivateKey
   /** Wall clock for entry timestamps; injected so tests control lease times. */
   now?: () => number
+  /** Peer ids whose grants count (the swarm's founder); without it every grant counts. */
+  genesis?: readonly string[]
 }
 
 const DEFAULT_BATCH_BYTES = 1024 * 1024
@@ -71,6 +73,7 @@ export class Ledger {
   readonly #db: Level<string, Uint8Array>
   readonly #privateKey: PrivateKey
   readonly #now: () => number
+  readonly #genesis: readonly string[] | undefined
   readonly #heads = new Map<string, Head>()
   readonly #forked = new Set<string>()
   readonly #held = new Map<string, Map<number, DecodedEntry>>()
@@ -89,6 +92,7 @@ export class Ledger {
     this.path = opts.path
     this.#privateKey = opts.privateKey
     this.#now = opts.now ?? Date.now
+    this.#genesis = opts.genesis
     this.author = peerIdFromPrivateKey(opts.privateKey).toString()
     this.#db = new Level<string, Uint8Array>(opts.path, { keyEncoding: 'utf8', valueEncoding: 'view' })
   }
@@ -355,7 +359,7 @@ export class Ledger {
   async #foldMoney(money: MoneyEvent[], touched: Touched) {
     const cursor = this.#state.moneyCursor
     if (money.every((event) => event.key > cursor)) {
-      applyMoney(this.#state, money, touched)
+      applyMoney(this.#state, money, touched, this.#genesis)
       return
     }
     const all = new Map<string, MoneyEvent>()
@@ -363,7 +367,7 @@ export class Ledger {
       all.set(key.slice(2), store.decodeMoney(key, value))
     for (const event of money) all.set(event.key, event)
     resetMoney(this.#state, touched)
-    applyMoney(this.#state, [...all.values()], touched)
+    applyMoney(this.#state, [...all.values()], touched, this.#genesis)
   }
 
   #stateOps(touched: Touched) {

@@ -46,6 +46,8 @@ export interface SwarmInit {
   feed: ReplicatedFeed
   blobs: BlobStore
   syncIntervalMs?: number
+  /** The founder's peer id(s), carried in invites: whose grants count. */
+  genesis?: string[]
   pingIntervalMs?: number
   readTimeoutMs?: number
 }
@@ -216,7 +218,11 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   /** An invite to this swarm: the secret plus this node's and its connected members' listen addresses. */
   async invite(): Promise<string> {
     const addresses = [...this.addresses(), ...(await this.memberAddresses())]
-    return encodeInvite({ secret: this.init.swarmKey, addresses: [...new Set(addresses)].slice(0, 16) })
+    return encodeInvite({
+      secret: this.init.swarmKey,
+      addresses: [...new Set(addresses)].slice(0, 16),
+      genesis: this.init.genesis ?? [],
+    })
   }
 
   /** The listen addresses (with /p2p/<id>) connected members announced, to find them again after a restart. */

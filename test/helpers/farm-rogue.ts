@@ -1,7 +1,8 @@
 /**
  * A rogue farm node for the tests: a real node (the project's own ledger, swarm and blob store,
  * its own key) that renders nothing, but as soon as a job appears claims one frame and reports
- * it `rendered` with an image whose pixels do not hash to what it reports.
+ * it `rendered` with an image whose pixels do not hash to what it reports. It also grants itself
+ * credits, which only the swarm's founder may do.
  * Usage: node test/helpers/farm-rogue.ts INVITE HOME FRAME
  */
 import { writeFile } from 'node:fs/promises'
@@ -22,9 +23,11 @@ await writeConfig(home, {
   listen: ['/ip4/127.0.0.1/tcp/0'],
   bootstrap: invite.addresses,
   mdns: false,
+  genesis: invite.genesis ?? [],
 })
 const node = new FarmNode({ home, noRender: true, wupm: 1 })
 await node.start()
+await node.ledger.append('grant', { to: node.id, amount: 1_000_000_000 })
 process.stdout.write(`rogue ready ${node.id}\n`)
 
 const lied = new Set<string>()

@@ -9,9 +9,20 @@ import { afterAll } from 'vitest'
 export const FARM_MAIN = resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..')
 
+/**
+ * A node measures its WUPM at its first start unless told: tests tell it, so that no test waits
+ * for (or is slowed by) a benchmark it does not look at.
+ */
+const TEST_ENV = { FARM_WUPM: '1' }
+
 /** Runs `farm ...args` to completion under the test's own Node (22+); never throws on exit code. */
 export function runFarm(args: string[], options: Options = {}) {
-  return execa(process.execPath, [FARM_MAIN, ...args], { reject: false, all: true, ...options })
+  return execa(process.execPath, [FARM_MAIN, ...args], {
+    reject: false,
+    all: true,
+    env: TEST_ENV,
+    ...options,
+  })
 }
 
 /** Starts a long-running `farm` child (a node, a capture daemon); the caller stops it. */
@@ -20,6 +31,7 @@ export function spawnFarm(args: string[], options: Options = {}): ResultPromise 
     reject: false,
     all: true,
     buffer: false,
+    env: TEST_ENV,
     ...options,
   })
 }

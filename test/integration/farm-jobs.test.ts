@@ -139,7 +139,7 @@ describe('a farm of three nodes', () => {
     expect(fastFailed[0]!.error).toContain('Yelow')
   }, 150_000)
 
-  it('does not pay a node whose image does not match its pixel hash, and renders that frame again', async () => {
+  it('does not pay a node whose image does not match its pixel hash (nor count its own grant), and renders that frame again', async () => {
     const home = await tempDir()
     const invite = String((await runFarm(['invite', '--home', alpha.home])).stdout).trim()
     const proc = execa(process.execPath, [ROGUE, invite, home, '10'], {
@@ -190,7 +190,9 @@ describe('a farm of three nodes', () => {
       'every render of it to stop',
     )
     expect((await jobDetail(alpha, job)).status).toBe('cancelled')
-    expect(nodes.map((n) => n.log()).join('\n')).toMatch(/stopped frames? [\d, -]+ of \w+: job \w+ is cancelled/)
+    expect(nodes.map((n) => n.log()).join('\n')).toMatch(
+      /stopped frames? [\d, -]+ of \w+: job \w+ is cancelled/,
+    )
   }, 90_000)
 
   it('gives the frame of a worker killed mid-render to another after its lease, and the video is whole', async () => {

@@ -19,11 +19,14 @@ afterEach(async () => {
 })
 
 /** A ledger in a fresh temp dir, closed after each test. */
-export async function newLedger(opts: { privateKey?: PrivateKey; now?: () => number; path?: string } = {}) {
+export async function newLedger(
+  opts: { privateKey?: PrivateKey; now?: () => number; path?: string; genesis?: string[] } = {},
+) {
   const ledger = await openLedger({
     path: opts.path ?? (await tempDir('farm-ledger-')),
     privateKey: opts.privateKey ?? (await generateKeyPair('Ed25519')),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.genesis ? { genesis: opts.genesis } : {}),
   })
   open.push(ledger)
   return ledger

@@ -15,6 +15,15 @@ import { tempDir } from '../helpers/farm.ts'
 const ADDR = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDmbEzCLnKtoNuBEBLRwiNSXNMUiFwNEhqN8tacYMDuAx'
 
 describe('invites', () => {
+  it("carry the founder's peer id, and read without one as before", () => {
+    const secret = newSwarmSecret()
+    const founder = '12D3KooWDmbEzCLnKtoNuBEBLRwiNSXNMUiFwNEhqN8tacYMDuAx'
+    expect(decodeInvite(encodeInvite({ secret, addresses: [ADDR], genesis: [founder] })).genesis).toEqual([
+      founder,
+    ])
+    expect(decodeInvite(encodeInvite({ secret, addresses: [ADDR] })).genesis).toEqual([])
+  })
+
   it('round-trip the swarm secret and addresses, whatever whitespace a paste adds', () => {
     const secret = newSwarmSecret()
     const invite = encodeInvite({
