@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, symlink } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
-import ffmpeg from 'fluent-ffmpeg'
 import { installHint } from './detect.ts'
 import { RenderError } from './errors.ts'
 import { frameOfFileName, type Size } from './frames.ts'
@@ -114,7 +113,9 @@ async function checkAllFrames(frames: string[]): Promise<void> {
   throw RenderError.framesMissing(numbers.every((n) => n !== undefined) ? (numbers as number[]) : bad)
 }
 
-function encode(pattern: string, partial: string, format: VideoFormat, opts: StitchOptions): Promise<void> {
+async function encode(pattern: string, partial: string, format: VideoFormat, opts: StitchOptions): Promise<void> {
+  // Loaded on first use: a farm node that never stitches does not pay for it in memory.
+  const { default: ffmpeg } = await import('fluent-ffmpeg')
   return new Promise((resolvePromise, reject) => {
     let commandLine = 'ffmpeg'
     const command = ffmpeg()

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { PNG } from 'pngjs'
+import type { PNG } from 'pngjs'
 import { RenderError } from './errors.ts'
 import type { Size } from './frames.ts'
 
@@ -33,9 +33,11 @@ export async function checkFrame(file: string, size?: Size): Promise<FrameCheck>
     const code = (err as NodeJS.ErrnoException).code
     throw RenderError.badFrame(file, code === 'ENOENT' ? 'is missing' : `cannot be read (${code})`)
   }
+  // Loaded on first use: only a node that verifies or resumes frames decodes them.
+  const { PNG: Png } = await import('pngjs')
   let png: PNG
   try {
-    png = PNG.sync.read(bytes, { skipRescale: true })
+    png = Png.sync.read(bytes, { skipRescale: true })
   } catch (err) {
     throw RenderError.badFrame(file, `does not decode as PNG (${(err as Error).message})`)
   }

@@ -1,4 +1,3 @@
-import { execa } from 'execa'
 import { installHint } from './detect.ts'
 import { RenderError } from './errors.ts'
 
@@ -24,6 +23,8 @@ export async function runRenderer(
   opts: { cwd: string; signal?: AbortSignal },
 ): Promise<RunResult> {
   opts.signal?.throwIfAborted()
+  // Loaded on first use (~18 MB): a farm node idles without it until it renders.
+  const { execa } = await import('execa')
   const child = execa(file, args, {
     cwd: opts.cwd,
     all: true,
