@@ -34,6 +34,18 @@ export function povrayArgs(request: ChunkRequest): string[] {
   return args
 }
 
+/**
+ * POV-Ray 3.7 now and then exits before printing its queued parse message (seen twice in this
+ * project's suite under heavy CPU load, never on a quiet machine): the output then says only
+ * "Cannot parse input". That message is what a user needs to fix the scene, and the failure is
+ * deterministic, so POV-Ray is asked again, at most this many times.
+ */
+const LOST_MESSAGE_RETRIES = 2
+
+function lostParseMessage(run: { exitCode: number | undefined; output: string }): boolean {
+  return run.exitCode !== 0 && /Cannot parse input/.test(run.output) && !/Parse Error/.test(run.output)
+}
+
 /** The banner POV-Ray prints before each phase; an error's lines follow the last one. */
 function errorTail(output: string): string {
   const lines = output.split(/\r?\n/)
@@ -58,10 +70,14 @@ export const povray: RendererAdapter = {
   },
   async renderChunk(request: ChunkRequest): Promise<ChunkOutput> {
     const args = povrayArgs(request)
-    const run = await runRenderer('povray', args, {
-      cwd: dirname(request.scene),
-      ...(request.signal ? { signal: request.signal } : {}),
-    })
+    const runPovray = () =>
+      runRenderer('povray', args, {
+        cwd: dirname(request.scene),
+        ...(request.signal ? { signal: request.signal } : {}),
+      })
+    let run = await runPovray()
+    for (let retry = 0; retry < LOST_MESSAGE_RETRIES && lostParseMessage(run); retry++)
+      run = await runPovray()
     const tail = errorTail(run.output)
     if (run.exitCode !== 0) {
       if (saysDiskFull(run.output)) throw RenderError.diskFull(request.workDir)
