@@ -1,6 +1,6 @@
+import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { extname } from 'node:path'
-import { execFile } from 'node:child_process'
 import { RenderError } from './errors.ts'
 import type { RendererName } from './renderer.ts'
 

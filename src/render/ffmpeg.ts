@@ -113,7 +113,12 @@ async function checkAllFrames(frames: string[]): Promise<void> {
   throw RenderError.framesMissing(numbers.every((n) => n !== undefined) ? (numbers as number[]) : bad)
 }
 
-async function encode(pattern: string, partial: string, format: VideoFormat, opts: StitchOptions): Promise<void> {
+async function encode(
+  pattern: string,
+  partial: string,
+  format: VideoFormat,
+  opts: StitchOptions,
+): Promise<void> {
   // Loaded on first use: a farm node that never stitches does not pay for it in memory.
   const { default: ffmpeg } = await import('fluent-ffmpeg')
   return new Promise((resolvePromise, reject) => {
