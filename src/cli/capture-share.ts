@@ -4,8 +4,8 @@ import { type CaptureLog, type FrameRecord, frameDays, framePath, readManifest }
 import {
   type Backup,
   CaptureShare,
-  ControlError,
   callNode,
+  FarmError,
   FarmNode,
   type LocalFrame,
   type PeerVerifyReport,
@@ -154,7 +154,7 @@ export async function verifyPeers(home: string, dir: string, json: boolean): Pro
   try {
     report = await callNode<PeerVerifyReport>(home, VERIFY_METHOD, { dir }, { timeoutMs: 120_000 })
   } catch (err) {
-    if (!(err instanceof ControlError)) throw err
+    if (!(err instanceof FarmError)) throw err
     if (err.code === 'UNKNOWN_METHOD') {
       throw new UsageError(
         `farm capture verify --peers: the node running in ${home} is not a \`farm capture --share\` process; run verify --peers while \`farm capture --share --home ${home}\` runs, or with no node running in ${home}.`,

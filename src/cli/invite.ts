@@ -1,4 +1,4 @@
-import { ControlError, callNode, readConfig, resolveHome } from '../farm/index.ts'
+import { callNode, FarmError, readConfig, resolveHome } from '../farm/index.ts'
 import { encodeInvite, loadOrCreateIdentity, readSwarmSecret } from '../p2p/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { inviteAddresses } from './swarm-addresses.ts'
@@ -26,7 +26,7 @@ Example:
       process.stdout.write(`${await callNode<string>(home, 'invite')}\n`)
       return 0
     } catch (err) {
-      if (!(err instanceof ControlError) || err.code !== 'NODE_NOT_RUNNING') throw err
+      if (!(err instanceof FarmError) || err.code !== 'NODE_NOT_RUNNING') throw err
       const offline = await offlineInvite(home)
       if (offline === undefined) throw err
       process.stderr.write(

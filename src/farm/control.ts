@@ -3,48 +3,13 @@ import { rm } from 'node:fs/promises'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { FarmError } from './errors.ts'
 
 /**
  * The running node's control socket, `<home>/farm.sock`: newline-delimited JSON,
  * `{id, method, params}` -> `{id, result}` or `{id, error: {code, message, exitCode}}`.
  * `subscribe` answers `{id, result: 'subscribed'}` and then streams `{event}` lines.
  */
-export class ControlError extends Error {
-  readonly code: string
-  readonly exitCode: number
-
-  constructor(code: string, message: string, exitCode = 1) {
-    super(message)
-    this.name = 'ControlError'
-    this.code = code
-    this.exitCode = exitCode
-  }
-
-  static notRunning(home: string): ControlError {
-    return new ControlError(
-      'NODE_NOT_RUNNING',
-      `no farm node is running in ${home}: start one with \`farm join --home ${home}\``,
-      2,
-    )
-  }
-
-  static unknownMethod(method: string): ControlError {
-    return new ControlError(
-      'UNKNOWN_METHOD',
-      `the node does not know '${method}': is it an older farm? restart it`,
-      2,
-    )
-  }
-
-  static alreadyRunning(home: string): ControlError {
-    return new ControlError(
-      'NODE_RUNNING',
-      `a farm node is already running in ${home}: stop it first, or use another --home`,
-      2,
-    )
-  }
-}
-
 export type ControlMethod = (params: Record<string, unknown>) => Promise<unknown>
 
 export function socketPath(home: string): string {
@@ -74,7 +39,7 @@ export class ControlServer {
 
   async listen(home: string): Promise<void> {
     if (existsSync(this.path)) {
-      if (await isAlive(this.path)) throw ControlError.alreadyRunning(home)
+      if (await isAlive(this.path)) throw FarmError.NODE_RUNNING(home)
       // A node that was killed leaves its socket file behind; nothing listens on it.
       await rm(this.path, { force: true })
     }
@@ -121,7 +86,7 @@ export class ControlServer {
         return
       }
       const method = this.methods.get(String(request.method))
-      if (method === undefined) throw ControlError.unknownMethod(String(request.method))
+      if (method === undefined) throw FarmError.UNKNOWN_METHOD(String(request.method))
       const params = (request.params ?? {}) as Record<string, unknown>
       socket.write(`${JSON.stringify({ id, result: (await method(params)) ?? null })}\n`)
     } catch (err) {
@@ -153,13 +118,15 @@ function open(home: string): Promise<Socket> {
     socket.once('connect', () => resolve(socket))
     socket.once('error', (err: NodeJS.ErrnoException) => {
       reject(
-        ['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'].includes(err.code ?? '') ? ControlError.notRunning(home) : err,
+        ['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'].includes(err.code ?? '')
+          ? FarmError.NODE_NOT_RUNNING(home)
+          : err,
       )
     })
   })
 }
 
-/** Calls one method on the node running in `home`; throws ControlError (with the node's code) on failure. */
+/** Calls one method on the node running in `home`; throws FarmError (with the node's code) on failure. */
 export async function callNode<T = unknown>(
   home: string,
   method: string,
@@ -183,15 +150,15 @@ export async function callNode<T = unknown>(
         error?: { code: string; message: string; exitCode: number }
       }
       if (reply.id !== 1) continue
-      if (reply.error) throw new ControlError(reply.error.code, reply.error.message, reply.error.exitCode)
+      if (reply.error) throw new FarmError(reply.error.code, reply.error.message, reply.error.exitCode)
       return reply.result as T
     }
     if (timedOut)
-      throw new ControlError(
+      throw new FarmError(
         'NODE_TIMEOUT',
         `the node in ${home} did not answer '${method}' in time: is it stuck?`,
       )
-    throw new ControlError(
+    throw new FarmError(
       'NODE_GONE',
       `the node in ${home} closed the control socket before answering '${method}'`,
     )

@@ -13,6 +13,30 @@ export class FarmError extends Error {
     this.exitCode = exitCode
   }
 
+  static NODE_NOT_RUNNING(home: string) {
+    return new FarmError(
+      'NODE_NOT_RUNNING',
+      `no farm node is running in ${home}: start one with \`farm join --home ${home}\``,
+      2,
+    )
+  }
+
+  static NODE_RUNNING(home: string) {
+    return new FarmError(
+      'NODE_RUNNING',
+      `a farm node is already running in ${home}: stop it first, or use another --home`,
+      2,
+    )
+  }
+
+  static UNKNOWN_METHOD(method: string) {
+    return new FarmError(
+      'UNKNOWN_METHOD',
+      `the node does not know '${method}': is it an older farm? restart it`,
+      2,
+    )
+  }
+
   static SCENE_NOT_FOUND(dir: string) {
     return new FarmError('SCENE_NOT_FOUND', `scene directory ${dir} does not exist or is not a directory`, 2)
   }

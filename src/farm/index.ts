@@ -6,7 +6,6 @@ export { CaptureShare, type CaptureShareInit, type SharedFrame, type ShareLog } 
 export { type LocalFrame, type PeerProblem, type PeerVerifyReport, verifyOnPeers } from './capture-verify.ts'
 export { defaultConfig, type NodeConfig, readConfig, resolveHome, writeConfig } from './config.ts'
 export {
-  ControlError,
   type ControlMethod,
   ControlServer,
   callNode,

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ControlError, ControlServer, callNode, subscribeNode } from '../../src/farm/index.ts'
+import { ControlServer, callNode, FarmError, subscribeNode } from '../../src/farm/index.ts'
 import { tempDir } from '../helpers/farm.ts'
 
 const servers: ControlServer[] = []
@@ -22,7 +22,7 @@ describe('the control socket', () => {
     const server = await serve(home)
     server.handle('echo', async (params) => ({ got: params.value }))
     server.handle('fail', async () => {
-      throw new ControlError('JOB_UNKNOWN', 'job abc is not in the ledger: check `farm jobs`', 2)
+      throw new FarmError('JOB_UNKNOWN', 'job abc is not in the ledger: check `farm jobs`', 2)
     })
     expect(await callNode(home, 'echo', { value: 42 })).toEqual({ got: 42 })
     await expect(callNode(home, 'fail')).rejects.toMatchObject({ code: 'JOB_UNKNOWN', exitCode: 2 })
