@@ -6,7 +6,7 @@
 //
 // Baseline, measured in the same run: one jobProgress over the big job, the least any view of
 // its progress must read.
-import { dashboardModel } from '../../src/farm/dashboard-model.ts'
+import { dashboardModel } from '../../src/farm/dashboard/dashboard-model.ts'
 import { type FarmState, type JobBody, type JobRecord, jobProgress } from '../../src/ledger/index.ts'
 import { emptyFrame, emptyJob, emptyState } from '../../src/ledger/state.ts'
 

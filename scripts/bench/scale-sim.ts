@@ -15,9 +15,9 @@
  *          [--lease-ms 120000] [--kill 0] [--kill-at-ms 40000] [--detect-ms 10000]
  */
 import { parseArgs } from 'node:util'
-import { frameMilliWU } from '../../src/farm/estimate.ts'
-import { nextClaim, shouldAbandon } from '../../src/farm/scheduler.ts'
-import type { Claim, JobState, WorkerState } from '../../src/farm/work-view.ts'
+import { frameMilliWU } from '../../src/farm/schedule/estimate.ts'
+import { nextClaim, shouldAbandon } from '../../src/farm/schedule/scheduler.ts'
+import type { Claim, JobState, WorkerState } from '../../src/farm/schedule/work-view.ts'
 
 const { values } = parseArgs({
   options: {

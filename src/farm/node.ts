@@ -19,15 +19,15 @@ import {
   Swarm,
 } from '../p2p/index.ts'
 import type { RendererName } from '../render/index.ts'
-import { type NodeConfig, readConfig, writeConfig } from './config.ts'
-import { type ControlMethod, ControlServer } from './control.ts'
+import { registerFarmMethods } from './control/methods.ts'
+import { type ControlMethod, ControlServer } from './control/socket.ts'
 import { FarmError } from './errors.ts'
-import type { FarmEvent, LogLevel } from './events.ts'
-import { eventsOfEntries } from './ledger-events.ts'
-import { registerFarmMethods } from './methods.ts'
-import { Stitcher } from './stitcher.ts'
-import { type JobSpec, submitJob } from './submit.ts'
-import { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS, Worker } from './worker.ts'
+import type { FarmEvent, LogLevel } from './events/events.ts'
+import { eventsOfEntries } from './events/ledger-events.ts'
+import { type NodeConfig, readConfig, writeConfig } from './home/config.ts'
+import { type JobSpec, submitJob } from './jobs/submit.ts'
+import { Stitcher } from './work/stitcher.ts'
+import { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS, Worker } from './work/worker.ts'
 
 export type { FarmEvent }
 

@@ -3,10 +3,10 @@ import { createReadStream } from 'node:fs'
 import { chmod, mkdir, readdir, readFile, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { packScene, planScene, unpackArchive } from '../../src/farm/archive.ts'
 import { FarmError } from '../../src/farm/errors.ts'
-import { isIgnored, parseIgnore } from '../../src/farm/farmignore.ts'
-import { BLOCK, encodeHeader, type UstarHeader } from '../../src/farm/ustar.ts'
+import { packScene, planScene, unpackArchive } from '../../src/farm/scene/archive.ts'
+import { isIgnored, parseIgnore } from '../../src/farm/scene/farmignore.ts'
+import { BLOCK, encodeHeader, type UstarHeader } from '../../src/farm/scene/ustar.ts'
 import { tempDir } from '../helpers/farm.ts'
 
 async function writeTree(root: string, files: Record<string, string | Buffer>) {

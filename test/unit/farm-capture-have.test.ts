@@ -1,7 +1,7 @@
 import { UnsupportedProtocolError } from '@libp2p/interface'
 import { streamPair } from '@libp2p/utils'
 import { describe, expect, it } from 'vitest'
-import { answerCaptureHave, askCaptureHave, HAVE_BATCH } from '../../src/farm/capture-have.ts'
+import { answerCaptureHave, askCaptureHave, HAVE_BATCH } from '../../src/farm/backup/capture-have.ts'
 import type { QueryHandler, Swarm } from '../../src/p2p/index.ts'
 import { answerQuery, askOver } from '../../src/p2p/query.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type DashboardModelInput, dashboardModel } from '../../src/farm/dashboard-model.ts'
+import { type DashboardModelInput, dashboardModel } from '../../src/farm/dashboard/dashboard-model.ts'
 import type { FarmState, FrameRecord, JobBody, JobRecord } from '../../src/ledger/index.ts'
 import { emptyFrame, emptyJob, emptyState, orderKey } from '../../src/ledger/state.ts'
 import { jobBody } from './ledger-fixtures.ts'

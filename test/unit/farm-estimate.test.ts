@@ -6,7 +6,7 @@ import {
   frameOrder,
   payment,
   renderMsFor,
-} from '../../src/farm/estimate.ts'
+} from '../../src/farm/schedule/estimate.ts'
 
 describe('work units', () => {
   it('counts render minutes times WUPM, in milli-WU', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { FarmEvent } from '../../src/farm/events.ts'
+import type { FarmEvent } from '../../src/farm/events/events.ts'
 import {
   formatEvent,
   frameRanges,
@@ -7,7 +7,7 @@ import {
   levelOf,
   paneLine,
   parseHumanLine,
-} from '../../src/farm/log-format.ts'
+} from '../../src/farm/events/log-format.ts'
 
 const ts = Date.UTC(2026, 10, 21, 5, 30, 0, 250)
 const alpha = '12D3KooWAlphaAlphaAlphaAlphaAlphaAlphaAlphaQx7Qe2a'

@@ -8,8 +8,8 @@ import {
   nextClaim,
   nextClaims,
   shouldAbandon,
-} from '../../src/farm/scheduler.ts'
-import type { Claim, JobState, WorkerState } from '../../src/farm/work-view.ts'
+} from '../../src/farm/schedule/scheduler.ts'
+import type { Claim, JobState, WorkerState } from '../../src/farm/schedule/work-view.ts'
 
 const MINUTE = 60_000
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { eventsOfEntries } from '../../src/farm/ledger-events.ts'
-import { nextClaim } from '../../src/farm/scheduler.ts'
-import { workViewOf } from '../../src/farm/work-view-of-state.ts'
+import { eventsOfEntries } from '../../src/farm/events/ledger-events.ts'
+import { nextClaim } from '../../src/farm/schedule/scheduler.ts'
+import { workViewOf } from '../../src/farm/schedule/work-view-of-state.ts'
 import type { Entry, Ledger } from '../../src/ledger/index.ts'
 import { hex, jobBody, newLedger, syncInto } from './ledger-fixtures.ts'
 

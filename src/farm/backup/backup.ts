@@ -1,10 +1,10 @@
 import { copyFile, link, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Entry } from '../ledger/index.ts'
+import type { Entry } from '../../ledger/index.ts'
+import type { FarmNode } from '../node.ts'
 import { announcementOf, type CaptureAnnouncement, capturesInLedger } from './capture-entries.ts'
 import { answerCaptureHave } from './capture-have.ts'
 import { sha256OfFile } from './file-hash.ts'
-import type { FarmNode } from './node.ts'
 
 export type BackupLog = (level: 'info' | 'warn' | 'error', message: string) => void
 

@@ -1,4 +1,4 @@
-import { type CaptureBody, decodeEntries, type Entry, type Ledger } from '../ledger/index.ts'
+import { type CaptureBody, decodeEntries, type Entry, type Ledger } from '../../ledger/index.ts'
 
 /** A `capture` entry: a frame some node saved and offers to the swarm as a blob. */
 export interface CaptureAnnouncement {

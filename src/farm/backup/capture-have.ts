@@ -1,4 +1,4 @@
-import type { Swarm } from '../p2p/index.ts'
+import type { Swarm } from '../../p2p/index.ts'
 
 /**
  * /farm/capture-have/1: "which of these frames (by sha256) do you keep a backup copy of?".

@@ -1,7 +1,7 @@
 import { link, rm } from 'node:fs/promises'
+import type { FarmNode } from '../node.ts'
 import { capturesInLedger } from './capture-entries.ts'
 import { sha256OfFile } from './file-hash.ts'
-import type { FarmNode } from './node.ts'
 
 /** A saved frame as `farm capture` recorded it in its day's manifest. */
 export interface SharedFrame {

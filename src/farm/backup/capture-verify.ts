@@ -1,6 +1,6 @@
+import type { FarmNode } from '../node.ts'
 import { capturesInLedger } from './capture-entries.ts'
 import { askCaptureHave } from './capture-have.ts'
-import type { FarmNode } from './node.ts'
 
 /** A frame a local manifest records, and whether its file is on disk. */
 export interface LocalFrame {

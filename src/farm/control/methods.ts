@@ -8,10 +8,10 @@ import {
   type JobRecord,
   jobProgress,
   jobStatus,
-} from '../ledger/index.ts'
-import { FarmError } from './errors.ts'
-import type { FarmNode } from './node.ts'
-import type { JobSpec } from './submit.ts'
+} from '../../ledger/index.ts'
+import { FarmError } from '../errors.ts'
+import type { JobSpec } from '../jobs/submit.ts'
+import type { FarmNode } from '../node.ts'
 
 /** One job as `farm jobs` and `farm status` show it. */
 export interface JobSummary {

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { FarmError } from './errors.ts'
+import { FarmError } from '../errors.ts'
 
 /**
  * The running node's control socket, `<home>/farm.sock`: newline-delimited JSON,

@@ -14,7 +14,7 @@ import {
   jobProgress,
   jobQueue,
   jobStatus,
-} from '../ledger/index.ts'
+} from '../../ledger/index.ts'
 import type {
   DashboardModel,
   FrameError,
@@ -24,11 +24,11 @@ import type {
   JobState,
   WorkerActivity,
   WorkerRow,
-} from '../tui/index.ts'
-import { effectiveWupm, estimateJob } from './estimate.ts'
-import type { FarmEvent } from './events.ts'
-import { paneLine } from './log-format.ts'
-import type { AcceptPolicy, Activity } from './worker.ts'
+} from '../../tui/index.ts'
+import type { FarmEvent } from '../events/events.ts'
+import { paneLine } from '../events/log-format.ts'
+import { effectiveWupm, estimateJob } from '../schedule/estimate.ts'
+import type { AcceptPolicy, Activity } from '../work/worker.ts'
 
 export interface DashboardModelInput {
   state: FarmState

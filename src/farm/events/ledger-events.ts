@@ -1,4 +1,4 @@
-import type { BodyOf, Entry, FarmState } from '../ledger/index.ts'
+import type { BodyOf, Entry, FarmState } from '../../ledger/index.ts'
 import type { FarmEvent } from './events.ts'
 
 /**

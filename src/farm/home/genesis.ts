@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
-import { openLedger } from '../ledger/index.ts'
+import { openLedger } from '../../ledger/index.ts'
 
 /**
  * 1,000 credits, in milli-credits: at the default price of 1 credit per WU, enough for the

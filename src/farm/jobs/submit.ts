@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
-import { type JobBody, type Ledger, MAX_JOB_FRAMES } from '../ledger/index.ts'
-import type { BlobStore } from '../p2p/index.ts'
-import { rendererForScene } from '../render/index.ts'
-import { packScene } from './archive.ts'
-import { FarmError } from './errors.ts'
+import { type JobBody, type Ledger, MAX_JOB_FRAMES } from '../../ledger/index.ts'
+import type { BlobStore } from '../../p2p/index.ts'
+import { rendererForScene } from '../../render/index.ts'
+import { FarmError } from '../errors.ts'
+import { packScene } from '../scene/archive.ts'
 
 /** What `farm submit` asks for; everything but the scene and the frames has a default. */
 export interface JobSpec {

@@ -23,7 +23,7 @@ import {
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { FarmError } from './errors.ts'
+import { FarmError } from '../errors.ts'
 import { DEFAULT_IGNORE, type IgnoreRule, isIgnored, parseIgnore } from './farmignore.ts'
 import { BLOCK, decodeHeader, encodeHeader, MAX_ENTRY_SIZE, padding, type UstarHeader } from './ustar.ts'
 

@@ -3,7 +3,7 @@
  * Only what scene archives need: regular files, directories and symbolic links, with every
  * field that would vary between machines (mtime, owner, group) written as zero.
  */
-import { FarmError } from './errors.ts'
+import { FarmError } from '../errors.ts'
 
 export const BLOCK = 512
 

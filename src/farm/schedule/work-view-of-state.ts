@@ -4,7 +4,7 @@ import {
   type FrameRecord,
   frameStatus,
   type JobRecord,
-} from '../ledger/index.ts'
+} from '../../ledger/index.ts'
 import type { Claim, FrameState, JobState, JobStatus, WorkerState, WorkView } from './work-view.ts'
 
 /**

@@ -1,8 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { FrameRecord, JobRecord } from '../ledger/index.ts'
-import { checkFrame, stitchVideo } from '../render/index.ts'
-import { payment } from './estimate.ts'
+import type { FrameRecord, JobRecord } from '../../ledger/index.ts'
+import { checkFrame, stitchVideo } from '../../render/index.ts'
+import { payment } from '../schedule/estimate.ts'
 import { Ticker } from './ticker.ts'
 import type { Activity, WorkerHost } from './worker.ts'
 

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { type FarmState, frameStatus, type JobRecord, type Ledger } from '../ledger/index.ts'
-import type { BlobStore, PeerInfo, Swarm } from '../p2p/index.ts'
+import { type FarmState, frameStatus, type JobRecord, type Ledger } from '../../ledger/index.ts'
+import type { BlobStore, PeerInfo, Swarm } from '../../p2p/index.ts'
 import {
   benchmarkRenderer,
   defaultParallelism,
@@ -13,15 +13,15 @@ import {
   type RendererName,
   renderFrames,
   saveBenchResults,
-} from '../render/index.ts'
-import { unpackArchive } from './archive.ts'
-import { frameMilliWU } from './estimate.ts'
-import type { LogLevel } from './events.ts'
-import { frameRanges } from './log-format.ts'
-import { nextClaim, nextClaims } from './scheduler.ts'
+} from '../../render/index.ts'
+import type { LogLevel } from '../events/events.ts'
+import { frameRanges } from '../events/log-format.ts'
+import { unpackArchive } from '../scene/archive.ts'
+import { frameMilliWU } from '../schedule/estimate.ts'
+import { nextClaim, nextClaims } from '../schedule/scheduler.ts'
+import type { WorkView } from '../schedule/work-view.ts'
+import { workViewOf } from '../schedule/work-view-of-state.ts'
 import { Ticker } from './ticker.ts'
-import type { WorkView } from './work-view.ts'
-import { workViewOf } from './work-view-of-state.ts'
 
 /** Two minutes: long enough to ride out a slow sync, short enough that a dead worker's frame soon returns. */
 export const DEFAULT_LEASE_MS = 120_000
