@@ -31,7 +31,6 @@ Example:
 `
 
 export const command: Command = {
-  summary: "measure this machine's speed in WUPM (work units per minute), per renderer",
   help,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('bench', argv, {

@@ -1,9 +1,8 @@
-import { callNode, type JobSummary, resolveHome } from '../farm/index.ts'
+import { callNode, resolveHome, shortJobId } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { printJson } from './job-output.ts'
 
 export const command: Command = {
-  summary: 'cancel a job this node submitted; every worker stops rendering it',
   help: `Usage: farm cancel JOB [--home DIR] [--json]
 
 Writes a cancel for JOB (only the node that submitted it can): every worker stops its renders
@@ -23,9 +22,9 @@ Example:
     })
     if (positionals.length !== 1)
       throw new UsageError('farm cancel takes one job id, e.g. `farm cancel 3fa2c1`')
-    const job = await callNode<JobSummary>(resolveHome(values.home), 'cancel', { id: positionals[0] })
+    const job = await callNode(resolveHome(values.home), 'cancel', { id: positionals[0]! })
     if (values.json) printJson(job)
-    else process.stderr.write(`farm: cancelled job ${job.id.slice(0, 12)} (${job.name})\n`)
+    else process.stderr.write(`farm: cancelled job ${shortJobId(job.id)} (${job.name})\n`)
     return 0
   },
 }

@@ -17,7 +17,7 @@ import {
   runCaptureDaemon,
   verifyCaptures,
 } from '../capture/index.ts'
-import type { Sharing } from './capture-share.ts'
+import type { Sharing } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { onStopSignal } from './signals.ts'
 
@@ -155,8 +155,8 @@ function capturerFrom(
 
 async function verify(values: Values, dir: string): Promise<number> {
   if (values.peers) {
-    const { verifyPeers } = await import('./capture-share.ts')
-    return verifyPeers(homeDir(values), dir, values.json === true)
+    const { verifyOnPeers } = await import('./capture-share.ts')
+    return verifyOnPeers(homeDir(values), dir, values.json === true)
   }
   const report = await verifyCaptures(dir)
   if (report.days === 0) throw CaptureError.noFrames(join(dir, 'frames'))
@@ -214,7 +214,7 @@ async function run(argv: string[]): Promise<number> {
     onPruned: async (day, frames) => sharing?.onPruned(day, frames),
   })
   if (values.share) {
-    const { checkBackupDir, startSharing } = await import('./capture-share.ts')
+    const { checkBackupDir, startSharing } = await import('../farm/index.ts')
     sharing = await startSharing({
       home: homeDir(values),
       dir,
@@ -263,7 +263,6 @@ async function capture(values: Values, dir: string, capturer: Capturer): Promise
 }
 
 export const command: Command = {
-  summary: 'Capture camera frames on a schedule into daily timelapses',
   help,
   run,
 }

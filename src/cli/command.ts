@@ -2,8 +2,6 @@ import { type ParseArgsConfig, parseArgs } from 'node:util'
 
 /** One `farm` subcommand. Modules export `command`; main.ts imports them only when invoked. */
 export interface Command {
-  /** One line for `farm --help`. */
-  summary: string
   /** Full text for `farm <name> --help`: usage line, options and at least one example. */
   help: string
   /** Returns the process exit code: 0 ok, 1 the job or command failed, 2 bad usage or input. */

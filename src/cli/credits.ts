@@ -1,15 +1,8 @@
-import { callNode, resolveHome } from '../farm/index.ts'
-import type { HallOfFame } from '../ledger/index.ts'
+import { callNode, resolveHome, shortJobId } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { printJson } from './job-output.ts'
 
-interface Credits {
-  balances: { id: string; name: string | null; owner: string | null; balance: number }[]
-  hallOfFame: HallOfFame
-}
-
 export const command: Command = {
-  summary: 'show credit balances and the hall of fame',
   help: `Usage: farm credits [--home DIR] [--json]
 
 Balances of every node (in credits; the ledger keeps milli-credits), the top contributors by
@@ -29,7 +22,7 @@ Example:
     })
     if (positionals.length > 0)
       throw new UsageError(`farm credits takes no arguments, got '${positionals[0]}'`)
-    const credits = await callNode<Credits>(resolveHome(values.home), 'credits')
+    const credits = await callNode(resolveHome(values.home), 'credits')
     if (values.json) {
       printJson(credits)
       return 0
@@ -48,7 +41,7 @@ Example:
     const longest = credits.hallOfFame.longestFrame
     if (longest)
       process.stdout.write(
-        `longest frame: ${longest.frame} of ${longest.job.slice(0, 12)}, ${(longest.renderMs / 1000).toFixed(2)} s by ${longest.worker}\n`,
+        `longest frame: ${longest.frame} of ${shortJobId(longest.job)}, ${(longest.renderMs / 1000).toFixed(2)} s by ${longest.worker}\n`,
       )
     return 0
   },

@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir, userInfo } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type FarmEvent, FarmNode, resolveHome } from '../farm/index.ts'
+import { type FarmEvent, FarmNode, resolveHome, shortJobId } from '../farm/index.ts'
 import { benchCachePath, detectFfmpeg, detectRenderers, parseFrameRange, parseSize } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { type DemoNode, DemoSwarm, freeLoopbackPort } from './demo-swarm.ts'
@@ -20,7 +20,6 @@ const READY_TIMEOUT_MS = 60_000
 const LEASE_SECONDS = 30
 
 export const command: Command = {
-  summary: 'run a swarm of 3 nodes on this machine and render the bundled POV-Ray example',
   help: `Usage: farm demo [--stay] [--frames FIRST-LAST] [--size WxH] [--out DIR]
 
 Starts a swarm of three nodes (alpha, beta, gamma) on 127.0.0.1, each with a temporary home,
@@ -173,7 +172,7 @@ class Demo {
     const size = `${options.size.width}x${options.size.height}`
     const job = await alpha.submit({ scene: SCENE, first, last, size: options.size })
     if (!options.tty)
-      say(`alpha submitted job ${job.slice(0, 8)}: ${SCENE}, frames ${first}-${last} at ${size}`)
+      say(`alpha submitted job ${shortJobId(job)}: ${SCENE}, frames ${first}-${last} at ${size}`)
     const end = await ended(job)
     if (end === undefined) return undefined
     if (end.type === 'job:failed') throw new Error(`the demo's job failed: ${end.reason}`)

@@ -20,7 +20,6 @@ function line(tool: ToolInfo): string {
 }
 
 export const command: Command = {
-  summary: 'show which renderers and tools are installed, and how to get the missing ones',
   help,
   async run(argv) {
     const { values } = parseCommandArgs('doctor', argv, { json: { type: 'boolean' } })

@@ -1,11 +1,10 @@
 import { copyFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { callNode, type JobSummary, resolveHome } from '../farm/index.ts'
+import { callNode, resolveHome, shortJobId } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { jobLine, printJson } from './job-output.ts'
 
 export const command: Command = {
-  summary: "get a stitched job's video (exit 1 with the job's state while it is not)",
   help: `Usage: farm fetch JOB [-o FILE.mp4] [--home DIR] [--json]
 
 Once JOB is stitched, fetches its video through the running node (from the stitcher if it is
@@ -28,15 +27,15 @@ Example:
     })
     if (positionals.length !== 1)
       throw new UsageError('farm fetch takes one job id, e.g. `farm fetch 3fa2c1 -o video.mp4`')
-    const job = await callNode<JobSummary & { path: string | null }>(
+    const job = await callNode(
       resolveHome(values.home),
       'fetch',
-      { id: positionals[0] },
+      { id: positionals[0]! },
       { timeoutMs: 600_000 },
     )
     if (job.path === null) {
       if (values.json) printJson(job)
-      else process.stderr.write(`farm: job ${job.id.slice(0, 12)} is not stitched yet:\n${jobLine(job)}\n`)
+      else process.stderr.write(`farm: job ${shortJobId(job.id)} is not stitched yet:\n${jobLine(job)}\n`)
       return 1
     }
     const out = resolve(values.out ?? `${job.name.replace(/[^A-Za-z0-9._-]+/g, '_')}.mp4`)

@@ -1,19 +1,7 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-import {
-  defaultConfig,
-  FOUNDER_GRANT,
-  grantFounder,
-  readConfig,
-  resolveHome,
-  writeConfig,
-} from '../farm/index.ts'
-import { encodeInvite, loadOrCreateIdentity, newSwarmSecret, writeSwarmSecret } from '../p2p/index.ts'
+import { initHome, resolveHome } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
-import { freeTcpPort, inviteAddresses } from './swarm-addresses.ts'
 
 export const command: Command = {
-  summary: 'create a node home and a new swarm, and print an invite to it',
   help: `Usage: farm init [--home DIR] [--name NAME] [--owner OWNER] [--listen MULTIADDR]...
 
 Creates a node home (identity key, swarm key, config) for a NEW swarm and prints an invite on
@@ -42,34 +30,14 @@ Example:
         `farm init takes no arguments, got '${positionals[0]}'. To join a swarm use \`farm join <invite>\`.`,
       )
     const home = resolveHome(values.home)
-    if ((await readConfig(home)) !== undefined || existsSync(join(home, 'swarm.key'))) {
-      throw new UsageError(
-        `${home} already holds a farm node: start it with \`farm join --home ${home}\`, or print an invite with \`farm invite --home ${home}\``,
-      )
-    }
-    const listen = values.listen ?? [`/ip4/0.0.0.0/tcp/${await freeTcpPort()}`]
-    const config = {
-      ...defaultConfig(),
-      listen,
-      ...(values.name ? { name: values.name } : {}),
-      ...(values.owner ? { owner: values.owner } : {}),
-    }
-    const key = await loadOrCreateIdentity(home)
-    const secret = newSwarmSecret()
-    await writeSwarmSecret(home, secret)
-    const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
-    const id = peerIdFromPrivateKey(key).toString()
-    await writeConfig(home, { ...config, genesis: [id] })
-    await grantFounder(home, key, id)
+    const { id, config, granted, invite } = await initHome(home, values)
     process.stderr.write(
-      `farm: created a new swarm in ${home}, node '${config.name}' (${id}), granted ${FOUNDER_GRANT / 1000} credits\n`,
+      `farm: created a new swarm in ${home}, node '${config.name}' (${id}), granted ${granted / 1000} credits\n`,
     )
     process.stderr.write(
       `farm: start it with \`farm join --home ${home}\`; others join with the invite below\n`,
     )
-    process.stdout.write(
-      `${encodeInvite({ secret, addresses: inviteAddresses(listen, id), genesis: [id] })}\n`,
-    )
+    process.stdout.write(`${invite}\n`)
     return 0
   },
 }

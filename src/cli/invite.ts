@@ -1,10 +1,7 @@
-import { callNode, FarmError, readConfig, resolveHome } from '../farm/index.ts'
-import { encodeInvite, loadOrCreateIdentity, readSwarmSecret } from '../p2p/index.ts'
+import { callNode, FarmError, offlineInvite, resolveHome } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
-import { inviteAddresses } from './swarm-addresses.ts'
 
 export const command: Command = {
-  summary: "print an invite to this node's swarm",
   help: `Usage: farm invite [--home DIR]
 
 Prints an invite on stdout: the swarm key and the addresses of this node and of the members it
@@ -23,7 +20,7 @@ Example:
       throw new UsageError(`farm invite takes no arguments, got '${positionals[0]}'`)
     const home = resolveHome(values.home)
     try {
-      process.stdout.write(`${await callNode<string>(home, 'invite')}\n`)
+      process.stdout.write(`${await callNode(home, 'invite')}\n`)
       return 0
     } catch (err) {
       if (!(err instanceof FarmError) || err.code !== 'NODE_NOT_RUNNING') throw err
@@ -36,14 +33,4 @@ Example:
       return 0
     }
   },
-}
-
-async function offlineInvite(home: string): Promise<string | undefined> {
-  const config = await readConfig(home)
-  const secret = await readSwarmSecret(home)
-  if (config === undefined || secret === undefined) return undefined
-  const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
-  const id = peerIdFromPrivateKey(await loadOrCreateIdentity(home)).toString()
-  const addresses = inviteAddresses(config.listen, id)
-  return addresses.length > 0 ? encodeInvite({ secret, addresses, genesis: config.genesis }) : undefined
 }

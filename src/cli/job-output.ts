@@ -1,11 +1,12 @@
 import type { FailedFrame, JobSummary } from '../farm/index.ts'
+import { shortJobId } from '../farm/index.ts'
 
 /** What the job commands print, in one place so `jobs`, `status`, `fetch` and `cancel` agree. */
 
 export function jobLine(job: JobSummary): string {
   const p = job.progress
   const done = p.verified + p.rendered
-  return `${job.id.slice(0, 12)}  ${job.status.padEnd(9)} ${String(done).padStart(5)}/${String(p.total).padEnd(5)} ${job.renderer.padEnd(7)} ${job.size.padEnd(9)} ${job.name}`
+  return `${shortJobId(job.id)}  ${job.status.padEnd(9)} ${String(done).padStart(5)}/${String(p.total).padEnd(5)} ${job.renderer.padEnd(7)} ${job.size.padEnd(9)} ${job.name}`
 }
 
 export function jobHeader(): string {

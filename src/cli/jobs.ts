@@ -1,9 +1,8 @@
-import { callNode, type JobSummary, resolveHome } from '../farm/index.ts'
+import { callNode, resolveHome } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { jobHeader, jobLine, printJson } from './job-output.ts'
 
 export const command: Command = {
-  summary: "list the farm's jobs with their progress",
   help: `Usage: farm jobs [--home DIR] [--json]
 
 Lists every job the running node's ledger holds, oldest first: id, status, frames done, renderer,
@@ -23,7 +22,7 @@ Example:
       json: { type: 'boolean' },
     })
     if (positionals.length > 0) throw new UsageError(`farm jobs takes no arguments, got '${positionals[0]}'`)
-    const jobs = await callNode<JobSummary[]>(resolveHome(values.home), 'jobs')
+    const jobs = await callNode(resolveHome(values.home), 'jobs')
     if (values.json) printJson(jobs)
     else if (jobs.length === 0)
       process.stderr.write('farm: no jobs yet: submit one with `farm submit SCENE --frames A-B`\n')

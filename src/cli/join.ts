@@ -1,23 +1,22 @@
 import { resolve as resolvePath } from 'node:path'
 import {
   type AcceptPolicy,
-  defaultConfig,
+  adoptInvite,
   FarmNode,
   formatEvent,
   type LogFormat,
-  readConfig,
+  requireJoined,
   resolveHome,
   startBackup,
-  writeConfig,
 } from '../farm/index.ts'
-import { decodeInvite, loadOrCreateIdentity, readSwarmSecret, writeSwarmSecret } from '../p2p/index.ts'
 import type { RendererName } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { flagsOf } from './flags.ts'
 import { onStopSignal } from './signals.ts'
-import { freeTcpPort } from './swarm-addresses.ts'
+
+const flags = flagsOf('join')
 
 export const command: Command = {
-  summary: 'join a swarm (with an invite the first time) and run this node until stopped',
   help: `Usage: farm join [INVITE] [--home DIR] [--headless] [--listen MULTIADDR]... [--no-mdns]
                  [--name NAME] [--owner OWNER] [--renderers povray,blender] [--jobs N]
                  [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
@@ -77,11 +76,7 @@ Examples:
       throw new UsageError('farm join takes at most one invite; quote it if your shell split it')
     const home = resolveHome(values.home)
     const bootstrap = positionals[0] === undefined ? [] : await adoptInvite(home, positionals[0], values)
-    if ((await readConfig(home)) === undefined) {
-      throw new UsageError(
-        `${home} has not joined a swarm: run \`farm join <invite> --home ${home}\` with an invite from a member, or \`farm init --home ${home}\` for a new swarm`,
-      )
-    }
+    await requireJoined(home)
     const logFormat = parseLogFormat(values['log-format'])
     const node = new FarmNode({
       home,
@@ -91,9 +86,9 @@ Examples:
       noRender: values['no-render'] ?? false,
       accept: parseAccept(values.accept),
       ...(values.renderers !== undefined ? { renderers: parseRenderers(values.renderers) } : {}),
-      ...(values.jobs !== undefined ? { jobs: positive('jobs', values.jobs, true) } : {}),
-      ...(values.lease !== undefined ? { leaseMs: Math.round(positive('lease', values.lease) * 1000) } : {}),
-      ...(values.wupm !== undefined ? { wupm: positive('wupm', values.wupm) } : {}),
+      jobs: flags.whole('jobs', values.jobs),
+      leaseMs: seconds(flags.positive('lease', values.lease)),
+      wupm: flags.positive('wupm', values.wupm),
     })
     const dashboard =
       values.headless !== true && process.stdout.isTTY === true && process.stdin.isTTY === true
@@ -133,66 +128,22 @@ Examples:
   },
 }
 
-/** Creates the home for the invite's swarm (or checks it is that swarm) and returns whom to dial. */
-async function adoptInvite(
-  home: string,
-  text: string,
-  values: { listen?: string[]; name?: string; owner?: string },
-): Promise<string[]> {
-  const invite = decodeInvite(text)
-  const existing = await readSwarmSecret(home)
-  if (existing !== undefined && !Buffer.from(existing).equals(Buffer.from(invite.secret))) {
-    throw new UsageError(
-      `${home} belongs to another swarm than this invite: use another --home for this swarm, or run \`farm join --home ${home}\` without an invite`,
-    )
-  }
-  const key = await loadOrCreateIdentity(home)
-  const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
-  const self = peerIdFromPrivateKey(key).toString()
-  const bootstrap = invite.addresses.filter((addr) => !addr.endsWith(`/p2p/${self}`))
-  if (existing === undefined) await writeSwarmSecret(home, invite.secret)
-  const config = (await readConfig(home)) ?? {
-    ...defaultConfig(),
-    listen: values.listen ?? [`/ip4/0.0.0.0/tcp/${await freeTcpPort()}`],
-    ...(values.name ? { name: values.name } : {}),
-    ...(values.owner ? { owner: values.owner } : {}),
-  }
-  if (config.genesis.length === 0 && invite.genesis?.length) config.genesis = invite.genesis
-  // Remembered, so a restart without the invite still finds the swarm.
-  config.bootstrap = [...new Set([...bootstrap, ...config.bootstrap])].slice(0, 16)
-  await writeConfig(home, config)
-  return bootstrap
-}
-
 function parseLogFormat(text: string | undefined): LogFormat {
-  if (text === undefined || text === 'text' || text === 'human') return 'human'
-  if (text === 'json') return 'json'
-  throw new UsageError(`--log-format ${text} is not a log format: use text or json`)
+  const format = flags.choice('log-format', text, ['text', 'human', 'json'])
+  return format === 'json' ? 'json' : 'human'
 }
 
 function parseAccept(text: string | undefined): AcceptPolicy {
   if (text === undefined || text === 'all') return 'all'
-  const owners = text
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o !== '')
-  if (owners.length === 0)
-    throw new UsageError('--accept needs `all` or a comma list of owners, e.g. ana,ben')
-  return owners
+  return flags.list('accept', text, 'all or ana,ben')!
 }
 
 function parseRenderers(text: string): RendererName[] {
-  const names = text.split(',').map((r) => r.trim())
-  for (const name of names) {
-    if (name !== 'povray' && name !== 'blender')
-      throw new UsageError(`--renderers: '${name}' is not a renderer farm knows: use povray, blender or both`)
-  }
+  const names = flags.list('renderers', text, 'povray,blender')!
+  for (const name of names) flags.choice('renderers', name, ['povray', 'blender'])
   return names as RendererName[]
 }
 
-function positive(flag: string, text: string, integer = false): number {
-  const value = Number(text)
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value)))
-    throw new UsageError(`--${flag} ${text} is not a positive ${integer ? 'whole ' : ''}number`)
-  return value
+function seconds(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.round(value * 1000)
 }

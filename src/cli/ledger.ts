@@ -1,8 +1,7 @@
-import { callNode, type LedgerSummary, resolveHome } from '../farm/index.ts'
+import { callNode, resolveHome } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 
 export const command: Command = {
-  summary: "show the running node's ledger clock: feeds, heads, entries, in sync or not",
   help: `Usage: farm ledger [--home DIR] [--json]
 
 Shows the ledger of the node running in DIR: each author's feed and its head, the entry count,
@@ -22,7 +21,7 @@ Example:
     })
     if (positionals.length > 0)
       throw new UsageError(`farm ledger takes no arguments, got '${positionals[0]}'`)
-    const summary = await callNode<LedgerSummary>(resolveHome(values.home), 'ledger')
+    const summary = await callNode(resolveHome(values.home), 'ledger')
     if (values.json) {
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
       return 0

@@ -1,17 +1,8 @@
-import { callNode, resolveHome } from '../farm/index.ts'
+import { callNode, resolveHome, shortJobId } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { printJson } from './job-output.ts'
 
-interface FrameLogs {
-  job: string
-  frame: number
-  failures: number
-  lastError: { worker: string; attempt: number; error: string } | null
-  localLog: string | null
-}
-
 export const command: Command = {
-  summary: "show the renderer's output for a failed frame",
   help: `Usage: farm logs JOB FRAME [--home DIR] [--json]
 
 Prints the renderer's own error for FRAME of JOB: the full output when this node rendered it,
@@ -31,8 +22,8 @@ Example:
     })
     if (positionals.length !== 2 || !/^\d+$/.test(positionals[1]!))
       throw new UsageError('farm logs takes a job id and a frame number, e.g. `farm logs 3fa2c1 17`')
-    const logs = await callNode<FrameLogs>(resolveHome(values.home), 'logs', {
-      id: positionals[0],
+    const logs = await callNode(resolveHome(values.home), 'logs', {
+      id: positionals[0]!,
       frame: Number(positionals[1]),
     })
     if (values.json) {
@@ -40,7 +31,7 @@ Example:
       return 0
     }
     if (!logs.lastError) {
-      process.stderr.write(`farm: frame ${logs.frame} of job ${logs.job.slice(0, 12)} has not failed\n`)
+      process.stderr.write(`farm: frame ${logs.frame} of job ${shortJobId(logs.job)} has not failed\n`)
       return 0
     }
     const { worker, attempt } = logs.lastError

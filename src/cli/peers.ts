@@ -1,9 +1,7 @@
 import { callNode, resolveHome } from '../farm/index.ts'
-import type { PeerInfo } from '../p2p/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 
 export const command: Command = {
-  summary: 'list the peers the running node is connected to, with addresses and latency',
   help: `Usage: farm peers [--home DIR] [--json]
 
 Lists the peers connected to the node running in DIR: peer id, latency of the last ping and
@@ -22,7 +20,7 @@ Example:
       json: { type: 'boolean' },
     })
     if (positionals.length > 0) throw new UsageError(`farm peers takes no arguments, got '${positionals[0]}'`)
-    const peers = await callNode<PeerInfo[]>(resolveHome(values.home), 'peers')
+    const peers = await callNode(resolveHome(values.home), 'peers')
     if (values.json) {
       process.stdout.write(`${JSON.stringify(peers, null, 2)}\n`)
       return 0

@@ -79,7 +79,6 @@ function progressReporter(total: number) {
 }
 
 export const command: Command = {
-  summary: 'render an animation on this machine and stitch an MP4 (no network)',
   help,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('render', argv, {

@@ -1,4 +1,3 @@
-import type { JobDetail, JobSummary as NodeJob } from '../farm/index.ts'
 import type { JobSource, JobSummary } from '../web/index.ts'
 
 /** The node's job states in the words of the jobs page. */
@@ -19,19 +18,18 @@ const STATUS: Record<string, JobSummary['status']> = {
  * as small as the capture viewer. With no node running, the page shows the socket's own message.
  */
 export function nodeJobs(home: string): JobSource {
-  const call = async <T>(method: string, params: Record<string, unknown> = {}, timeoutMs = 10_000) => {
-    const { callNode } = await import('../farm/index.ts')
-    return callNode<T>(home, method, params, { timeoutMs })
-  }
+  const node = async () => (await import('../farm/index.ts')).callNode
+  const quick = { timeoutMs: 10_000 }
   return {
     list: async () => {
-      const jobs = await call<NodeJob[]>('jobs')
+      const callNode = await node()
+      const jobs = await callNode(home, 'jobs', {}, quick)
       return Promise.all(
         jobs.reverse().map(async (job) => {
           const status = STATUS[job.status] ?? 'queued'
           const failure =
             status === 'failed'
-              ? (await call<JobDetail>('job', { id: job.id }).catch(() => undefined))?.failed.at(-1)
+              ? (await callNode(home, 'job', { id: job.id }, quick).catch(() => undefined))?.failed.at(-1)
               : undefined
           return {
             id: job.id,
@@ -48,7 +46,7 @@ export function nodeJobs(home: string): JobSource {
       )
     },
     video: async (id) => {
-      const fetched = await call<{ path: string | null }>('fetch', { id }, 600_000)
+      const fetched = await (await node())(home, 'fetch', { id }, { timeoutMs: 600_000 })
       return fetched.path ?? undefined
     },
   }

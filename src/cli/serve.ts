@@ -53,7 +53,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'Serve the timelapses (and the farm jobs) in a browser',
   help,
   run,
 }

@@ -1,9 +1,8 @@
-import { callNode, type JobDetail, type JobSummary, resolveHome } from '../farm/index.ts'
+import { callNode, resolveHome, shortJobId } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { failedLines, jobHeader, jobLine, printJson } from './job-output.ts'
 
 export const command: Command = {
-  summary: "show a job's frames, workers and errors (or the node's status)",
   help: `Usage: farm status [JOB] [--home DIR] [--json]
 
 With a JOB id (or its first few characters): the job's progress, which frames are open,
@@ -26,14 +25,8 @@ Examples:
     if (positionals.length > 1) throw new UsageError('farm status takes at most one job id')
     const home = resolveHome(values.home)
     if (positionals[0] === undefined) {
-      const node = await callNode<{
-        id: string
-        name: string
-        owner: string
-        addresses: string[]
-        peers: number
-      }>(home, 'status')
-      const jobs = await callNode<JobSummary[]>(home, 'jobs')
+      const node = await callNode(home, 'status')
+      const jobs = await callNode(home, 'jobs')
       if (values.json) printJson({ ...node, jobs })
       else {
         process.stdout.write(
@@ -43,7 +36,7 @@ Examples:
       }
       return 0
     }
-    const job = await callNode<JobDetail>(home, 'job', { id: positionals[0] })
+    const job = await callNode(home, 'job', { id: positionals[0] })
     if (values.json) {
       printJson(job)
       return 0
@@ -58,7 +51,7 @@ Examples:
     if (claimed.length > 0)
       lines.push(`rendering: ${claimed.map((f) => `${f.frame} (${f.worker?.slice(-6)})`).join(', ')}`)
     lines.push(...failedLines(job.failed))
-    if (job.video) lines.push(`video ${job.video}: \`farm fetch ${job.id.slice(0, 12)} -o video.mp4\``)
+    if (job.video) lines.push(`video ${job.video}: \`farm fetch ${shortJobId(job.id)} -o video.mp4\``)
     process.stdout.write(`${lines.join('\n')}\n`)
     return job.status === 'failed' ? 1 : 0
   },

@@ -1,11 +1,13 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { callNode, FarmError, resolveHome } from '../farm/index.ts'
+import { callNode, FarmError, resolveHome, shortJobId } from '../farm/index.ts'
 import { parseFrameRange, parseSize, rendererForScene } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { flagsOf } from './flags.ts'
+
+const flags = flagsOf('submit')
 
 export const command: Command = {
-  summary: 'submit an animation to the farm; prints the job id',
   help: `Usage: farm submit SCENE --frames A-B [--size WxH] [--fps N] [--stitcher self|PEER_ID]
                    [--attempts N] [--fail-fast] [--name NAME] [--price CREDITS]
                    [--max-archive-mb N] [--home DIR] [--json]
@@ -57,37 +59,26 @@ Examples:
       throw FarmError.SCENE_FILE_NOT_FOUND(positionals[0]!)
     rendererForScene(scene)
     const range = parseFrameRange(values.frames)
-    const price = values.price === undefined ? undefined : Number(values.price)
-    if (price !== undefined && !(Number.isFinite(price) && price >= 0))
-      throw new UsageError(`--price ${values.price} is not a number of credits (0 or more)`)
-    const maxMb = whole('max-archive-mb', values['max-archive-mb'])
+    const price = flags.between('price', values.price, 0, Number.MAX_SAFE_INTEGER / 1000)
+    const maxMb = flags.whole('max-archive-mb', values['max-archive-mb'])
     const spec = {
       scene,
       first: range.first,
       last: range.last,
       ...(values.size !== undefined ? { size: parseSize(values.size) } : {}),
-      ...(values.fps !== undefined ? { fps: whole('fps', values.fps) } : {}),
+      fps: flags.whole('fps', values.fps),
       ...(values.stitcher !== undefined ? { stitcher: values.stitcher } : {}),
-      ...(values.attempts !== undefined ? { attempts: whole('attempts', values.attempts) } : {}),
+      attempts: flags.whole('attempts', values.attempts),
       ...(values['fail-fast'] ? { failFast: true } : {}),
       ...(values.name !== undefined ? { name: values.name } : {}),
-      ...(price !== undefined ? { pricePerWU: Math.round(price * 1000) } : {}),
-      ...(maxMb !== undefined ? { maxArchiveBytes: maxMb * 1024 * 1024 } : {}),
+      pricePerWU: price === undefined ? undefined : Math.round(price * 1000),
+      maxArchiveBytes: maxMb === undefined ? undefined : maxMb * 1024 * 1024,
     }
-    const { id } = await callNode<{ id: string }>(resolveHome(values.home), 'submit', spec, {
-      timeoutMs: 600_000,
-    })
+    const { id } = await callNode(resolveHome(values.home), 'submit', spec, { timeoutMs: 600_000 })
     process.stdout.write(values.json ? `${JSON.stringify({ id })}\n` : `${id}\n`)
     process.stderr.write(
-      `farm: submitted frames ${range.first}-${range.last}; follow with \`farm status ${id.slice(0, 12)}\`\n`,
+      `farm: submitted frames ${range.first}-${range.last}; follow with \`farm status ${shortJobId(id)}\`\n`,
     )
     return 0
   },
-}
-
-function whole(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined
-  if (!/^\d+$/.test(text) || Number(text) < 1)
-    throw new UsageError(`--${flag} ${text} is not a whole number above 0`)
-  return Number(text)
 }

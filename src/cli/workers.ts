@@ -1,9 +1,8 @@
-import { callNode, resolveHome, type WorkerSummary } from '../farm/index.ts'
+import { callNode, resolveHome } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { printJson } from './job-output.ts'
 
 export const command: Command = {
-  summary: 'list the nodes of the swarm: renderers, WUPM, frames rendered, online or not',
   help: `Usage: farm workers [--home DIR] [--json]
 
 Lists every node the ledger knows: name, owner, renderers, cores, WUPM (speed), frames and WU
@@ -23,7 +22,7 @@ Example:
     })
     if (positionals.length > 0)
       throw new UsageError(`farm workers takes no arguments, got '${positionals[0]}'`)
-    const workers = await callNode<WorkerSummary[]>(resolveHome(values.home), 'workers')
+    const workers = await callNode(resolveHome(values.home), 'workers')
     if (values.json) {
       printJson(workers)
       return 0

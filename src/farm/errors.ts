@@ -1,16 +1,156 @@
+import { shortJobId } from '../ledger/index.ts'
+
 /**
  * The farm part's one error class. Callers branch on `code`; users read `message`, which names
  * the thing at fault and what to do. Codes caused by the user's own input carry exitCode 2.
+ * Every error is made by the factory of its code.
  */
+const FARM_ERROR_CODES = [
+  'NODE_NOT_RUNNING',
+  'NODE_RUNNING',
+  'NODE_TIMEOUT',
+  'NODE_GONE',
+  'NODE_FAILED',
+  'NOT_INITIALISED',
+  'NOT_STARTED',
+  'WRONG_SWARM',
+  'HOME_IN_USE',
+  'NOT_JOINED',
+  'BAD_CONFIG',
+  'BAD_REQUEST',
+  'UNKNOWN_METHOD',
+  'SCENE_NOT_FOUND',
+  'ARCHIVE_TOO_LARGE',
+  'PATH_TOO_LONG',
+  'LINK_OUTSIDE_SCENE',
+  'UNSUPPORTED_FILE',
+  'FILE_CHANGED',
+  'BAD_ARCHIVE',
+  'UNSAFE_ARCHIVE_ENTRY',
+  'UNKNOWN_JOB',
+  'NOT_JOB_OWNER',
+  'JOB_SETTLED',
+  'SCENE_FILE_NOT_FOUND',
+  'BAD_JOB',
+  'UNKNOWN_STITCHER',
+  'SANDBOX_NOT_EMPTY',
+  'HASH_MISMATCH',
+  'BAD_PEER_ANSWER',
+  'BACKUP_OVERLAPS',
+  'NOT_SHARING',
+] as const
+
+export type FarmErrorCode = (typeof FARM_ERROR_CODES)[number]
+
 export class FarmError extends Error {
-  readonly code: string
+  readonly code: FarmErrorCode
   readonly exitCode: number
 
-  constructor(code: string, message: string, exitCode = 1) {
+  private constructor(code: FarmErrorCode, message: string, exitCode = 1) {
     super(message)
     this.name = 'FarmError'
     this.code = code
     this.exitCode = exitCode
+  }
+
+  /**
+   * An error the node answered a control call with, raised again in the calling command: a
+   * farm code stays itself; another part's (the ledger's, a renderer's) becomes NODE_FAILED
+   * with the node's message and exit code.
+   */
+  static fromNode(error: { code: string; message: string; exitCode: number }) {
+    const code = (FARM_ERROR_CODES as readonly string[]).includes(error.code)
+      ? (error.code as FarmErrorCode)
+      : 'NODE_FAILED'
+    return new FarmError(code, error.message, error.exitCode)
+  }
+
+  static NODE_TIMEOUT(home: string, method: string) {
+    return new FarmError(
+      'NODE_TIMEOUT',
+      `the node in ${home} did not answer '${method}' in time: is it stuck?`,
+    )
+  }
+
+  static NODE_GONE(home: string, method: string) {
+    return new FarmError(
+      'NODE_GONE',
+      `the node in ${home} closed the control socket before answering '${method}'`,
+    )
+  }
+
+  static NOT_INITIALISED(home: string) {
+    return new FarmError(
+      'NOT_INITIALISED',
+      `${home} is not a farm node home: run \`farm init --home ${home}\` for a new swarm, or \`farm join <invite> --home ${home}\``,
+      2,
+    )
+  }
+
+  static NOT_STARTED() {
+    return new FarmError('NOT_STARTED', 'the node is not started: call start() first')
+  }
+
+  static WRONG_SWARM(home: string) {
+    return new FarmError(
+      'WRONG_SWARM',
+      `${home} belongs to another swarm than this invite: use another --home for this swarm, or run \`farm join --home ${home}\` without an invite`,
+      2,
+    )
+  }
+
+  static HOME_IN_USE(home: string) {
+    return new FarmError(
+      'HOME_IN_USE',
+      `${home} already holds a farm node: start it with \`farm join --home ${home}\`, or print an invite with \`farm invite --home ${home}\``,
+      2,
+    )
+  }
+
+  static NOT_JOINED(home: string) {
+    return new FarmError(
+      'NOT_JOINED',
+      `${home} has not joined a swarm: run \`farm join <invite> --home ${home}\` with an invite from a member, or \`farm init --home ${home}\` for a new swarm`,
+      2,
+    )
+  }
+
+  static BAD_CONFIG(file: string, reason: string) {
+    return new FarmError('BAD_CONFIG', `${file} ${reason}: fix or remove it`, 2)
+  }
+
+  static BAD_REQUEST(reason: string) {
+    return new FarmError('BAD_REQUEST', `the node refused the request: ${reason}`, 2)
+  }
+
+  static HASH_MISMATCH(what: string, got: string, expected: string, whose: string) {
+    return new FarmError(
+      'HASH_MISMATCH',
+      `${what} hashes to ${got.slice(0, 12)}..., ${whose} says ${expected.slice(0, 12)}...`,
+    )
+  }
+
+  static BAD_PEER_ANSWER(peer: string, protocol: string, why?: unknown) {
+    return new FarmError(
+      'BAD_PEER_ANSWER',
+      `peer ${peer} answered ${protocol} with nonsense${why ? `: ${String(why)}` : ''}`,
+    )
+  }
+
+  static NOT_SHARING(home: string) {
+    return new FarmError(
+      'NOT_SHARING',
+      `farm capture verify --peers: the node running in ${home} is not a \`farm capture --share\` process; run verify --peers while \`farm capture --share --home ${home}\` runs, or with no node running in ${home}.`,
+      2,
+    )
+  }
+
+  static BACKUP_OVERLAPS(backup: string, dir: string) {
+    return new FarmError(
+      'BACKUP_OVERLAPS',
+      `farm capture: --backup ${backup} overlaps --dir ${dir}. --backup is where this node keeps copies of the frames OTHER nodes share; this node's own frames stay in --dir and reach the swarm with --share. Give a separate directory, e.g. --backup /mnt/usb/farm-backups.`,
+      2,
+    )
   }
 
   static NODE_NOT_RUNNING(home: string) {
@@ -104,13 +244,13 @@ export class FarmError extends Error {
   static NOT_JOB_OWNER(job: string, owner: string) {
     return new FarmError(
       'NOT_JOB_OWNER',
-      `job ${job.slice(0, 12)} was submitted by node ${owner}: only that node can cancel it`,
+      `job ${shortJobId(job)} was submitted by node ${owner}: only that node can cancel it`,
       2,
     )
   }
 
   static JOB_SETTLED(job: string, settled: string) {
-    return new FarmError('JOB_SETTLED', `job ${job.slice(0, 12)} is already ${settled}: nothing to cancel`, 2)
+    return new FarmError('JOB_SETTLED', `job ${shortJobId(job)} is already ${settled}: nothing to cancel`, 2)
   }
 
   static SCENE_FILE_NOT_FOUND(file: string) {

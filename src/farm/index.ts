@@ -1,3 +1,4 @@
+export { SHORT_ID_CHARS, shortJobId } from '../ledger/index.ts'
 export { type Backup, type BackupLog, type BackupOptions, startBackup } from './backup/backup.ts'
 export { type CaptureAnnouncement, capturesInLedger } from './backup/capture-entries.ts'
 export { CAPTURE_HAVE_PROTOCOL } from './backup/capture-have.ts'
@@ -13,27 +14,30 @@ export {
   type PeerVerifyReport,
   verifyOnPeers,
 } from './backup/capture-verify.ts'
-export type { FailedFrame, JobDetail, JobSummary, WorkerSummary } from './control/methods.ts'
-export {
-  type ControlMethod,
-  ControlServer,
-  callNode,
-  socketPath,
-  subscribeNode,
-} from './control/socket.ts'
+export { checkBackupDir, type Sharing, startSharing, verifyPeers } from './backup/sharing.ts'
+export type { ControlApi, Handler, JobSpec, MethodName, ParamsOf, ResultOf } from './control/api.ts'
+export { callNode, subscribeNode } from './control/client.ts'
+export { ControlServer, socketPath } from './control/socket.ts'
+export { DashboardFeed, type DashboardNode } from './dashboard/dashboard-feed.ts'
 export { type DashboardModelInput, dashboardModel } from './dashboard/dashboard-model.ts'
-export { FarmError } from './errors.ts'
+export { FarmError, type FarmErrorCode } from './errors.ts'
 export type { FarmEvent, FarmEventType, LogLevel } from './events/events.ts'
 export { formatEvent, isLogFormat, LOG_FORMATS, type LogFormat } from './events/log-format.ts'
 export { defaultConfig, type NodeConfig, readConfig, resolveHome, writeConfig } from './home/config.ts'
-export { FOUNDER_GRANT, grantFounder } from './home/genesis.ts'
-export {
-  DEFAULT_ATTEMPTS,
-  DEFAULT_FPS,
-  DEFAULT_PRICE_PER_WU,
-  DEFAULT_SIZE,
-  type JobSpec,
-} from './jobs/submit.ts'
+export { FOUNDER_GRANT } from './home/genesis.ts'
+export { type InitOptions, type InitResult, initHome } from './home/init.ts'
+export { offlineInvite } from './home/invite.ts'
+export { adoptInvite, requireJoined } from './home/join.ts'
+export { DEFAULT_ATTEMPTS, DEFAULT_FPS, DEFAULT_PRICE_PER_WU, DEFAULT_SIZE } from './jobs/submit.ts'
+export type {
+  Credits,
+  FailedFrame,
+  FrameLogs,
+  JobDetail,
+  JobSummary,
+  NodeStatus,
+  WorkerSummary,
+} from './jobs/summary.ts'
 export { type FarmEvent as NodeEvent, FarmNode, type FarmNodeOptions, type LedgerSummary } from './node.ts'
 export { DEFAULT_MAX_ARCHIVE_BYTES } from './scene/archive.ts'
 export { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS } from './work/worker.ts'

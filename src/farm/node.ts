@@ -3,29 +3,26 @@ import { mkdir } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import {
+  type Clock,
   type Entry,
   type FarmState,
   findJob,
+  holdsAll,
   type JobRecord,
   type Ledger,
   openLedger,
 } from '../ledger/index.ts'
-import {
-  BlobStore,
-  loadOrCreateIdentity,
-  P2PError,
-  type PeerInfo,
-  readSwarmSecret,
-  Swarm,
-} from '../p2p/index.ts'
+import { BlobStore, loadOrCreateIdentity, type PeerInfo, readSwarmSecret, Swarm } from '../p2p/index.ts'
 import type { RendererName } from '../render/index.ts'
-import { registerFarmMethods } from './control/methods.ts'
-import { type ControlMethod, ControlServer } from './control/socket.ts'
+import type { Handler, JobSpec, MethodName } from './control/api.ts'
+import { registerFarmMethods } from './control/handlers.ts'
+import { ControlServer } from './control/socket.ts'
+import { swarmFingerprint } from './dashboard/swarm-fingerprint.ts'
 import { FarmError } from './errors.ts'
 import type { FarmEvent, LogLevel } from './events/events.ts'
 import { eventsOfEntries } from './events/ledger-events.ts'
-import { type NodeConfig, readConfig, writeConfig } from './home/config.ts'
-import { type JobSpec, submitJob } from './jobs/submit.ts'
+import { type NodeConfig, readConfig, rememberMembers, writeConfig } from './home/config.ts'
+import { submitJob } from './jobs/submit.ts'
 import { Stitcher } from './work/stitcher.ts'
 import { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS, Worker } from './work/worker.ts'
 
@@ -53,9 +50,10 @@ export interface FarmNodeOptions {
 
 export interface LedgerSummary {
   author: string
-  clock: Record<string, number>
+  clock: Clock
   entries: number
-  peers: { id: string; clock: Record<string, number> | null; inSync: boolean }[]
+  /** inSync: this node already held every entry the peer held (see `holdsAll`). */
+  peers: { id: string; clock: Clock | null; inSync: boolean }[]
   inSync: boolean
 }
 
@@ -75,7 +73,8 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   private worker: Worker | undefined
   private stitcher: Stitcher | undefined
   private unlisten: (() => void) | undefined
-  private readonly methods = new Map<string, ControlMethod>()
+  private readonly handlers: { [M in MethodName]?: Handler<M> } = {}
+  private fingerprint = '?'
 
   constructor(options: FarmNodeOptions) {
     super()
@@ -86,12 +85,12 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   }
 
   get ledger(): Ledger {
-    if (this.ledgerHandle === undefined) throw new Error('the node is not started')
+    if (this.ledgerHandle === undefined) throw FarmError.NOT_STARTED()
     return this.ledgerHandle
   }
 
   get swarm(): Swarm {
-    if (this.swarmHandle === undefined) throw new Error('the node is not started')
+    if (this.swarmHandle === undefined) throw FarmError.NOT_STARTED()
     return this.swarmHandle
   }
 
@@ -106,6 +105,11 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
 
   get owner(): string {
     return this.config?.owner ?? ''
+  }
+
+  /** A short public name of the swarm, the same on every member (a hash of its key, never the key). */
+  get swarmId(): string {
+    return this.fingerprint
   }
 
   /** The ledger's folded state: jobs, frames, claims, results, nodes, balances. */
@@ -163,14 +167,9 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   async start(): Promise<void> {
     const config = await readConfig(this.home)
     const secret = await readSwarmSecret(this.home)
-    if (config === undefined || secret === undefined) {
-      throw new P2PError(
-        'NOT_INITIALISED',
-        `${this.home} is not a farm node home: run \`farm init --home ${this.home}\` for a new swarm, or \`farm join <invite> --home ${this.home}\``,
-        2,
-      )
-    }
+    if (config === undefined || secret === undefined) throw FarmError.NOT_INITIALISED(this.home)
     this.config = config
+    this.fingerprint = swarmFingerprint(secret)
     const privateKey = await loadOrCreateIdentity(this.home)
     const control = new ControlServer(this.home)
     await control.listen(this.home)
@@ -258,9 +257,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     if (this.swarmHandle === undefined || this.config === undefined) return
     const members = await this.swarmHandle.memberAddresses()
     if (members.length === 0) return
-    const config = (await readConfig(this.home)) ?? this.config
-    config.bootstrap = [...new Set([...members, ...config.bootstrap])].slice(0, 16)
-    await writeConfig(this.home, config)
+    await writeConfig(this.home, rememberMembers((await readConfig(this.home)) ?? this.config, members))
   }
 
   /** Syncs with every connected peer now, then tells whether the feeds were already equal. */
@@ -269,7 +266,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     const peers = await Promise.all(
       swarm.peers().map(async ({ id }) => {
         const outcome = await swarm.syncWith(id)
-        const inSync = outcome !== undefined && sameClock(outcome.ours, outcome.theirs)
+        const inSync = outcome !== undefined && holdsAll(outcome.ours, outcome.theirs)
         return { id, clock: outcome?.theirs ?? null, inSync }
       }),
     )
@@ -278,9 +275,9 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     return { author: this.ledger.author, clock, entries, peers, inSync: peers.every((p) => p.inSync) }
   }
 
-  /** Adds a control-socket method for a `farm` command to call; usable before or after start. */
-  handle(method: string, fn: ControlMethod): void {
-    this.methods.set(method, fn)
+  /** Answers a control-socket method for a `farm` command; usable before or after start. */
+  handle<M extends MethodName>(method: M, fn: Handler<M>): void {
+    ;(this.handlers as Record<M, Handler<M>>)[method] = fn
     this.control?.handle(method, fn)
   }
 
@@ -339,17 +336,8 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   }
 
   private registerMethods(control: ControlServer): void {
-    control.handle('status', async () => ({
-      id: this.swarm.id,
-      name: this.config?.name,
-      owner: this.config?.owner,
-      addresses: this.swarm.addresses(),
-      peers: this.swarm.peers().length,
-    }))
-    control.handle('peers', async () => this.swarm.peers())
-    control.handle('ledger', async () => this.ledgerSummary())
-    control.handle('invite', async () => this.swarm.invite())
-    for (const [method, fn] of this.methods) control.handle(method, fn)
+    for (const method of Object.keys(this.handlers) as MethodName[])
+      control.handle(method, this.handlers[method] as Handler<typeof method>)
   }
 
   private async describeSelf(
@@ -368,10 +356,4 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
       return
     await this.ledger.append('node', body)
   }
-}
-
-function sameClock(a: Record<string, number>, b: Record<string, number>): boolean {
-  const authors = new Set([...Object.keys(a), ...Object.keys(b)])
-  for (const author of authors) if ((a[author] ?? 0) !== (b[author] ?? 0)) return false
-  return true
 }

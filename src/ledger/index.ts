@@ -29,6 +29,7 @@ export {
   MAX_JOB_FRAMES,
   MAX_LEASE_MS,
 } from './bodies.ts'
+export { holdsAll } from './clock.ts'
 export type { DecodedEntry, Entry, EntryFields } from './entry.ts'
 export {
   decodeEntries,
@@ -40,6 +41,7 @@ export {
 } from './entry.ts'
 export { LedgerError } from './errors.ts'
 export { foldEntries } from './fold.ts'
+export { SHORT_ID_CHARS, shortJobId } from './ids.ts'
 export type {
   EntriesListener,
   IngestResult,

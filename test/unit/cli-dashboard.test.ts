@@ -1,13 +1,11 @@
 import { EventEmitter } from 'node:events'
 import { stripVTControlCharacters } from 'node:util'
 import { describe, expect, it, vi } from 'vitest'
-import { type DashboardNode, runDashboard } from '../../src/cli/dashboard.ts'
+import { type RunnableNode, runDashboard } from '../../src/cli/dashboard.ts'
 import type { FarmEvent, NodeActivity } from '../../src/farm/index.ts'
 import type { FarmState } from '../../src/ledger/index.ts'
 import { emptyJob, emptyState } from '../../src/ledger/state.ts'
-import { writeSwarmSecret } from '../../src/p2p/index.ts'
 import { FakeTerminalIn, FakeTerminalOut } from '../helpers/fake-terminal.ts'
-import { tempDir } from '../helpers/farm.ts'
 import { jobBody } from './ledger-fixtures.ts'
 
 const ALPHA = '12D3KooWalpha'
@@ -15,20 +13,19 @@ const BETA = '12D3KooWbeta'
 const JOB = 'a'.repeat(64)
 
 /** A node as the dashboard sees it, over a hand-made state; it records what the keys asked. */
-class FakeNode extends EventEmitter<{ event: [FarmEvent] }> implements DashboardNode {
+class FakeNode extends EventEmitter<{ event: [FarmEvent] }> implements RunnableNode {
   readonly id = ALPHA
   readonly name = 'alpha'
   readonly owner = 'alice'
-  readonly home: string
+  readonly swarmId = '3f9a2c1b0d4e5f60'
   paused = false
   calls: string[] = []
   current: FarmState
   connected = [{ id: BETA }]
   doing: NodeActivity = { kind: 'idle' }
   readonly swarm = new EventEmitter<{ 'sync:done': [{ peer: string; theirs: Record<string, number> }] }>()
-  constructor(home: string, state: FarmState) {
+  constructor(state: FarmState) {
     super()
-    this.home = home
     this.current = state
   }
   state() {
@@ -81,9 +78,7 @@ function swarmState(): FarmState {
 }
 
 async function start(signal?: AbortSignal) {
-  const home = await tempDir('farm-dash-')
-  await writeSwarmSecret(home, new Uint8Array(32).fill(7))
-  const node = new FakeNode(home, swarmState())
+  const node = new FakeNode(swarmState())
   const stdout = new FakeTerminalOut()
   const stdin = new FakeTerminalIn()
   const stderr: string[] = []

@@ -97,7 +97,7 @@ describe('headless log lines', () => {
       '2026-11-21T05:30:00.250Z info  job:accepted   alpha accepted job spline',
       '2026-11-21T05:30:00.250Z info  frame:claimed  alpha claimed frames 1-4, 9, 12-13 of spline',
       '2026-11-21T05:30:00.250Z info  frame:rendered alpha rendered frame 12 of spline in 1.20 s (0.050 WU)',
-      '2026-11-21T05:30:00.250Z warn  frame:failed   …x7Qe2a failed frame 37 of 3f9a2c1b (attempt 2): File: scene.pov  Line: 12 | Parse Error: Expected object',
+      '2026-11-21T05:30:00.250Z warn  frame:failed   …x7Qe2a failed frame 37 of 3f9a2c1b7d0e (attempt 2): File: scene.pov  Line: 12 | Parse Error: Expected object',
       '2026-11-21T05:30:00.250Z info  frame:verified frame 12 of spline verified: alpha earns 0.050 cr',
       '2026-11-21T05:30:00.250Z info  job:stitched   job spline stitched from 240 frames: /tmp/spline.mp4',
       '2026-11-21T05:30:00.250Z error job:failed     job spline failed: frame 37 failed 3 times',
@@ -151,7 +151,7 @@ describe('the dashboard log pane', () => {
     expect(paneLine(events[7]!)).toEqual({
       ts,
       level: 'warn',
-      text: '…x7Qe2a failed frame 37 of 3f9a2c1b (attempt 2): File: scene.pov  Line: 12 | Parse Error: Expected object',
+      text: '…x7Qe2a failed frame 37 of 3f9a2c1b7d0e (attempt 2): File: scene.pov  Line: 12 | Parse Error: Expected object',
     })
   })
 })

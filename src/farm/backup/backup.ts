@@ -1,6 +1,7 @@
 import { copyFile, link, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Entry } from '../../ledger/index.ts'
+import { FarmError } from '../errors.ts'
 import type { FarmNode } from '../node.ts'
 import { announcementOf, type CaptureAnnouncement, capturesInLedger } from './capture-entries.ts'
 import { answerCaptureHave } from './capture-have.ts'
@@ -230,8 +231,7 @@ async function writeVerifiedCopy(blob: string, target: string, hash: string): Pr
   try {
     await link(blob, temp).catch(() => copyFile(blob, temp))
     const got = await sha256OfFile(temp)
-    if (got !== hash)
-      throw new Error(`the copy hashes to ${got.slice(0, 12)}..., not ${hash.slice(0, 12)}...`)
+    if (got !== hash) throw FarmError.HASH_MISMATCH('the copy', got, hash, 'the blob')
     const handle = await open(temp, 'r')
     await handle.sync().finally(() => handle.close())
     await rename(temp, target)

@@ -1,4 +1,5 @@
 import type { Swarm } from '../../p2p/index.ts'
+import { FarmError } from '../errors.ts'
 
 /**
  * /farm/capture-have/1: "which of these frames (by sha256) do you keep a backup copy of?".
@@ -47,7 +48,7 @@ export async function askCaptureHave(
     const got = (answer as { held?: unknown } | null)?.held
     if (!Array.isArray(got) || got.length !== batch.length) {
       const why = (answer as { error?: unknown } | null)?.error
-      throw new Error(`peer ${peer} answered ${CAPTURE_HAVE_PROTOCOL} with nonsense${why ? `: ${why}` : ''}`)
+      throw FarmError.BAD_PEER_ANSWER(peer, CAPTURE_HAVE_PROTOCOL, why)
     }
     held.push(...got.map((h) => h === true))
   }

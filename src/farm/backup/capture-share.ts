@@ -1,4 +1,5 @@
 import { link, rm } from 'node:fs/promises'
+import { FarmError } from '../errors.ts'
 import type { FarmNode } from '../node.ts'
 import { capturesInLedger } from './capture-entries.ts'
 import { sha256OfFile } from './file-hash.ts'
@@ -105,18 +106,12 @@ export class CaptureShare {
       await link(path, temp)
     } catch {
       const hash = await blobs.put(path)
-      if (hash !== sha256)
-        throw new Error(
-          `${path} hashes to ${hash.slice(0, 12)}..., its manifest says ${sha256.slice(0, 12)}...`,
-        )
+      if (hash !== sha256) throw FarmError.HASH_MISMATCH(path, hash, sha256, 'its manifest')
       return
     }
     try {
       const got = await sha256OfFile(temp)
-      if (got !== sha256)
-        throw new Error(
-          `${path} hashes to ${got.slice(0, 12)}..., its manifest says ${sha256.slice(0, 12)}...`,
-        )
+      if (got !== sha256) throw FarmError.HASH_MISMATCH(path, got, sha256, 'its manifest')
       await blobs.adopt(temp, sha256)
     } finally {
       await rm(temp, { force: true })

@@ -4,21 +4,28 @@ import { connect, createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { FarmError } from '../errors.ts'
+import { CONTROL_API, type Handler, isMethodName, type MethodName } from './api.ts'
 
 /**
  * The running node's control socket, `<home>/farm.sock`: newline-delimited JSON,
  * `{id, method, params}` -> `{id, result}` or `{id, error: {code, message, exitCode}}`.
  * `subscribe` answers `{id, result: 'subscribed'}` and then streams `{event}` lines.
  */
-export type ControlMethod = (params: Record<string, unknown>) => Promise<unknown>
-
 export function socketPath(home: string): string {
   return join(home, 'farm.sock')
 }
 
+export interface ControlError {
+  code: string
+  message: string
+  exitCode: number
+}
+
+type Handlers = { [M in MethodName]?: Handler<M> }
+
 export class ControlServer {
   readonly path: string
-  private readonly methods = new Map<string, ControlMethod>()
+  private readonly handlers: Handlers = {}
   private readonly subscribers = new Set<Socket>()
   private readonly sockets = new Set<Socket>()
   private server: Server | undefined
@@ -27,8 +34,8 @@ export class ControlServer {
     this.path = socketPath(home)
   }
 
-  handle(method: string, fn: ControlMethod): void {
-    this.methods.set(method, fn)
+  handle<M extends MethodName>(method: M, fn: Handler<M>): void {
+    ;(this.handlers as Record<M, Handler<M>>)[method] = fn
   }
 
   /** Sends an event to every `subscribe`r. */
@@ -74,7 +81,7 @@ export class ControlServer {
       request = JSON.parse(line)
     } catch {
       socket.write(
-        `${JSON.stringify({ id: null, error: { code: 'BAD_REQUEST', message: 'not JSON', exitCode: 2 } })}\n`,
+        `${JSON.stringify({ id: null, error: errorOf(FarmError.BAD_REQUEST('it is not JSON')) })}\n`,
       )
       return
     }
@@ -85,19 +92,29 @@ export class ControlServer {
         socket.write(`${JSON.stringify({ id, result: 'subscribed' })}\n`)
         return
       }
-      const method = this.methods.get(String(request.method))
-      if (method === undefined) throw FarmError.UNKNOWN_METHOD(String(request.method))
-      const params = (request.params ?? {}) as Record<string, unknown>
-      socket.write(`${JSON.stringify({ id, result: (await method(params)) ?? null })}\n`)
+      const name = String(request.method)
+      const handler = isMethodName(name) ? this.handlers[name] : undefined
+      if (!isMethodName(name) || handler === undefined) throw FarmError.UNKNOWN_METHOD(name)
+      const parsed = CONTROL_API[name].params.safeParse(request.params ?? {})
+      if (!parsed.success)
+        throw FarmError.BAD_REQUEST(
+          `the parameters of '${name}' are wrong: ${parsed.error.issues[0]?.message}`,
+        )
+      const result = await (handler as (params: unknown) => Promise<unknown>)(parsed.data)
+      socket.write(`${JSON.stringify({ id, result: result ?? null })}\n`)
     } catch (err) {
-      const e = err as { code?: unknown; message?: unknown; exitCode?: unknown }
-      const error = {
-        code: typeof e.code === 'string' ? e.code : 'FAILED',
-        message: typeof e.message === 'string' ? e.message : String(err),
-        exitCode: typeof e.exitCode === 'number' ? e.exitCode : 1,
-      }
-      socket.write(`${JSON.stringify({ id, error })}\n`)
+      socket.write(`${JSON.stringify({ id, error: errorOf(err) })}\n`)
     }
+  }
+}
+
+/** What crosses the socket of an error: a FarmError's code and exit code, or any error's message. */
+function errorOf(err: unknown): ControlError {
+  const e = err as { code?: unknown; message?: unknown; exitCode?: unknown }
+  return {
+    code: typeof e.code === 'string' ? e.code : 'FAILED',
+    message: typeof e.message === 'string' ? e.message : String(err),
+    exitCode: typeof e.exitCode === 'number' ? e.exitCode : 1,
   }
 }
 
@@ -110,76 +127,4 @@ function isAlive(path: string): Promise<boolean> {
     })
     socket.once('error', () => resolve(false))
   })
-}
-
-function open(home: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath(home))
-    socket.once('connect', () => resolve(socket))
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      reject(
-        ['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'].includes(err.code ?? '')
-          ? FarmError.NODE_NOT_RUNNING(home)
-          : err,
-      )
-    })
-  })
-}
-
-/** Calls one method on the node running in `home`; throws FarmError (with the node's code) on failure. */
-export async function callNode<T = unknown>(
-  home: string,
-  method: string,
-  params: Record<string, unknown> = {},
-  opts: { timeoutMs?: number } = {},
-): Promise<T> {
-  const socket = await open(home)
-  let timer: NodeJS.Timeout | undefined
-  try {
-    const lines = createInterface({ input: socket })
-    socket.write(`${JSON.stringify({ id: 1, method, params })}\n`)
-    let timedOut = false
-    timer = setTimeout(() => {
-      timedOut = true
-      socket.destroy()
-    }, opts.timeoutMs ?? 30_000)
-    for await (const line of lines) {
-      const reply = JSON.parse(line) as {
-        id: unknown
-        result?: T
-        error?: { code: string; message: string; exitCode: number }
-      }
-      if (reply.id !== 1) continue
-      if (reply.error) throw new FarmError(reply.error.code, reply.error.message, reply.error.exitCode)
-      return reply.result as T
-    }
-    if (timedOut)
-      throw new FarmError(
-        'NODE_TIMEOUT',
-        `the node in ${home} did not answer '${method}' in time: is it stuck?`,
-      )
-    throw new FarmError(
-      'NODE_GONE',
-      `the node in ${home} closed the control socket before answering '${method}'`,
-    )
-  } finally {
-    // A pending timer would keep a failed command alive for the whole timeout.
-    clearTimeout(timer)
-    socket.destroy()
-  }
-}
-
-/** Streams the events of the node running in `home` until the returned iterator is closed. */
-export async function* subscribeNode(home: string): AsyncGenerator<unknown> {
-  const socket = await open(home)
-  try {
-    const lines = createInterface({ input: socket })
-    socket.write(`${JSON.stringify({ id: 1, method: 'subscribe' })}\n`)
-    for await (const line of lines) {
-      const message = JSON.parse(line) as { event?: unknown }
-      if ('event' in message) yield message.event
-    }
-  } finally {
-    socket.destroy()
-  }
 }

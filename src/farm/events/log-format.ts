@@ -1,3 +1,4 @@
+import { shortJobId } from '../../ledger/index.ts'
 import type { FarmEvent, FarmEventType, LogLevel } from './events.ts'
 
 /**
@@ -108,7 +109,7 @@ function peerLabel(id: string, name: string | undefined): string {
 }
 
 function jobLabel(id: string, name: string | undefined): string {
-  return name ?? id.slice(0, 8)
+  return name ?? shortJobId(id)
 }
 
 function plural(count: number, one: string, many: string): string {

@@ -1,17 +1,28 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { homedir, hostname, userInfo } from 'node:os'
 import { join, resolve } from 'node:path'
+import { z } from 'zod'
+import { FarmError } from '../errors.ts'
 
-/** `<home>/config.json`: what a node is called, who owns it, where it listens and whom it dials first. */
-export interface NodeConfig {
-  name: string
-  owner: string
-  listen: string[]
-  bootstrap: string[]
-  mdns: boolean
+/**
+ * `<home>/config.json`: what a node is called, who owns it, where it listens and whom it dials
+ * first. Checked when read, so a hand-edited file that is wrong says which field and why; fields
+ * it lacks take their defaults, so a config written by an older farm still loads.
+ */
+const configSchema = z.object({
+  name: z.string().min(1),
+  owner: z.string().min(1),
+  listen: z.array(z.string().min(1)),
+  bootstrap: z.array(z.string().min(1)),
+  mdns: z.boolean(),
   /** The swarm founder's peer id (from `farm init` or the invite): only its grants are credits. */
-  genesis: string[]
-}
+  genesis: z.array(z.string().min(1)),
+})
+
+export type NodeConfig = z.infer<typeof configSchema>
+
+/** Members' addresses a home keeps for the next start: enough to find a swarm whose founder left. */
+export const MAX_REMEMBERED_MEMBERS = 16
 
 export function resolveHome(home: string | undefined): string {
   return resolve(home ?? process.env.FARM_HOME ?? join(homedir(), '.farm'))
@@ -29,27 +40,36 @@ export function defaultConfig(): NodeConfig {
 }
 
 export async function readConfig(home: string): Promise<NodeConfig | undefined> {
-  const text = await readFile(join(home, 'config.json'), 'utf8').catch((err: NodeJS.ErrnoException) => {
+  const file = join(home, 'config.json')
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined
     throw err
   })
   if (text === undefined) return undefined
-  let parsed: Partial<NodeConfig>
+  let parsed: unknown
   try {
     parsed = JSON.parse(text)
   } catch (err) {
-    throw Object.assign(
-      new Error(
-        `${join(home, 'config.json')} is not valid JSON (${(err as Error).message}): fix or remove it`,
-      ),
-      { exitCode: 2 },
-    )
+    throw FarmError.BAD_CONFIG(file, `is not valid JSON (${(err as Error).message})`)
   }
-  return { ...defaultConfig(), ...parsed }
+  const checked = configSchema.partial().safeParse(parsed)
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!
+    throw FarmError.BAD_CONFIG(file, `has a wrong "${issue.path.join('.')}": ${issue.message}`)
+  }
+  return { ...defaultConfig(), ...checked.data }
 }
 
 export async function writeConfig(home: string, config: NodeConfig): Promise<void> {
   const file = join(home, 'config.json')
   await writeFile(`${file}.tmp`, `${JSON.stringify(config, null, 2)}\n`)
   await rename(`${file}.tmp`, file)
+}
+
+/** Adds members' addresses to the ones the home remembers, newest first, at most MAX_REMEMBERED_MEMBERS. */
+export function rememberMembers(config: NodeConfig, addresses: readonly string[]): NodeConfig {
+  return {
+    ...config,
+    bootstrap: [...new Set([...addresses, ...config.bootstrap])].slice(0, MAX_REMEMBERED_MEMBERS),
+  }
 }

@@ -3,26 +3,9 @@ import { basename, dirname, resolve } from 'node:path'
 import { type JobBody, type Ledger, MAX_JOB_FRAMES } from '../../ledger/index.ts'
 import type { BlobStore } from '../../p2p/index.ts'
 import { rendererForScene } from '../../render/index.ts'
+import type { JobSpec } from '../control/api.ts'
 import { FarmError } from '../errors.ts'
 import { packScene } from '../scene/archive.ts'
-
-/** What `farm submit` asks for; everything but the scene and the frames has a default. */
-export interface JobSpec {
-  /** The .pov or .blend file; its whole directory is packed with it. */
-  scene: string
-  first: number
-  last: number
-  size?: { width: number; height: number }
-  fps?: number
-  /** `self` (the default) or the peer id of the node that verifies, pays and stitches. */
-  stitcher?: string
-  attempts?: number
-  failFast?: boolean
-  name?: string
-  /** Milli-credits per WU. */
-  pricePerWU?: number
-  maxArchiveBytes?: number
-}
 
 /** POV-Ray's own default size; a .blend is rendered at this size too unless asked otherwise. */
 export const DEFAULT_SIZE = { width: 320, height: 240 }

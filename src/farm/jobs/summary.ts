@@ -1,17 +1,15 @@
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import {
   type FarmState,
   frameStatus,
+  type HallOfFame,
   hallOfFame,
   type JobProgress,
   type JobRecord,
   jobProgress,
   jobStatus,
+  shortJobId,
 } from '../../ledger/index.ts'
 import { FarmError } from '../errors.ts'
-import type { JobSpec } from '../jobs/submit.ts'
-import type { FarmNode } from '../node.ts'
 
 /** One job as `farm jobs` and `farm status` show it. */
 export interface JobSummary {
@@ -57,64 +55,27 @@ export interface WorkerSummary {
   balance: number
 }
 
-/** The control-socket methods behind `farm submit`, `jobs`, `status`, `workers`, `fetch`, `cancel`, `logs`, `credits`. */
-export function registerFarmMethods(node: FarmNode): void {
-  node.handle('submit', async (params) => ({ id: await node.submit(params as unknown as JobSpec) }))
-  node.handle('jobs', async () =>
-    Object.values(node.state().jobs)
-      .filter((job) => job.spec)
-      .sort((a, b) => a.ts - b.ts)
-      .map((job) => summaryOf(node.state(), job)),
-  )
-  node.handle('job', async (params) => detailOf(node.state(), node.job(String(params.id))))
-  node.handle('workers', async () => workersOf(node))
-  node.handle('cancel', async (params) => {
-    await node.cancel(String(params.id))
-    return summaryOf(node.state(), node.job(String(params.id)))
-  })
-  node.handle('fetch', async (params) => {
-    const job = node.job(String(params.id))
-    const summary = summaryOf(node.state(), job)
-    if (summary.video === null) return { ...summary, path: null }
-    const stitcher = Object.keys(job.stitchedBy).find((by) => job.stitchedBy[by] === summary.video)
-    const path = await node.swarm
-      .fetchBlob(summary.video, stitcher && stitcher !== node.id ? { from: stitcher } : {})
-      .catch(() => node.swarm.fetchBlob(summary.video!))
-    return { ...summary, path }
-  })
-  node.handle('logs', async (params) => {
-    const job = node.job(String(params.id))
-    const n = Number(params.frame)
-    const frame = job.frames[String(n)]
-    if (!job.spec || !Number.isInteger(n) || n < job.spec.frames.first || n > job.spec.frames.last)
-      throw FarmError.BAD_JOB(
-        `frame ${params.frame} is not in job ${job.id.slice(0, 12)} (frames ${job.spec?.frames.first}-${job.spec?.frames.last})`,
-      )
-    const local = await readFile(join(node.home, 'jobs', job.id, 'logs', `${n}.log`), 'utf8').catch(
-      () => undefined,
-    )
-    return {
-      job: job.id,
-      frame: n,
-      failures: frame?.failures ?? 0,
-      lastError: frame?.lastError
-        ? { worker: frame.lastError.worker, attempt: frame.lastError.attempt, error: frame.lastError.error }
-        : null,
-      localLog: local ?? null,
-    }
-  })
-  node.handle('credits', async () => {
-    const state = node.state()
-    const balances = Object.entries(state.balances)
-      .map(([id, balance]) => ({
-        id,
-        name: state.nodes[id]?.name ?? null,
-        owner: state.nodes[id]?.owner ?? null,
-        balance,
-      }))
-      .sort((a, b) => b.balance - a.balance || (a.id < b.id ? -1 : 1))
-    return { balances, hallOfFame: hallOfFame(state) }
-  })
+/** This node, as `farm status` without a job shows it. */
+export interface NodeStatus {
+  id: string
+  name: string
+  owner: string
+  addresses: string[]
+  peers: number
+}
+
+/** What `farm logs JOB FRAME` shows: the ledger's tail of the error, and the full log when this node rendered it. */
+export interface FrameLogs {
+  job: string
+  frame: number
+  failures: number
+  lastError: { worker: string; attempt: number; error: string } | null
+  localLog: string | null
+}
+
+export interface Credits {
+  balances: { id: string; name: string | null; owner: string | null; balance: number }[]
+  hallOfFame: HallOfFame
 }
 
 export function summaryOf(state: FarmState, job: JobRecord): JobSummary {
@@ -137,7 +98,7 @@ export function summaryOf(state: FarmState, job: JobRecord): JobSummary {
   }
 }
 
-function detailOf(state: FarmState, job: JobRecord): JobDetail {
+export function detailOf(state: FarmState, job: JobRecord): JobDetail {
   const spec = job.spec!
   const now = Date.now()
   const frames: JobDetail['frames'] = []
@@ -162,9 +123,7 @@ function detailOf(state: FarmState, job: JobRecord): JobDetail {
   return { ...summaryOf(state, job), frames, failed }
 }
 
-function workersOf(node: FarmNode): WorkerSummary[] {
-  const state = node.state()
-  const live = new Set([node.id, ...node.peers().map((p) => p.id)])
+export function workersOf(state: FarmState, live: ReadonlySet<string>): WorkerSummary[] {
   return Object.entries(state.nodes)
     .map(([id, n]) => ({
       id,
@@ -179,4 +138,36 @@ function workersOf(node: FarmNode): WorkerSummary[] {
       balance: state.balances[id] ?? 0,
     }))
     .sort((a, b) => Number(b.live) - Number(a.live) || a.name.localeCompare(b.name))
+}
+
+/** Every node's balance, largest first, and the hall of fame. */
+export function creditsOf(state: FarmState): Credits {
+  const balances = Object.entries(state.balances)
+    .map(([id, balance]) => ({
+      id,
+      name: state.nodes[id]?.name ?? null,
+      owner: state.nodes[id]?.owner ?? null,
+      balance,
+    }))
+    .sort((a, b) => b.balance - a.balance || (a.id < b.id ? -1 : 1))
+  return { balances, hallOfFame: hallOfFame(state) }
+}
+
+/** Frame `n` of `job`'s failure record; `localLog` is this node's full log of it, if it rendered it. */
+export function frameLogsOf(job: JobRecord, n: number, localLog: string | undefined): FrameLogs {
+  const spec = job.spec!
+  if (n < spec.frames.first || n > spec.frames.last)
+    throw FarmError.BAD_JOB(
+      `frame ${n} is not in job ${shortJobId(job.id)} (frames ${spec.frames.first}-${spec.frames.last})`,
+    )
+  const frame = job.frames[String(n)]
+  return {
+    job: job.id,
+    frame: n,
+    failures: frame?.failures ?? 0,
+    lastError: frame?.lastError
+      ? { worker: frame.lastError.worker, attempt: frame.lastError.attempt, error: frame.lastError.error }
+      : null,
+    localLog: localLog ?? null,
+  }
 }

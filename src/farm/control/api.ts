@@ -1,0 +1,72 @@
+/**
+ * Every method of a running node's control socket: its parameters as a zod schema (checked at
+ * the socket, so a handler only ever sees what the schema says) and its result as a type. The
+ * server takes one handler per method and the client's `callNode` is typed from the same table,
+ * so `farm` commands and the node cannot disagree about a method without the compiler noticing.
+ */
+import { z } from 'zod'
+import type { PeerInfo } from '../../p2p/index.ts'
+import type { PeerVerifyReport } from '../backup/capture-verify.ts'
+import type { Credits, FrameLogs, JobDetail, JobSummary, NodeStatus, WorkerSummary } from '../jobs/summary.ts'
+import type { LedgerSummary } from '../node.ts'
+
+const jobRef = z.strictObject({ id: z.string().min(1) })
+const none = z.strictObject({})
+
+/** `farm submit`'s request: a scene on the node's disk and what to make of it. */
+export const jobSpecSchema = z.strictObject({
+  /** The .pov or .blend file; its whole directory is packed with it. */
+  scene: z.string().min(1),
+  first: z.number().int(),
+  last: z.number().int(),
+  size: z.strictObject({ width: z.number().int().min(1), height: z.number().int().min(1) }).optional(),
+  fps: z.number().int().min(1).optional(),
+  /** `self` (the default) or the peer id of the node that verifies, pays and stitches. */
+  stitcher: z.string().min(1).optional(),
+  attempts: z.number().int().min(1).optional(),
+  failFast: z.boolean().optional(),
+  name: z.string().min(1).optional(),
+  /** Milli-credits per WU. */
+  pricePerWU: z.number().int().min(0).optional(),
+  maxArchiveBytes: z.number().int().min(1).optional(),
+})
+
+/** What `farm submit` asks for; everything but the scene and the frames has a default. */
+export type JobSpec = z.infer<typeof jobSpecSchema>
+
+interface Method<P extends z.ZodType, R> {
+  params: P
+  /** Never read at run time: carries the result type for the client. */
+  result?: R
+}
+
+function method<R>() {
+  return <P extends z.ZodType>(params: P): Method<P, R> => ({ params })
+}
+
+export const CONTROL_API = {
+  status: method<NodeStatus>()(none),
+  peers: method<PeerInfo[]>()(none),
+  ledger: method<LedgerSummary>()(none),
+  invite: method<string>()(none),
+  submit: method<{ id: string }>()(jobSpecSchema),
+  jobs: method<JobSummary[]>()(none),
+  job: method<JobDetail>()(jobRef),
+  workers: method<WorkerSummary[]>()(none),
+  cancel: method<JobSummary>()(jobRef),
+  fetch: method<JobSummary & { path: string | null }>()(jobRef),
+  logs: method<FrameLogs>()(z.strictObject({ id: z.string().min(1), frame: z.number().int() })),
+  credits: method<Credits>()(none),
+  /** Asked of the node inside a `farm capture --share` process by `farm capture verify --peers`. */
+  'capture:verify-peers': method<PeerVerifyReport>()(z.strictObject({ dir: z.string().min(1) })),
+}
+
+export type ControlApi = typeof CONTROL_API
+export type MethodName = keyof ControlApi
+export type ParamsOf<M extends MethodName> = z.infer<ControlApi[M]['params']>
+export type ResultOf<M extends MethodName> = NonNullable<ControlApi[M]['result']>
+export type Handler<M extends MethodName> = (params: ParamsOf<M>) => Promise<ResultOf<M>>
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(CONTROL_API, name)
+}
