@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { homedir, tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   type BenchResult,
   benchCachePath,
@@ -11,6 +11,8 @@ import {
   saveBenchResults,
 } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { flagsOf } from './flags.ts'
+import { resolveHome } from './home.ts'
 import { onStopSignal } from './signals.ts'
 
 const help = `Usage: farm bench [--renderer povray|blender] [--home DIR] [--json]
@@ -40,11 +42,8 @@ export const command: Command = {
     })
     if (positionals.length > 0)
       throw new UsageError(`farm bench: unexpected '${positionals.join(' ')}'. Run \`farm bench --help\`.`)
-    const wanted = values.renderer
-    if (wanted !== undefined && wanted !== 'povray' && wanted !== 'blender') {
-      throw new UsageError(`farm bench: --renderer '${wanted}' is not povray or blender.`)
-    }
-    const home = resolve(values.home ?? process.env.FARM_HOME ?? join(homedir(), '.farm'))
+    const wanted = flagsOf('bench').choice('renderer', values.renderer, ['povray', 'blender'])
+    const home = resolveHome(values.home)
     const installed = await detectRenderers()
     const chosen = installed.filter((r) => wanted === undefined || r.name === wanted)
     for (const r of chosen.filter((r) => !r.installed))

@@ -1,4 +1,3 @@
-import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
   CaptureError,
@@ -19,6 +18,8 @@ import {
 } from '../capture/index.ts'
 import type { Sharing } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { flagsOf } from './flags.ts'
+import { resolveHome } from './home.ts'
 import { onStopSignal } from './signals.ts'
 
 const options = {
@@ -99,17 +100,10 @@ function parse(argv: string[]) {
   return parseCommandArgs('capture', argv, options)
 }
 
-function positiveNumber(option: string, text: string | undefined, integer: boolean): number | undefined {
-  if (text === undefined) return undefined
-  const value = Number(text)
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw CaptureError.badOption(option, text, integer ? 'a whole number above 0' : 'a number above 0')
-  }
-  return value
-}
+const flags = flagsOf('capture')
 
 function homeDir(values: Values): string {
-  return resolve(values.home ?? process.env.FARM_HOME ?? join(homedir(), '.farm'))
+  return resolveHome(values.home)
 }
 
 function captureDir(values: Values): string {
@@ -132,21 +126,18 @@ function capturerFrom(
     )
   }
   const spec = parseSource(values.source ?? 'test:')
-  const darkPercent = values['dark-level'] === undefined ? 8 : Number(values['dark-level'])
-  if (!Number.isFinite(darkPercent) || darkPercent < 0 || darkPercent > 100) {
-    throw CaptureError.badOption('--dark-level', String(values['dark-level']), 'a percentage from 0 to 100')
-  }
-  const timeoutS = positiveNumber('--timeout', values.timeout, false) ?? 30
+  const darkPercent = flags.between('dark-level', values['dark-level'], 0, 100) ?? 8
+  const timeoutS = flags.positive('timeout', values.timeout) ?? 30
   return new Capturer({
     dir,
     grab: grabber(spec, timeoutS * 1000),
     sourceName: describeSource(spec),
     timeZone: checkTimeZone(values.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone),
-    fps: positiveNumber('--fps', values.fps, false),
+    fps: flags.positive('fps', values.fps),
     skipDarkBelow: values['skip-dark'] ? (darkPercent / 100) * 255 : undefined,
     daylight: values.daylight === undefined ? undefined : parsePlace(values.daylight),
-    keepDays: positiveNumber('--keep-days', values['keep-days'], true),
-    minFreeMb: positiveNumber('--min-free', values['min-free'], false),
+    keepDays: flags.whole('keep-days', values['keep-days']),
+    minFreeMb: flags.positive('min-free', values['min-free']),
     timeoutMs: timeoutS * 1000,
     log,
     ...hooks,

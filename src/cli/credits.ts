@@ -1,5 +1,6 @@
-import { callNode, resolveHome, shortJobId } from '../farm/index.ts'
+import { callNode, shortJobId } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { resolveHome } from './home.ts'
 import { printJson } from './job-output.ts'
 
 export const command: Command = {

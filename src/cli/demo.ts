@@ -3,10 +3,11 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir, userInfo } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type FarmEvent, FarmNode, resolveHome, shortJobId } from '../farm/index.ts'
+import { type FarmEvent, FarmNode, shortJobId } from '../farm/index.ts'
 import { benchCachePath, detectFfmpeg, detectRenderers, parseFrameRange, parseSize } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { type DemoNode, DemoSwarm, freeLoopbackPort } from './demo-swarm.ts'
+import { resolveHome } from './home.ts'
 import { onStopSignal } from './signals.ts'
 
 const SCENE = fileURLToPath(new URL('../../examples/povray/orbit.pov', import.meta.url))

@@ -1,7 +1,8 @@
 import { copyFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { callNode, resolveHome, shortJobId } from '../farm/index.ts'
+import { callNode, shortJobId } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { resolveHome } from './home.ts'
 import { jobLine, printJson } from './job-output.ts'
 
 export const command: Command = {

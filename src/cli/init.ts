@@ -1,5 +1,6 @@
-import { initHome, resolveHome } from '../farm/index.ts'
+import { initHome } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { resolveHome } from './home.ts'
 
 export const command: Command = {
   help: `Usage: farm init [--home DIR] [--name NAME] [--owner OWNER] [--listen MULTIADDR]...

@@ -1,5 +1,6 @@
-import { callNode, FarmError, offlineInvite, resolveHome } from '../farm/index.ts'
+import { callNode, FarmError, offlineInvite } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { resolveHome } from './home.ts'
 
 export const command: Command = {
   help: `Usage: farm invite [--home DIR]

@@ -6,12 +6,12 @@ import {
   formatEvent,
   type LogFormat,
   requireJoined,
-  resolveHome,
   startBackup,
 } from '../farm/index.ts'
 import type { RendererName } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { flagsOf } from './flags.ts'
+import { resolveHome } from './home.ts'
 import { onStopSignal } from './signals.ts'
 
 const flags = flagsOf('join')

@@ -1,5 +1,6 @@
-import { callNode, resolveHome } from '../farm/index.ts'
+import { callNode } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { resolveHome } from './home.ts'
 
 export const command: Command = {
   help: `Usage: farm ledger [--home DIR] [--json]

@@ -12,6 +12,7 @@ import {
   stitchVideo,
 } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
+import { flagsOf } from './flags.ts'
 import { onStopSignal } from './signals.ts'
 
 const help = `Usage: farm render <scene.pov|scene.blend> --frames FIRST-LAST [options]
@@ -40,21 +41,13 @@ Examples:
   farm render examples/blender/spinning-top.blend --frames 1-48 --fps 24 --out /tmp/top
 `
 
-function positiveInt(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined
-  if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new UsageError(`farm render: --${name} '${text}' is not a whole number above 0.`)
-  }
-  return Number(text)
-}
+const flags = flagsOf('render')
 
 function antialiasOf(text: string | undefined): number | false | undefined {
-  if (text === undefined) return undefined
   if (text === 'off') return false
-  const value = Number(text)
-  if (!(value >= 0 && value <= 3))
-    throw new UsageError(`farm render: --antialias '${text}' is not 'off' or a threshold from 0 to 3.`)
-  return value
+  if (text !== undefined && !(Number(text) >= 0 && Number(text) <= 3))
+    throw flags.error('antialias', text, "'off' or a threshold from 0 to 3")
+  return flags.between('antialias', text, 0, 3)
 }
 
 /** Redraws one line in a terminal, prints a line per frame elsewhere (CI logs, pipes). */
@@ -106,16 +99,11 @@ export const command: Command = {
       throw new UsageError('farm render: give the frames to render with --frames, e.g. --frames 1-120.')
     const range = parseFrameRange(values.frames)
     const size = values.size === undefined ? undefined : parseSize(values.size)
-    const fps = positiveInt('fps', values.fps) ?? 24
-    const jobs = positiveInt('jobs', values.jobs)
-    const threads = positiveInt('threads', values.threads)
-    const crfText = values.crf
-    if (crfText !== undefined && !(/^\d+$/.test(crfText) && Number(crfText) <= 51))
-      throw new UsageError(`farm render: --crf '${crfText}' is not a whole number (0-51).`)
-    const quality = values.quality === undefined ? undefined : Number(values.quality)
-    if (quality !== undefined && !(Number.isInteger(quality) && quality >= 0 && quality <= 11)) {
-      throw new UsageError(`farm render: --quality '${values.quality}' is not a whole number from 0 to 11.`)
-    }
+    const fps = flags.whole('fps', values.fps) ?? 24
+    const jobs = flags.whole('jobs', values.jobs)
+    const threads = flags.whole('threads', values.threads)
+    const crf = flags.whole('crf', values.crf, { min: 0, max: 51 })
+    const quality = flags.whole('quality', values.quality, { min: 0, max: 11 })
     const antialias = antialiasOf(values.antialias)
     const outDir = resolve(values.out ?? `render-${basename(scene, extname(scene))}`)
 
@@ -156,7 +144,7 @@ export const command: Command = {
           fps,
           out,
           signal: stop.signal,
-          ...(crfText && ext !== 'gif' ? { crf: Number(crfText) } : {}),
+          ...(crf !== undefined && ext !== 'gif' ? { crf } : {}),
         })
         process.stdout.write(`${out}\n`)
       }

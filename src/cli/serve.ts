@@ -1,7 +1,8 @@
-import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { startViewer, WebError } from '../web/index.ts'
+import { startViewer } from '../web/index.ts'
 import { type Command, parseCommandArgs } from './command.ts'
+import { flagsOf } from './flags.ts'
+import { resolveHome } from './home.ts'
 import { nodeJobs } from './serve-jobs.ts'
 import { onStopSignal } from './signals.ts'
 
@@ -33,9 +34,8 @@ Examples:
 
 async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('serve', argv, options)
-  const port = Number(values.port ?? 8080)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw WebError.badPort(String(values.port))
-  const home = resolve(values.home ?? process.env.FARM_HOME ?? join(homedir(), '.farm'))
+  const port = flagsOf('serve').whole('port', values.port, { min: 0, max: 65535 }) ?? 8080
+  const home = resolveHome(values.home)
   const dir = resolve(values.dir ?? join(home, 'capture'))
   const viewer = await startViewer({
     dir,

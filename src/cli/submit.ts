@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { callNode, FarmError, resolveHome, shortJobId } from '../farm/index.ts'
+import { callNode, FarmError, shortJobId } from '../farm/index.ts'
 import { parseFrameRange, parseSize, rendererForScene } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { flagsOf } from './flags.ts'
+import { resolveHome } from './home.ts'
 
 const flags = flagsOf('submit')
 

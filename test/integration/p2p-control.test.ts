@@ -20,13 +20,35 @@ describe('the control socket', () => {
   it('answers methods and carries errors with their code and exit code', async () => {
     const home = await tempDir()
     const server = await serve(home)
-    server.handle('echo', async (params) => ({ got: params.value }))
-    server.handle('fail', async () => {
-      throw new FarmError('JOB_UNKNOWN', 'job abc is not in the ledger: check `farm jobs`', 2)
+    server.handle('invite', async () => 'farm1.invite')
+    server.handle('job', async ({ id }) => {
+      throw FarmError.UNKNOWN_JOB(id)
     })
-    expect(await callNode(home, 'echo', { value: 42 })).toEqual({ got: 42 })
-    await expect(callNode(home, 'fail')).rejects.toMatchObject({ code: 'JOB_UNKNOWN', exitCode: 2 })
-    await expect(callNode(home, 'frobnicate')).rejects.toMatchObject({ code: 'UNKNOWN_METHOD', exitCode: 2 })
+    expect(await callNode(home, 'invite')).toBe('farm1.invite')
+    await expect(callNode(home, 'job', { id: 'abc' })).rejects.toMatchObject({
+      code: 'UNKNOWN_JOB',
+      exitCode: 2,
+      message: expect.stringContaining("no job 'abc'"),
+    })
+    await expect(callNode(home, 'jobs')).rejects.toMatchObject({ code: 'UNKNOWN_METHOD', exitCode: 2 })
+  })
+
+  it('refuses parameters its method does not take, before any handler runs', async () => {
+    const home = await tempDir()
+    const server = await serve(home)
+    let called = false
+    server.handle('job', async () => {
+      called = true
+      throw FarmError.UNKNOWN_JOB('?')
+    })
+    const call = callNode as (home: string, method: string, params: unknown) => Promise<unknown>
+    await expect(call(home, 'job', { id: 42 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      exitCode: 2,
+      message: expect.stringContaining("the parameters of 'job' are wrong"),
+    })
+    await expect(call(home, 'frobnicate', {})).rejects.toMatchObject({ code: 'UNKNOWN_METHOD' })
+    expect(called).toBe(false)
   })
 
   it('says how to start a node when none runs, replaces a stale socket and refuses a second node', async () => {

@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
-import { homedir, hostname, userInfo } from 'node:os'
-import { join, resolve } from 'node:path'
+import { hostname, userInfo } from 'node:os'
+import { join } from 'node:path'
 import { z } from 'zod'
 import { FarmError } from '../errors.ts'
 
@@ -23,10 +23,6 @@ export type NodeConfig = z.infer<typeof configSchema>
 
 /** Members' addresses a home keeps for the next start: enough to find a swarm whose founder left. */
 export const MAX_REMEMBERED_MEMBERS = 16
-
-export function resolveHome(home: string | undefined): string {
-  return resolve(home ?? process.env.FARM_HOME ?? join(homedir(), '.farm'))
-}
 
 export function defaultConfig(): NodeConfig {
   return {
