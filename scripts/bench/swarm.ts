@@ -164,7 +164,7 @@ try {
 }
 
 /** Seconds for a node with an empty ledger to sync `count` entries from one that holds them, and without the network. */
-async function realLedgerSync(count: number): Promise<number> {
+async function realLedgerSync(count: number): Promise<{ seconds: number; directSeconds: number }> {
   const open = async (name: string) => {
     const privateKey = await generateKeyPair('Ed25519')
     const dir = join(root, name)

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import type { ResultPromise } from 'execa'
 import { afterAll } from 'vitest'
 import type { JobDetail } from '../../src/farm/index.ts'
-import { runFarm, spawnFarm, tempDir } from './farm.ts'
+import { type FarmChild, runFarm, spawnFarm, tempDir } from './farm.ts'
 
 /**
  * Real `farm join` processes on 127.0.0.1 sharing one swarm, each in its own home, for the
@@ -14,7 +13,7 @@ export interface FarmProcess {
   name: string
   home: string
   id: string
-  proc: ResultPromise
+  proc: FarmChild
   log: () => string
 }
 
@@ -142,9 +141,9 @@ function childPids(pid: number): number[] {
 
 export async function farmJson<T>(node: { home: string }, args: string[]): Promise<T> {
   const result = await runFarm([...args, '--home', node.home, '--json'])
-  if (result.exitCode !== 0 && !String(result.stdout).trim().startsWith('{'))
+  if (result.exitCode !== 0 && !result.stdout.trim().startsWith('{'))
     throw new Error(`farm ${args.join(' ')} exited ${result.exitCode}: ${result.all}`)
-  return JSON.parse(String(result.stdout)) as T
+  return JSON.parse(result.stdout) as T
 }
 
 export function jobDetail(node: FarmProcess, job: string): Promise<JobDetail> {

@@ -1,13 +1,16 @@
+import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { execa, type Options, type ResultPromise } from 'execa'
+import { execa } from 'execa'
 import { afterAll } from 'vitest'
 
-/** The built CLI, as `npm test` leaves it after scripts/setup.sh. */
-export const FARM_MAIN = resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..')
+/** The built CLI, as `npm test` leaves it after scripts/setup.sh: what a user runs. */
+export const FARM_MAIN = resolve(REPO_ROOT, 'dist', 'cli', 'main.js')
+/** The CLI's source: Node 22 strips its types, so a unit test can run it with no build. */
+export const FARM_SOURCE = resolve(REPO_ROOT, 'src', 'cli', 'main.ts')
 
 /**
  * A node measures its WUPM at its first start unless told: tests tell it, so that no test waits
@@ -15,25 +18,46 @@ export const REPO_ROOT = resolve(import.meta.dirname, '..', '..')
  */
 const TEST_ENV = { FARM_WUPM: '1' }
 
+/**
+ * What a test may set for one `farm` child. How its output is collected is fixed by runFarm and
+ * spawnFarm, so that their results have exact types (stdout a string, or a stream).
+ */
+export interface FarmOptions {
+  cwd?: string
+  /** Replaces TEST_ENV (and still extends process.env). */
+  env?: Record<string, string>
+  stdin?: 'ignore'
+  timeout?: number
+  /** The entry point to run: FARM_MAIN unless a test says otherwise. */
+  main?: string
+}
+
 /** Runs `farm ...args` to completion under the test's own Node (22+); never throws on exit code. */
-export function runFarm(args: string[], options: Options = {}) {
-  return execa(process.execPath, [FARM_MAIN, ...args], {
-    reject: false,
-    all: true,
-    env: TEST_ENV,
-    ...options,
-  })
+export function runFarm(args: string[], { main = FARM_MAIN, ...options }: FarmOptions = {}) {
+  return execa(process.execPath, [main, ...args], { reject: false, all: true, env: TEST_ENV, ...options })
 }
 
 /** Starts a long-running `farm` child (a node, a capture daemon); the caller stops it. */
-export function spawnFarm(args: string[], options: Options = {}): ResultPromise {
-  return execa(process.execPath, [FARM_MAIN, ...args], {
+export function spawnFarm(args: string[], { main = FARM_MAIN, ...options }: FarmOptions = {}) {
+  return execa(process.execPath, [main, ...args], {
     reject: false,
     all: true,
     buffer: false,
     env: TEST_ENV,
     ...options,
   })
+}
+
+/** A `farm` child started by spawnFarm. */
+export type FarmChild = ReturnType<typeof spawnFarm>
+
+/**
+ * The child's exit code or signal once it has exited, else undefined. execa 10's subprocess has no
+ * `exitCode` of its own: it is on the Node ChildProcess underneath.
+ */
+export function exitOf(child: { nodeChildProcess: ChildProcess }): number | NodeJS.Signals | undefined {
+  const { exitCode, signalCode } = child.nodeChildProcess
+  return exitCode ?? signalCode ?? undefined
 }
 
 const made: string[] = []

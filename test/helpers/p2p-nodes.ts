@@ -1,19 +1,19 @@
 import { join } from 'node:path'
-import { execa, type ResultPromise } from 'execa'
+import { execa } from 'execa'
 import { afterAll, afterEach } from 'vitest'
-import { FARM_MAIN, runFarm, spawnFarm, tempDir } from './farm.ts'
+import { exitOf, FARM_MAIN, type FarmChild, runFarm, spawnFarm, tempDir } from './farm.ts'
 
 /** A `farm join` child process on 127.0.0.1 with mDNS off, and the lines it logged so far. */
 export interface RunningNode {
   home: string
-  child: ResultPromise
+  child: FarmChild
   log: string[]
   id: string
   address: string
   stop(): Promise<number | undefined>
 }
 
-const running = new Set<ResultPromise>()
+const running = new Set<FarmChild>()
 
 async function killAll() {
   await Promise.all(
@@ -112,14 +112,14 @@ export async function waitFor<T>(
   check: () => T | undefined | Promise<T | undefined>,
   what: string,
   timeoutMs = 30_000,
-  child?: ResultPromise,
+  child?: FarmChild,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
     if (value) return value
-    if (child?.exitCode !== undefined && child.exitCode !== null)
-      throw new Error(`gave up waiting for ${what}: the node exited ${child.exitCode}`)
+    const exit = child && exitOf(child)
+    if (exit !== undefined) throw new Error(`gave up waiting for ${what}: the node exited ${exit}`)
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 200))
   }

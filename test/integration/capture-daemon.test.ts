@@ -224,7 +224,8 @@ describe('farm capture', () => {
 
     const frame = join(dir, 'frames', '2026-11-21', '100000.jpg')
     const bytes = await readFile(frame)
-    bytes[bytes.length >> 1] ^= 0xff
+    const middle = bytes.length >> 1
+    bytes.writeUInt8(bytes.readUInt8(middle) ^ 0xff, middle)
     await writeFile(frame, bytes)
     await rm(join(dir, 'frames', '2026-11-21', '110000.jpg'))
     const broken = await runFarm(['capture', 'verify', '--dir', dir])

@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto'
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ResultPromise } from 'execa'
 import { afterEach, describe, expect, it } from 'vitest'
-import { freePort, runFarm, spawnFarm, tempDir } from '../helpers/farm.ts'
+import { exitOf, type FarmChild, freePort, runFarm, spawnFarm, tempDir } from '../helpers/farm.ts'
 import { startNode, waitFor } from '../helpers/p2p-nodes.ts'
 
-const children = new Set<ResultPromise>()
+const children = new Set<FarmChild>()
 
 afterEach(async () => {
   await Promise.all([...children].map((child) => stop(child)))
 })
 
-async function stop(child: ResultPromise): Promise<void> {
+async function stop(child: FarmChild): Promise<void> {
   child.kill('SIGTERM')
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
   await child
@@ -21,7 +20,7 @@ async function stop(child: ResultPromise): Promise<void> {
 }
 
 /** A `farm capture` child and what it logged so far. */
-function capture(args: string[]): { child: ResultPromise; log: string[] } {
+function capture(args: string[]): { child: FarmChild; log: string[] } {
   const child = spawnFarm(['capture', '--source', 'test:64x48', '--tz', 'UTC', ...args])
   children.add(child)
   const log: string[] = []
@@ -150,7 +149,7 @@ describe('farm capture --share with a peer keeping backups', () => {
       return result.exitCode === 0 ? result : undefined
     }, 'verify --peers through the running capture to pass')
     expect(restored.stdout).toContain(`backups on pi-b (${count} of ${count}); 0 problems`)
-    expect(again.child.exitCode ?? 'running').toBe('running')
+    expect(exitOf(again.child) ?? 'running').toBe('running')
   })
 
   it('says what to run when --home is no node home, and refuses a --backup inside --dir', async () => {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { stripVTControlCharacters } from 'node:util'
 import { describe, expect, it, vi } from 'vitest'
 import { type RunnableNode, runDashboard } from '../../src/cli/dashboard.ts'
-import type { FarmEvent, NodeActivity } from '../../src/farm/index.ts'
+import type { Activity, FarmEvent } from '../../src/farm/index.ts'
 import type { FarmState } from '../../src/ledger/index.ts'
 import { emptyJob, emptyState } from '../../src/ledger/state.ts'
 import { FakeTerminalIn, FakeTerminalOut } from '../helpers/fake-terminal.ts'
@@ -22,7 +22,7 @@ class FakeNode extends EventEmitter<{ event: [FarmEvent] }> implements RunnableN
   calls: string[] = []
   current: FarmState
   connected = [{ id: BETA }]
-  doing: NodeActivity = { kind: 'idle' }
+  doing: Activity = { kind: 'idle' }
   readonly swarm = new EventEmitter<{ 'sync:done': [{ peer: string; theirs: Record<string, number> }] }>()
   constructor(state: FarmState) {
     super()

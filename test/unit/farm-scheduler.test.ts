@@ -20,7 +20,7 @@ interface TestFrame {
   claims: Claim[]
   failedBy: string[]
 }
-type TestJob = JobState & { frames: TestFrame[] }
+type TestJob = Omit<JobState, 'frames'> & { frames: TestFrame[] }
 
 function job(id: string, frames: number, extra: Partial<JobState> = {}): TestJob {
   return {

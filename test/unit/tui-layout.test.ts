@@ -70,22 +70,23 @@ describe('windowStart', () => {
 })
 
 describe('the frame strip', () => {
-  const frames = (...states: FrameState[]) => states
+  /** Frames in rows of the strip's groups, so each row reads as the cell it makes. */
+  const frames = (...rows: FrameState[][]) => rows.flat()
 
   it('has a cell per frame when the terminal is wide enough', () => {
-    const strip = groupFrames(frames('verified', 'rendered', 'claimed', 'failed', 'waiting'), 80)
+    const strip = groupFrames(frames(['verified', 'rendered', 'claimed', 'failed', 'waiting']), 80)
     expect(strip).toEqual({ cells: ['verified', 'rendered', 'claimed', 'failed', 'waiting'], perCell: 1 })
   })
 
   it('groups frames so that a failure or work under way is never hidden by its neighbours', () => {
     const strip = groupFrames(
       frames(
-        ...['verified', 'verified', 'verified', 'failed'],
-        ...['verified', 'claimed', 'waiting', 'waiting'],
-        ...['verified', 'rendered', 'verified', 'verified'],
-        ...['verified', 'waiting', 'waiting', 'waiting'],
-        ...['waiting', 'waiting', 'waiting', 'waiting'],
-        ...['verified', 'verified'],
+        ['verified', 'verified', 'verified', 'failed'],
+        ['verified', 'claimed', 'waiting', 'waiting'],
+        ['verified', 'rendered', 'verified', 'verified'],
+        ['verified', 'waiting', 'waiting', 'waiting'],
+        ['waiting', 'waiting', 'waiting', 'waiting'],
+        ['verified', 'verified'],
       ),
       6,
     )
