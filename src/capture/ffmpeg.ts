@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
+import { runProgram } from '../render/index.ts'
 import { CaptureError } from './errors.ts'
-import { run } from './run.ts'
 
 /**
  * Every ffmpeg call of the capture part. ffmpeg runs as a child so a Pi's capture process stays
@@ -16,15 +16,16 @@ interface FfmpegOptions {
 }
 
 async function ffmpeg(args: string[], opts: FfmpegOptions): Promise<Buffer> {
-  const result = await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], {
-    input: opts.input,
+  const result = await runProgram(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], {
+    ...(opts.input === undefined ? {} : { input: opts.input }),
     timeoutMs: opts.timeoutMs,
-    maxStdout: 64 * 1024 * 1024,
+    stdout: 'bytes',
+    maxOutput: 64 * 1024 * 1024,
   })
   if (!result.ok) {
     const why = result.timedOut
       ? `timed out after ${opts.timeoutMs} ms`
-      : result.stderrTail || `exit ${result.exitCode}`
+      : result.tail || `exit ${result.exitCode}`
     throw CaptureError.ffmpegFailed(opts.what, why)
   }
   return result.stdout

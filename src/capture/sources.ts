@@ -1,6 +1,6 @@
+import { runProgram } from '../render/index.ts'
 import { CaptureError } from './errors.ts'
 import { grabV4l2, testPattern } from './ffmpeg.ts'
-import { run } from './run.ts'
 
 /** Where frames come from, parsed from `--source`. */
 export type SourceSpec =
@@ -132,11 +132,18 @@ async function grabHttp(url: string, name: string, timeoutMs: number): Promise<U
 }
 
 async function grabCommand(command: string, name: string, timeoutMs: number): Promise<Uint8Array> {
-  const result = await run(command, [], { shell: true, timeoutMs, maxStdout: MAX_IMAGE_BYTES })
+  const result = await runProgram(command, [], {
+    shell: true,
+    stdout: 'bytes',
+    timeoutMs,
+    maxOutput: MAX_IMAGE_BYTES,
+  })
   if (!result.ok) {
     const why = result.timedOut
       ? `no image within ${timeoutMs} ms (killed)`
-      : `exit ${result.exitCode}: ${result.stderrTail}`
+      : result.exitCode === undefined
+        ? result.tail
+        : `exit ${result.exitCode}: ${result.tail}`
     throw CaptureError.sourceFailed(name, why)
   }
   return new Uint8Array(result.stdout)

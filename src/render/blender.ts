@@ -2,8 +2,8 @@ import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { RenderError } from './errors.ts'
 import { describeFrames } from './frames.ts'
-import { runRenderer, saysDiskFull, tailLines } from './process.ts'
-import type { ChunkOutput, ChunkRequest, RendererAdapter } from './renderer.ts'
+import { saysDiskFull, TAIL_LINES, tailLines } from './output.ts'
+import { type ChunkOutput, type ChunkRequest, type RendererAdapter, runRenderer } from './renderer.ts'
 
 const NOTE = 'FARM-NOTE: '
 
@@ -73,7 +73,7 @@ export const blender: RendererAdapter = {
       cwd: dirname(request.scene),
       ...(request.signal ? { signal: request.signal } : {}),
     })
-    const tail = tailLines(run.output, 12, CHATTER)
+    const tail = tailLines(run.output, TAIL_LINES, CHATTER)
     const notes = run.output
       .split('\n')
       .filter((line) => line.startsWith(NOTE))

@@ -6,8 +6,8 @@ import { basename, dirname, extname, join, resolve } from 'node:path'
 import { installHint } from './detect.ts'
 import { RenderError } from './errors.ts'
 import { frameOfFileName, type Size } from './frames.ts'
+import { saysDiskFull, tailLines } from './output.ts'
 import { checkFrame } from './pixels.ts'
-import { saysDiskFull, tailLines } from './process.ts'
 
 export type VideoFormat = 'mp4' | 'webm' | 'gif'
 

@@ -29,6 +29,7 @@ export {
   type Size,
 } from './frames.ts'
 export { checkFrame, type FrameCheck, pixelHash } from './pixels.ts'
+export { type RunOptions, type RunResult, runProgram } from './process.ts'
 export {
   describeProgress,
   formatDuration,
