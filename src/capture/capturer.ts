@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { copyFile, mkdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
+import { encodeTimelapse, thumbnailAndBrightness, toJpeg } from '../render/index.ts'
 import { localMoment } from './days.ts'
 import { CaptureError } from './errors.ts'
-import { encodeTimelapse, thumbnailAndBrightness, toJpeg } from './ffmpeg.ts'
 import { isPng, readJpegInfo } from './jpeg.ts'
 import {
   FRAME_FILE,

@@ -60,8 +60,4 @@ export class CaptureError extends Error {
       `only ${freeMb} MB free under ${dir}, below --min-free ${minFreeMb} MB: frame not written. Free some space or lower --keep-days.`,
     )
   }
-
-  static ffmpegFailed(what: string, stderrTail: string): CaptureError {
-    return new CaptureError('FFMPEG_FAILED', `ffmpeg failed to ${what}: ${stderrTail.trim() || 'no output'}`)
-  }
 }

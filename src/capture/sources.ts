@@ -1,6 +1,5 @@
-import { runProgram } from '../render/index.ts'
+import { grabV4l2, runProgram, testPattern } from '../render/index.ts'
 import { CaptureError } from './errors.ts'
-import { grabV4l2, testPattern } from './ffmpeg.ts'
 
 /** Where frames come from, parsed from `--source`. */
 export type SourceSpec =
@@ -9,7 +8,7 @@ export type SourceSpec =
   | { kind: 'v4l2'; device: string }
   | { kind: 'test'; width: number; height: number }
 
-/** Takes one still: JPEG or PNG bytes, or throws a CaptureError saying why not. */
+/** Takes one still: JPEG or PNG bytes, or throws why not (a CaptureError, or ffmpeg's RenderError). */
 export type Grab = (at: Date, label: string) => Promise<Uint8Array>
 
 // A snapshot larger than this is not a still image: refuse it instead of filling memory.

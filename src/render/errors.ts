@@ -105,6 +105,10 @@ export class RenderError extends Error {
     )
   }
 
+  static ffmpegFailed(what: string, why: string): RenderError {
+    return new RenderError('FFMPEG_FAILED', `ffmpeg failed to ${what}: ${why.trim() || 'no output'}`, 1)
+  }
+
   static aborted(): RenderError {
     return new RenderError('ABORTED', 'rendering was stopped.', 130)
   }

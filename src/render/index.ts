@@ -17,7 +17,9 @@ export {
   type ToolInfo,
 } from './detect.ts'
 export { formatFrameList, RenderError } from './errors.ts'
-export { type StitchOptions, stitchVideo, type VideoFormat, videoFormatOf } from './ffmpeg.ts'
+export { grabV4l2, testPattern, thumbnailAndBrightness, toJpeg } from './ffmpeg/stills.ts'
+export { type StitchOptions, stitchVideo, type VideoFormat, videoFormatOf } from './ffmpeg/stitch.ts'
+export { encodeTimelapse, TIMELAPSE_ENCODER } from './ffmpeg/timelapse.ts'
 export {
   chunkFrames,
   type FrameRange,

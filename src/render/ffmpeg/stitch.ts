@@ -1,13 +1,11 @@
-// The only module that touches fluent-ffmpeg: its repository was archived in 2025, so the rest
-// of the project depends on stitchVideo, never on it.
 import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, symlink } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
-import { installHint } from './detect.ts'
-import { RenderError } from './errors.ts'
-import { frameOfFileName, type Size } from './frames.ts'
-import { saysDiskFull, tailLines } from './output.ts'
-import { checkFrame } from './pixels.ts'
+import { RenderError } from '../errors.ts'
+import { frameOfFileName, type Size } from '../frames.ts'
+import { saysDiskFull, tailLines } from '../output.ts'
+import { checkFrame } from '../pixels.ts'
+import { runFfmpeg } from './run.ts'
 
 export type VideoFormat = 'mp4' | 'webm' | 'gif'
 
@@ -113,51 +111,34 @@ async function checkAllFrames(frames: string[]): Promise<void> {
   throw RenderError.framesMissing(numbers.every((n) => n !== undefined) ? (numbers as number[]) : bad)
 }
 
+/** ffmpeg's last lines in a failed stitch's message: with errors-only output, these are its errors. */
+const STITCH_TAIL_LINES = 8
+
 async function encode(
   pattern: string,
   partial: string,
   format: VideoFormat,
   opts: StitchOptions,
 ): Promise<void> {
-  // Loaded on first use: a farm node that never stitches does not pay for it in memory.
-  const { default: ffmpeg } = await import('fluent-ffmpeg')
-  return new Promise((resolvePromise, reject) => {
-    let commandLine = 'ffmpeg'
-    const command = ffmpeg()
-      .input(pattern)
-      .inputOptions(['-framerate', String(opts.fps), '-start_number', '0'])
-      .outputOptions([...outputOptions(format, opts.fps, opts.crf), '-r', String(opts.fps)])
-      .output(partial)
-    const onAbort = () => command.kill('SIGKILL')
-    opts.signal?.addEventListener('abort', onAbort, { once: true })
-    const settle = (err?: Error) => {
-      opts.signal?.removeEventListener('abort', onAbort)
-      if (err) reject(err)
-      else resolvePromise()
-    }
-    command
-      .on('start', (line: string) => {
-        commandLine = line
-      })
-      // ffmpeg exits 0 when only writing the trailer fails (a full disk at the last moment),
-      // leaving a truncated file: its own report decides.
-      .on('end', (_stdout: string | null, stderr: string | null) => {
-        const output = stderr ?? ''
-        if (saysDiskFull(output)) return settle(RenderError.diskFull(opts.out))
-        if (/Error writing trailer|Error closing file/.test(output)) {
-          return settle(RenderError.stitchFailed(opts.out, tailLines(output, 8), commandLine))
-        }
-        settle()
-      })
-      .on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
-        if (opts.signal?.aborted) return settle(RenderError.aborted())
-        const output = stderr ?? err.message
-        if (saysDiskFull(output)) return settle(RenderError.diskFull(opts.out))
-        if (/ENOENT|Cannot find ffmpeg/.test(err.message)) {
-          return settle(RenderError.rendererMissing('ffmpeg', installHint('ffmpeg')))
-        }
-        settle(RenderError.stitchFailed(opts.out, tailLines(output, 8), commandLine))
-      })
-      .run()
-  })
+  const args = [
+    '-framerate',
+    String(opts.fps),
+    '-start_number',
+    '0',
+    '-i',
+    pattern,
+    '-y',
+    ...outputOptions(format, opts.fps, opts.crf),
+    '-r',
+    String(opts.fps),
+    partial,
+  ]
+  const result = await runFfmpeg(args, opts.signal ? { signal: opts.signal } : {})
+  // ffmpeg exits 0 when only writing the trailer fails (a full disk at the last moment),
+  // leaving a truncated file: its own report decides.
+  if (saysDiskFull(result.output)) throw RenderError.diskFull(opts.out)
+  if (!result.ok || /Error writing trailer|Error closing file/.test(result.output)) {
+    const said = tailLines(result.output, STITCH_TAIL_LINES) || result.tail || `exit ${result.exitCode}`
+    throw RenderError.stitchFailed(opts.out, said, result.command)
+  }
 }
