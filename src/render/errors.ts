@@ -1,3 +1,5 @@
+import { describeFrames } from './frame-list.ts'
+
 /**
  * The one error class of the render part. Callers branch on `code`; users read `message`, which
  * names the thing at fault and what to do. Bad input carries exitCode 2, a failed render 1.
@@ -88,10 +90,12 @@ export class RenderError extends Error {
 
   /** Frames by number when they follow frameFileName, else by file name. */
   static framesMissing(frames: number[] | string[]): RenderError {
-    const list = frames.every((f) => typeof f === 'number') ? formatFrameList(frames) : frames.join(', ')
+    const which = frames.every((f) => typeof f === 'number')
+      ? describeFrames(frames)
+      : `${frames.length === 1 ? 'frame' : 'frames'} ${frames.join(', ')}`
     return new RenderError(
       'FRAMES_MISSING',
-      `cannot stitch: ${frames.length === 1 ? 'frame' : 'frames'} ${list} missing or unreadable. Render them again, then stitch.`,
+      `cannot stitch: ${which} missing or unreadable. Render them again, then stitch.`,
       1,
     )
   }
@@ -119,22 +123,4 @@ function indent(text: string): string {
     .split('\n')
     .map((line) => `  ${line}`)
     .join('\n')
-}
-
-/** "3, 7-9, 12": frame numbers folded into runs, so a long gap list stays one readable line. */
-export function formatFrameList(frames: number[]): string {
-  const sorted = [...new Set(frames)].sort((a, b) => a - b)
-  const runs: string[] = []
-  let start = sorted[0]
-  let prev = start
-  for (const frame of sorted.slice(1).concat(Number.NaN)) {
-    if (prev !== undefined && frame === prev + 1) {
-      prev = frame
-      continue
-    }
-    if (start !== undefined && prev !== undefined) runs.push(start === prev ? `${start}` : `${start}-${prev}`)
-    start = frame
-    prev = frame
-  }
-  return runs.join(', ')
 }

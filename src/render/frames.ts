@@ -80,8 +80,3 @@ export function chunkFrames(frames: number[], maxChunk: number): number[][] {
 export function chunkSizeFor(frameCount: number, workers: number): number {
   return Math.max(1, Math.min(10, Math.ceil(frameCount / (workers * 4))))
 }
-
-/** "frame 7" or "frames 7-12", for messages about a chunk. */
-export function describeFrames(frames: number[]): string {
-  return frames.length === 1 ? `frame ${frames[0]}` : `frames ${frames[0]}-${frames.at(-1)}`
-}

@@ -16,10 +16,11 @@ export {
   rendererForScene,
   type ToolInfo,
 } from './detect.ts'
-export { formatFrameList, RenderError } from './errors.ts'
+export { RenderError } from './errors.ts'
 export { grabV4l2, testPattern, thumbnailAndBrightness, toJpeg } from './ffmpeg/stills.ts'
 export { type StitchOptions, stitchVideo, type VideoFormat, videoFormatOf } from './ffmpeg/stitch.ts'
 export { encodeTimelapse, TIMELAPSE_ENCODER } from './ffmpeg/timelapse.ts'
+export { describeFrames, formatFrameList } from './frame-list.ts'
 export {
   chunkFrames,
   type FrameRange,

@@ -4,6 +4,7 @@ import { chunkSizeFor } from '../../src/render/frames.ts'
 import {
   chunkFrames,
   defaultParallelism,
+  describeFrames,
   formatFrameList,
   frameFileName,
   frameOfFileName,
@@ -138,5 +139,18 @@ describe('scene types and frame lists', () => {
   it('folds missing frames into readable runs', () => {
     expect(formatFrameList([12, 3, 7, 8, 9])).toBe('3, 7-9, 12')
     expect(formatFrameList([4])).toBe('4')
+    expect(formatFrameList([3, 1, 2, 10, 11, 5])).toBe('1-3, 5, 10-11')
+    expect(formatFrameList([])).toBe('')
+  })
+
+  it('names each frame once, however often it is listed', () => {
+    expect(formatFrameList([2, 1, 2, 3, 3])).toBe('1-3')
+    expect(describeFrames([7, 7])).toBe('frame 7')
+  })
+
+  it('says frames as messages and log lines name them', () => {
+    expect(describeFrames([7])).toBe('frame 7')
+    expect(describeFrames([7, 8, 9, 10, 11, 12])).toBe('frames 7-12')
+    expect(describeFrames([5, 1, 2, 3])).toBe('frames 1-3, 5')
   })
 })
