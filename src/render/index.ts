@@ -34,6 +34,9 @@ export {
 export { checkFrame, type FrameCheck, pixelHash } from './pixels.ts'
 export { type RunOptions, type RunResult, runProgram } from './process.ts'
 export {
+  ASCII_BAR,
+  type BarLook,
+  BLOCK_BAR,
   describeProgress,
   formatDuration,
   type ProgressStats,
