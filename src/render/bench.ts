@@ -82,7 +82,7 @@ async function writeReferenceScene(
     ...(signal ? { signal } : {}),
   })
   if (run.exitCode !== 0 || !/Saved "reference.blend"/.test(run.output)) {
-    throw RenderError.renderFailed('the Blender reference scene', tailLines(run.output), run.command)
+    throw RenderError.RENDER_FAILED('the Blender reference scene', tailLines(run.output), run.command)
   }
   return scene
 }

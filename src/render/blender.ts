@@ -82,11 +82,11 @@ export const blender: RendererAdapter = {
     // Blender exits 0 after many failures (an unreadable file, a failed frame), so the images
     // on disk decide, not the exit code.
     if (run.exitCode !== 0 || request.frames.some((frame) => !files.has(frame))) {
-      if (saysDiskFull(run.output)) throw RenderError.diskFull(request.workDir)
+      if (saysDiskFull(run.output)) throw RenderError.DISK_FULL(request.workDir)
       if (/Unable to open|File format is not supported|not a blend file|Cannot read file/i.test(run.output)) {
-        throw RenderError.sceneInvalid(request.scene, tail, run.command)
+        throw RenderError.SCENE_INVALID(request.scene, tail, run.command)
       }
-      throw RenderError.renderFailed(describeFrames(request.frames), tail, run.command)
+      throw RenderError.RENDER_FAILED(describeFrames(request.frames), tail, run.command)
     }
     return { files, outputTail: tail, command: run.command, notes }
   },

@@ -61,5 +61,5 @@ export function rendererForScene(scenePath: string): RendererName {
   const ext = extname(scenePath).toLowerCase()
   if (ext === '.pov') return 'povray'
   if (ext === '.blend') return 'blender'
-  throw RenderError.unknownSceneType(scenePath)
+  throw RenderError.UNKNOWN_SCENE_TYPE(scenePath)
 }

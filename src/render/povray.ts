@@ -80,10 +80,10 @@ export const povray: RendererAdapter = {
       run = await runPovray()
     const tail = errorTail(run.output)
     if (run.exitCode !== 0) {
-      if (saysDiskFull(run.output)) throw RenderError.diskFull(request.workDir)
+      if (saysDiskFull(run.output)) throw RenderError.DISK_FULL(request.workDir)
       if (/Parse Error|Cannot parse input/.test(run.output))
-        throw RenderError.sceneInvalid(request.scene, tail, run.command)
-      throw RenderError.renderFailed(describeFrames(request.frames), tail, run.command)
+        throw RenderError.SCENE_INVALID(request.scene, tail, run.command)
+      throw RenderError.RENDER_FAILED(describeFrames(request.frames), tail, run.command)
     }
     const files = await this.framesWritten(request)
     return { files, outputTail: tail, command: run.command, notes: [] }

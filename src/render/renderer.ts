@@ -59,7 +59,7 @@ export async function runRenderer(
     env: { LC_ALL: 'C' },
     ...(opts.signal ? { signal: opts.signal } : {}),
   })
-  if (opts.signal?.aborted) throw RenderError.aborted()
-  if (result.spawnError?.code === 'ENOENT') throw RenderError.rendererMissing(file, installHint(file))
+  if (opts.signal?.aborted) throw RenderError.ABORTED()
+  if (result.spawnError?.code === 'ENOENT') throw RenderError.RENDERER_MISSING(file, installHint(file))
   return result
 }

@@ -13,15 +13,16 @@ import {
   parseSize,
   RenderError,
   rendererForScene,
+  videoFormatOf,
 } from '../../src/render/index.ts'
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
     fn()
   } catch (err) {
-    expect(err).toBeInstanceOf(RenderError)
-    expect((err as RenderError).exitCode).toBe(2)
-    return (err as RenderError).code
+    if (!(err instanceof RenderError)) throw err
+    expect(err.exitCode).toBe(2)
+    return err.code
   }
   return undefined
 }
@@ -130,6 +131,12 @@ describe('defaultParallelism', () => {
 })
 
 describe('scene types and frame lists', () => {
+  it('refuses a chunk of no frames and a video of no format farm writes, as bad input', () => {
+    expect(codeOf(() => chunkFrames([1, 2], 0))).toBe('BAD_CHUNK_SIZE')
+    expect(codeOf(() => videoFormatOf('out.avi'))).toBe('BAD_VIDEO_FORMAT')
+    expect(() => videoFormatOf('out.avi')).toThrow('name it .mp4, .webm or .gif')
+  })
+
   it('picks the renderer by extension and refuses others', () => {
     expect(rendererForScene('a/b/scene.pov')).toBe('povray')
     expect(rendererForScene('Scene.BLEND')).toBe('blender')

@@ -31,8 +31,9 @@ export async function runFfmpeg(args: string[], opts: FfmpegOptions): Promise<Ru
     ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
     ...(opts.signal === undefined ? {} : { signal: opts.signal }),
   })
-  if (opts.signal?.aborted) throw RenderError.aborted()
-  if (result.spawnError?.code === 'ENOENT') throw RenderError.rendererMissing('ffmpeg', installHint('ffmpeg'))
+  if (opts.signal?.aborted) throw RenderError.ABORTED()
+  if (result.spawnError?.code === 'ENOENT')
+    throw RenderError.RENDERER_MISSING('ffmpeg', installHint('ffmpeg'))
   return result
 }
 
@@ -47,7 +48,7 @@ export async function ffmpegOutput(
     const why = result.timedOut
       ? `timed out after ${opts.timeoutMs} ms`
       : result.tail || `exit ${result.exitCode}`
-    throw RenderError.ffmpegFailed(opts.what, why)
+    throw RenderError.FFMPEG_FAILED(opts.what, why)
   }
   return result.stdout
 }

@@ -123,7 +123,7 @@ export async function thumbnailAndBrightness(
     { what: 'decode the frame and write its thumbnail', input: jpeg, timeoutMs },
   )
   if (gray.length < PROBE_W * PROBE_H)
-    throw RenderError.ffmpegFailed('measure the frame', 'no pixels decoded')
+    throw RenderError.FFMPEG_FAILED('measure the frame', 'no pixels decoded')
   let sum = 0
   for (let i = 0; i < PROBE_W * PROBE_H; i++) sum += gray[i]!
   return sum / (PROBE_W * PROBE_H)

@@ -23,7 +23,7 @@ export interface StitchOptions {
 export function videoFormatOf(out: string): VideoFormat {
   const ext = extname(out).toLowerCase().slice(1)
   if (ext === 'mp4' || ext === 'webm' || ext === 'gif') return ext
-  throw new RenderError('BAD_VIDEO_FORMAT', `video ${out} must end in .mp4, .webm or .gif.`, 2)
+  throw RenderError.BAD_VIDEO_FORMAT(out)
 }
 
 /** yuv420p halves chroma in both directions, so H.264 and VP9 need even sides. */
@@ -69,9 +69,9 @@ function outputOptions(format: VideoFormat, fps: number, crf: number | undefined
 export async function stitchVideo(opts: StitchOptions): Promise<void> {
   const format = videoFormatOf(opts.out)
   if (!(opts.fps > 0 && opts.fps <= 240)) {
-    throw new RenderError('BAD_FPS', `fps ${opts.fps} is out of range: give a rate between 1 and 240.`, 2)
+    throw RenderError.BAD_FPS(opts.fps)
   }
-  if (opts.frames.length === 0) throw new RenderError('NO_FRAMES', 'there are no frames to stitch.', 2)
+  if (opts.frames.length === 0) throw RenderError.NO_FRAMES('stitch')
   await checkAllFrames(opts.frames)
   const out = resolve(opts.out)
   const scratch = join(dirname(out), `.${basename(out)}.${randomBytes(4).toString('hex')}`)
@@ -87,7 +87,7 @@ export async function stitchVideo(opts: StitchOptions): Promise<void> {
     await encode(join(scratch, '%06d.png'), partial, format, opts)
     await rename(partial, out)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw RenderError.diskFull(out)
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw RenderError.DISK_FULL(out)
     throw err
   } finally {
     await rm(scratch, { recursive: true, force: true })
@@ -108,7 +108,7 @@ async function checkAllFrames(frames: string[]): Promise<void> {
   }
   if (bad.length === 0) return
   const numbers = bad.map((file) => frameOfFileName(basename(file)))
-  throw RenderError.framesMissing(numbers.every((n) => n !== undefined) ? (numbers as number[]) : bad)
+  throw RenderError.FRAMES_MISSING(numbers.every((n) => n !== undefined) ? (numbers as number[]) : bad)
 }
 
 /** ffmpeg's last lines in a failed stitch's message: with errors-only output, these are its errors. */
@@ -136,9 +136,9 @@ async function encode(
   const result = await runFfmpeg(args, opts.signal ? { signal: opts.signal } : {})
   // ffmpeg exits 0 when only writing the trailer fails (a full disk at the last moment),
   // leaving a truncated file: its own report decides.
-  if (saysDiskFull(result.output)) throw RenderError.diskFull(opts.out)
+  if (saysDiskFull(result.output)) throw RenderError.DISK_FULL(opts.out)
   if (!result.ok || /Error writing trailer|Error closing file/.test(result.output)) {
     const said = tailLines(result.output, STITCH_TAIL_LINES) || result.tail || `exit ${result.exitCode}`
-    throw RenderError.stitchFailed(opts.out, said, result.command)
+    throw RenderError.STITCH_FAILED(opts.out, said, result.command)
   }
 }
