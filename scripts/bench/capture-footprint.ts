@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { execa } from 'execa'
-import { readJpegInfo, TIMELAPSE_ENCODER } from '../../src/capture/index.ts'
+import { readJpegInfo } from '../../src/capture/index.ts'
+import { TIMELAPSE_ENCODER } from '../../src/render/index.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js')

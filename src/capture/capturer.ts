@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { copyFile, mkdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
+import { encodeTimelapse, thumbnailAndBrightness, toJpeg } from '../render/index.ts'
 import { localMoment } from './days.ts'
 import { CaptureError } from './errors.ts'
-import { encodeTimelapse, thumbnailAndBrightness, toJpeg } from './ffmpeg.ts'
 import { isPng, readJpegInfo } from './jpeg.ts'
 import {
   FRAME_FILE,
@@ -199,7 +199,7 @@ export class Capturer {
       if (isPng(jpeg)) jpeg = await toJpeg(jpeg, this.#timeoutMs)
       info = readJpegInfo(jpeg)
       if (info === undefined) {
-        throw CaptureError.notAnImage(
+        throw CaptureError.NOT_AN_IMAGE(
           this.#init.sourceName,
           `${jpeg.length} bytes that are not a complete JPEG or PNG`,
         )
@@ -221,7 +221,7 @@ export class Capturer {
       )
     } catch (err) {
       await rm(thumbTemp, { force: true })
-      return miss('error', errorMessage(CaptureError.notAnImage(this.#init.sourceName, errorMessage(err))))
+      return miss('error', errorMessage(CaptureError.NOT_AN_IMAGE(this.#init.sourceName, errorMessage(err))))
     }
     const darkBelow = this.#init.skipDarkBelow
     if (darkBelow !== undefined && brightness < darkBelow) {
@@ -340,7 +340,7 @@ export class Capturer {
     if (minFreeMb === undefined) return
     const stats = await statfs(this.dir)
     const freeMb = Math.floor((stats.bavail * stats.bsize) / (1024 * 1024))
-    if (freeMb < minFreeMb) throw CaptureError.lowDisk(this.dir, freeMb, minFreeMb)
+    if (freeMb < minFreeMb) throw CaptureError.LOW_DISK(this.dir, freeMb, minFreeMb)
   }
 
   async #manifest(day: string): Promise<DayManifest> {

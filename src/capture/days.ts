@@ -25,7 +25,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
         hourCycle: 'h23',
       })
     } catch {
-      throw CaptureError.badTimeZone(timeZone)
+      throw CaptureError.BAD_TIME_ZONE(timeZone)
     }
     formatters.set(timeZone, formatter)
   }
@@ -57,7 +57,7 @@ export function isDay(text: string): boolean {
 }
 
 export function parseDay(text: string): string {
-  if (!isDay(text)) throw CaptureError.badDay(text)
+  if (!isDay(text)) throw CaptureError.BAD_DAY(text)
   return text
 }
 

@@ -1,67 +1,89 @@
-/** The one error class of src/capture: callers branch on `code`; bad input carries exitCode 2. */
+export type CaptureErrorCode =
+  | 'BAD_SOURCE'
+  | 'BAD_OPTION'
+  | 'BAD_TIME_ZONE'
+  | 'BAD_CRON'
+  | 'BAD_DAY'
+  | 'NO_FRAMES'
+  | 'SOURCE_FAILED'
+  | 'NOT_AN_IMAGE'
+  | 'LOW_DISK'
+
+/**
+ * The one error class of src/capture, made only by its factories, one per code. Callers branch
+ * on `code`; users read `message`, which names the thing at fault and what to do. Bad input
+ * carries exitCode 2. ffmpeg's failures are render's (RenderError FFMPEG_FAILED): it runs them.
+ */
 export class CaptureError extends Error {
-  readonly code: string
+  readonly code: CaptureErrorCode
   readonly exitCode: number
 
-  constructor(code: string, message: string, exitCode = 1) {
+  private constructor(code: CaptureErrorCode, message: string, exitCode = 1) {
     super(message)
     this.name = 'CaptureError'
     this.code = code
     this.exitCode = exitCode
   }
 
-  static badSource(source: string, why: string): CaptureError {
+  static BAD_SOURCE(source: string, why: string) {
     return new CaptureError(
       'BAD_SOURCE',
-      `capture source '${source}' ${why}. Use http(s)://..., cmd:COMMAND, v4l2:/dev/videoN or test:.`,
+      `capture source '${source}' ${why}: use http(s)://..., cmd:COMMAND, v4l2:/dev/videoN or test:`,
       2,
     )
   }
 
-  static badOption(option: string, value: string, expected: string): CaptureError {
-    return new CaptureError('BAD_OPTION', `${option} '${value}' is not valid: expected ${expected}.`, 2)
+  /** `expected` completes "give ...": "a whole number above 0". */
+  static BAD_OPTION(option: string, value: string, expected: string) {
+    return new CaptureError('BAD_OPTION', `${option} '${value}' is not valid: give ${expected}`, 2)
   }
 
-  static badTimeZone(zone: string): CaptureError {
+  static BAD_TIME_ZONE(zone: string) {
     return new CaptureError(
       'BAD_TIME_ZONE',
-      `time zone '${zone}' is unknown. Use an IANA name such as Europe/Paris or UTC.`,
+      `time zone '${zone}' is unknown: use an IANA name such as Europe/Paris or UTC`,
       2,
     )
   }
 
-  static badCron(expression: string, why: string): CaptureError {
+  static BAD_CRON(expression: string, why: string) {
     return new CaptureError(
       'BAD_CRON',
-      `cron expression '${expression}' is not valid (${why}). Example: "0 * * * *" for every hour.`,
+      `cron expression '${expression}' is not valid (${why}): give 5 or 6 fields, e.g. "0 * * * *" for every hour`,
       2,
     )
   }
 
-  static badDay(day: string): CaptureError {
-    return new CaptureError('BAD_DAY', `day '${day}' is not a date: expected YYYY-MM-DD.`, 2)
+  static BAD_DAY(day: string) {
+    return new CaptureError('BAD_DAY', `day '${day}' is not a date: give it as YYYY-MM-DD`, 2)
   }
 
-  static noFrames(dir: string): CaptureError {
-    return new CaptureError('NO_FRAMES', `no frames under ${dir}: capture some first, or check --dir.`, 2)
+  static NO_FRAMES(dir: string) {
+    return new CaptureError('NO_FRAMES', `no frames under ${dir}: capture some first, or check --dir`, 2)
   }
 
-  static sourceFailed(source: string, why: string): CaptureError {
+  static SOURCE_FAILED(source: string, why: string) {
     return new CaptureError('SOURCE_FAILED', `capture from ${source} failed: ${why}`)
   }
 
-  static notAnImage(source: string, why: string): CaptureError {
+  static NOT_AN_IMAGE(source: string, why: string) {
     return new CaptureError('NOT_AN_IMAGE', `capture from ${source} is not a usable JPEG or PNG: ${why}`)
   }
 
-  static lowDisk(dir: string, freeMb: number, minFreeMb: number): CaptureError {
+  static LOW_DISK(dir: string, freeMb: number, minFreeMb: number) {
     return new CaptureError(
       'LOW_DISK',
-      `only ${freeMb} MB free under ${dir}, below --min-free ${minFreeMb} MB: frame not written. Free some space or lower --keep-days.`,
+      `only ${freeMb} MB free under ${dir}, below --min-free ${minFreeMb} MB: frame not written; free some space or lower --keep-days`,
     )
   }
 
-  static ffmpegFailed(what: string, stderrTail: string): CaptureError {
-    return new CaptureError('FFMPEG_FAILED', `ffmpeg failed to ${what}: ${stderrTail.trim() || 'no output'}`)
+  /** @deprecated The name src/cli used before issue 10: use BAD_OPTION. */
+  static badOption(option: string, value: string, expected: string) {
+    return CaptureError.BAD_OPTION(option, value, expected)
+  }
+
+  /** @deprecated The name src/cli used before issue 10: use NO_FRAMES. */
+  static noFrames(dir: string) {
+    return CaptureError.NO_FRAMES(dir)
   }
 }

@@ -2,7 +2,6 @@ export { type CaptureLog, Capturer, type CapturerInit, type LogLevel, type TickO
 export { runCaptureDaemon } from './daemon.ts'
 export { addDays, checkTimeZone, isDay, type LocalMoment, localMoment, parseDay } from './days.ts'
 export { CaptureError } from './errors.ts'
-export { TIMELAPSE_ENCODER } from './ffmpeg.ts'
 export { readJpegInfo } from './jpeg.ts'
 export { frameDays, framePath } from './layout.ts'
 export {

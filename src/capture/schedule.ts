@@ -9,7 +9,7 @@ export function captureSchedule(opts: { hourly?: boolean; cron?: string }): stri
   const expression = opts.cron.trim()
   const check = validateDetailed(expression)
   if (!check.valid) {
-    throw CaptureError.badCron(
+    throw CaptureError.BAD_CRON(
       expression,
       check.errors.map((e) => `${e.field}: ${e.message}`).join('; ') || 'unparsable',
     )

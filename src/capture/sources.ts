@@ -1,6 +1,5 @@
+import { grabV4l2, runProgram, testPattern } from '../render/index.ts'
 import { CaptureError } from './errors.ts'
-import { grabV4l2, testPattern } from './ffmpeg.ts'
-import { run } from './run.ts'
 
 /** Where frames come from, parsed from `--source`. */
 export type SourceSpec =
@@ -9,7 +8,7 @@ export type SourceSpec =
   | { kind: 'v4l2'; device: string }
   | { kind: 'test'; width: number; height: number }
 
-/** Takes one still: JPEG or PNG bytes, or throws a CaptureError saying why not. */
+/** Takes one still: JPEG or PNG bytes, or throws why not (a CaptureError, or ffmpeg's RenderError). */
 export type Grab = (at: Date, label: string) => Promise<Uint8Array>
 
 // A snapshot larger than this is not a still image: refuse it instead of filling memory.
@@ -21,28 +20,28 @@ export function parseSource(text: string): SourceSpec {
     try {
       return { kind: 'http', url: new URL(text).toString() }
     } catch {
-      throw CaptureError.badSource(text, 'is not a valid URL')
+      throw CaptureError.BAD_SOURCE(text, 'is not a valid URL')
     }
   }
   if (text.startsWith('cmd:')) {
     const command = text.slice(4).trim()
-    if (command === '') throw CaptureError.badSource(text, 'has no command after cmd:')
+    if (command === '') throw CaptureError.BAD_SOURCE(text, 'has no command after cmd:')
     return { kind: 'command', command }
   }
   if (text.startsWith('v4l2:')) {
     const device = text.slice(5)
     if (!device.startsWith('/dev/'))
-      throw CaptureError.badSource(text, 'must name a device, e.g. v4l2:/dev/video0')
+      throw CaptureError.BAD_SOURCE(text, 'must name a device, e.g. v4l2:/dev/video0')
     return { kind: 'v4l2', device }
   }
   if (text === 'test:' || text.startsWith('test:')) {
     const size = text.slice(5)
     if (size === '') return { kind: 'test', width: 640, height: 480 }
     const match = /^(\d{2,5})x(\d{2,5})$/.exec(size)
-    if (match === null) throw CaptureError.badSource(text, 'takes an optional size, e.g. test:640x480')
+    if (match === null) throw CaptureError.BAD_SOURCE(text, 'takes an optional size, e.g. test:640x480')
     return { kind: 'test', width: Number(match[1]), height: Number(match[2]) }
   }
-  throw CaptureError.badSource(text, 'is not a known kind of source')
+  throw CaptureError.BAD_SOURCE(text, 'is not a known kind of source')
 }
 
 /** A source named for logs without credentials a snapshot URL may carry. */
@@ -99,16 +98,16 @@ async function grabHttp(url: string, name: string, timeoutMs: number): Promise<U
     response = await fetch(url, { signal, redirect: 'follow', headers: { accept: 'image/jpeg, image/png' } })
   } catch (err) {
     const why = signal.aborted ? `no answer within ${timeoutMs} ms` : errorText(err)
-    throw CaptureError.sourceFailed(name, why)
+    throw CaptureError.SOURCE_FAILED(name, why)
   }
   if (!response.ok) {
     await response.body?.cancel()
-    throw CaptureError.sourceFailed(name, `HTTP ${response.status} ${response.statusText}`.trim())
+    throw CaptureError.SOURCE_FAILED(name, `HTTP ${response.status} ${response.statusText}`.trim())
   }
   const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
   if (!IMAGE_TYPES.includes(type)) {
     await response.body?.cancel()
-    throw CaptureError.sourceFailed(
+    throw CaptureError.SOURCE_FAILED(
       name,
       `content-type is '${type || 'missing'}', expected image/jpeg or image/png`,
     )
@@ -116,28 +115,37 @@ async function grabHttp(url: string, name: string, timeoutMs: number): Promise<U
   const declared = Number(response.headers.get('content-length') ?? 0)
   if (declared > MAX_IMAGE_BYTES) {
     await response.body?.cancel()
-    throw CaptureError.sourceFailed(name, `image of ${declared} bytes is over ${MAX_IMAGE_BYTES}`)
+    throw CaptureError.SOURCE_FAILED(name, `image of ${declared} bytes is over ${MAX_IMAGE_BYTES}`)
   }
+  let bytes: Uint8Array
   try {
-    const bytes = new Uint8Array(await response.arrayBuffer())
-    if (bytes.length > MAX_IMAGE_BYTES)
-      throw new Error(`image of ${bytes.length} bytes is over ${MAX_IMAGE_BYTES}`)
-    return bytes
+    bytes = new Uint8Array(await response.arrayBuffer())
   } catch (err) {
-    throw CaptureError.sourceFailed(
+    throw CaptureError.SOURCE_FAILED(
       name,
       signal.aborted ? `body not received within ${timeoutMs} ms` : errorText(err),
     )
   }
+  if (bytes.length > MAX_IMAGE_BYTES) {
+    throw CaptureError.SOURCE_FAILED(name, `image of ${bytes.length} bytes is over ${MAX_IMAGE_BYTES}`)
+  }
+  return bytes
 }
 
 async function grabCommand(command: string, name: string, timeoutMs: number): Promise<Uint8Array> {
-  const result = await run(command, [], { shell: true, timeoutMs, maxStdout: MAX_IMAGE_BYTES })
+  const result = await runProgram(command, [], {
+    shell: true,
+    stdout: 'bytes',
+    timeoutMs,
+    maxOutput: MAX_IMAGE_BYTES,
+  })
   if (!result.ok) {
     const why = result.timedOut
       ? `no image within ${timeoutMs} ms (killed)`
-      : `exit ${result.exitCode}: ${result.stderrTail}`
-    throw CaptureError.sourceFailed(name, why)
+      : result.exitCode === undefined
+        ? result.tail
+        : `exit ${result.exitCode}: ${result.tail}`
+    throw CaptureError.SOURCE_FAILED(name, why)
   }
   return new Uint8Array(result.stdout)
 }

@@ -17,7 +17,7 @@ export function parsePlace(text: string): Place {
   const lat = Number(match?.[1])
   const lon = Number(match?.[2])
   if (match === null || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
-    throw CaptureError.badOption(
+    throw CaptureError.BAD_OPTION(
       '--daylight',
       text,
       'LAT,LON in degrees, e.g. 48.85,2.35 (south and west negative)',

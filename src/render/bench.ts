@@ -2,10 +2,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { RenderError } from './errors.ts'
 import { type FrameRange, framesOf, type Size } from './frames.ts'
-import { runRenderer, tailLines } from './process.ts'
+import { tailLines } from './output.ts'
 import { BLENDER_REFERENCE_BUILDER, POVRAY_REFERENCE, REFERENCE_VERSION } from './reference-scenes.ts'
 import { renderFrames } from './render-frames.ts'
-import type { RendererName } from './renderer.ts'
+import { type RendererName, runRenderer } from './renderer.ts'
 
 /**
  * What the reference machine needs for each reference render, in seconds. 1 WU is one minute of
@@ -82,7 +82,7 @@ async function writeReferenceScene(
     ...(signal ? { signal } : {}),
   })
   if (run.exitCode !== 0 || !/Saved "reference.blend"/.test(run.output)) {
-    throw RenderError.renderFailed('the Blender reference scene', tailLines(run.output), run.command)
+    throw RenderError.RENDER_FAILED('the Blender reference scene', tailLines(run.output), run.command)
   }
   return scene
 }

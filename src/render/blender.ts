@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { RenderError } from './errors.ts'
-import { describeFrames } from './frames.ts'
-import { runRenderer, saysDiskFull, tailLines } from './process.ts'
-import type { ChunkOutput, ChunkRequest, RendererAdapter } from './renderer.ts'
+import { describeFrames } from './frame-list.ts'
+import { saysDiskFull, TAIL_LINES, tailLines } from './output.ts'
+import { type ChunkOutput, type ChunkRequest, type RendererAdapter, runRenderer } from './renderer.ts'
 
 const NOTE = 'FARM-NOTE: '
 
@@ -73,7 +73,7 @@ export const blender: RendererAdapter = {
       cwd: dirname(request.scene),
       ...(request.signal ? { signal: request.signal } : {}),
     })
-    const tail = tailLines(run.output, 12, CHATTER)
+    const tail = tailLines(run.output, TAIL_LINES, CHATTER)
     const notes = run.output
       .split('\n')
       .filter((line) => line.startsWith(NOTE))
@@ -82,11 +82,11 @@ export const blender: RendererAdapter = {
     // Blender exits 0 after many failures (an unreadable file, a failed frame), so the images
     // on disk decide, not the exit code.
     if (run.exitCode !== 0 || request.frames.some((frame) => !files.has(frame))) {
-      if (saysDiskFull(run.output)) throw RenderError.diskFull(request.workDir)
+      if (saysDiskFull(run.output)) throw RenderError.DISK_FULL(request.workDir)
       if (/Unable to open|File format is not supported|not a blend file|Cannot read file/i.test(run.output)) {
-        throw RenderError.sceneInvalid(request.scene, tail, run.command)
+        throw RenderError.SCENE_INVALID(request.scene, tail, run.command)
       }
-      throw RenderError.renderFailed(describeFrames(request.frames), tail, run.command)
+      throw RenderError.RENDER_FAILED(describeFrames(request.frames), tail, run.command)
     }
     return { files, outputTail: tail, command: run.command, notes }
   },

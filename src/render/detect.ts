@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { extname } from 'node:path'
 import { RenderError } from './errors.ts'
+import { runProgram } from './process.ts'
 import type { RendererName } from './renderer.ts'
 
 export interface ToolInfo {
@@ -31,20 +31,12 @@ export function installHint(tool: string): string {
   return `install the '${pkg.other}' package with your system's package manager.`
 }
 
-/** Asks a tool its version. node:child_process, not execa: every node start probes, execa costs ~18 MB. */
+/** Asks a tool its version; a tool that prints one is installed even when it exits non-zero. */
 async function probe(name: string, args: string[], pattern: RegExp, signal?: AbortSignal): Promise<ToolInfo> {
-  const { failed, output } = await new Promise<{ failed: boolean; output: string }>((resolveRun) => {
-    const child = execFile(
-      name,
-      args,
-      { encoding: 'utf8', timeout: 30_000, ...(signal ? { signal } : {}) },
-      (err, stdout, stderr) => resolveRun({ failed: err !== null, output: `${stdout}${stderr}` }),
-    )
-    child.stdin?.end()
-  })
+  const result = await runProgram(name, args, { timeoutMs: 30_000, ...(signal ? { signal } : {}) })
   signal?.throwIfAborted()
-  const match = pattern.exec(output)
-  return { name, installed: !failed || match !== null, version: match?.[1], installHint: installHint(name) }
+  const match = pattern.exec(result.output)
+  return { name, installed: result.ok || match !== null, version: match?.[1], installHint: installHint(name) }
 }
 
 /** Which renderers this machine has, with their versions. */
@@ -69,5 +61,5 @@ export function rendererForScene(scenePath: string): RendererName {
   const ext = extname(scenePath).toLowerCase()
   if (ext === '.pov') return 'povray'
   if (ext === '.blend') return 'blender'
-  throw RenderError.unknownSceneType(scenePath)
+  throw RenderError.UNKNOWN_SCENE_TYPE(scenePath)
 }

@@ -1,14 +1,37 @@
+import { describeFrames } from './frame-list.ts'
+
+export type RenderErrorCode =
+  | 'BAD_FRAME_RANGE'
+  | 'BAD_SIZE'
+  | 'BAD_CHUNK_SIZE'
+  | 'BAD_FPS'
+  | 'BAD_VIDEO_FORMAT'
+  | 'NO_FRAMES'
+  | 'SCENE_NOT_FOUND'
+  | 'UNKNOWN_SCENE_TYPE'
+  | 'RENDERER_MISSING'
+  | 'SCENE_INVALID'
+  | 'RENDER_FAILED'
+  | 'BAD_FRAME'
+  | 'OUTPUT_NOT_WRITABLE'
+  | 'DISK_FULL'
+  | 'FRAMES_MISSING'
+  | 'STITCH_FAILED'
+  | 'FFMPEG_FAILED'
+  | 'ABORTED'
+
 /**
- * The one error class of the render part. Callers branch on `code`; users read `message`, which
- * names the thing at fault and what to do. Bad input carries exitCode 2, a failed render 1.
+ * The one error class of the render part, made only by its factories, one per code. Callers
+ * branch on `code`; users read `message`, which names the thing at fault and what to do. Bad
+ * input carries exitCode 2, a failed render 1, a stop 130.
  */
 export class RenderError extends Error {
-  readonly code: string
+  readonly code: RenderErrorCode
   readonly exitCode: number
-  /** The renderer's command line, when a renderer was run. */
+  /** The program's command line, when a renderer or ffmpeg was run. */
   readonly command: string | undefined
 
-  constructor(code: string, message: string, exitCode: number, command?: string) {
+  private constructor(code: RenderErrorCode, message: string, exitCode: number, command?: string) {
     super(message)
     this.name = 'RenderError'
     this.code = code
@@ -16,48 +39,77 @@ export class RenderError extends Error {
     this.command = command
   }
 
-  static badFrameRange(text: string, why: string): RenderError {
+  static BAD_FRAME_RANGE(text: string, why: string) {
     return new RenderError(
       'BAD_FRAME_RANGE',
-      `frame range '${text}' ${why}: give FIRST-LAST (e.g. 1-120) or one frame number.`,
+      `frame range '${text}' ${why}: give FIRST-LAST (e.g. 1-120) or one frame number`,
       2,
     )
   }
 
-  static badSize(text: string): RenderError {
+  static BAD_SIZE(text: string) {
     return new RenderError(
       'BAD_SIZE',
-      `size '${text}' is not WIDTHxHEIGHT (e.g. 640x480) with both above 0.`,
+      `size '${text}' is not WIDTHxHEIGHT with both from 1 to 16384: give e.g. 640x480`,
       2,
     )
   }
 
-  static sceneNotFound(scene: string): RenderError {
-    return new RenderError('SCENE_NOT_FOUND', `scene file ${scene} does not exist: check the path.`, 2)
+  /** A caller's mistake rather than a user's: chunk sizes are computed, not typed. */
+  static BAD_CHUNK_SIZE(size: number) {
+    return new RenderError('BAD_CHUNK_SIZE', `chunk size ${size} is not a whole number of frames above 0`, 2)
   }
 
-  static unknownSceneType(scene: string): RenderError {
+  static BAD_FPS(fps: number) {
+    return new RenderError('BAD_FPS', `fps ${fps} is out of range: give a rate from 1 to 240`, 2)
+  }
+
+  static BAD_VIDEO_FORMAT(out: string) {
+    return new RenderError(
+      'BAD_VIDEO_FORMAT',
+      `video ${out} is of no format farm writes: name it .mp4, .webm or .gif`,
+      2,
+    )
+  }
+
+  static NO_FRAMES(task: 'render' | 'stitch') {
+    return new RenderError(
+      'NO_FRAMES',
+      task === 'render'
+        ? 'there are no frames to render: give a range such as 1-120'
+        : 'there are no frames to stitch: give the frame images to encode',
+      2,
+    )
+  }
+
+  static SCENE_NOT_FOUND(scene: string) {
+    return new RenderError('SCENE_NOT_FOUND', `scene file ${scene} does not exist: check the path`, 2)
+  }
+
+  static UNKNOWN_SCENE_TYPE(scene: string) {
     return new RenderError(
       'UNKNOWN_SCENE_TYPE',
-      `scene ${scene} is neither a POV-Ray scene (.pov) nor a Blender file (.blend): pass one of those.`,
+      `scene ${scene} is neither a POV-Ray scene (.pov) nor a Blender file (.blend): pass one of those`,
       2,
     )
   }
 
-  static rendererMissing(renderer: string, hint: string): RenderError {
+  /** `hint` says how to install it, e.g. detect.ts's installHint. */
+  static RENDERER_MISSING(renderer: string, hint: string) {
     return new RenderError('RENDERER_MISSING', `${renderer} is not installed: ${hint}`, 2)
   }
 
-  static sceneInvalid(scene: string, tail: string, command: string): RenderError {
+  static SCENE_INVALID(scene: string, tail: string, command: string) {
     return new RenderError(
       'SCENE_INVALID',
-      `scene ${scene} does not parse:\n${indent(tail)}\ncommand: ${command}`,
+      `scene ${scene} does not parse: fix what the renderer says\n${indent(tail)}\ncommand: ${command}`,
       2,
       command,
     )
   }
 
-  static renderFailed(frames: string, tail: string, command: string): RenderError {
+  /** `frames` as describeFrames says them: "frame 7", "frames 7-12". */
+  static RENDER_FAILED(frames: string, tail: string, command: string) {
     return new RenderError(
       'RENDER_FAILED',
       `rendering ${frames} failed:\n${indent(tail)}\ncommand: ${command}`,
@@ -66,37 +118,39 @@ export class RenderError extends Error {
     )
   }
 
-  static badFrame(file: string, why: string): RenderError {
-    return new RenderError('BAD_FRAME', `frame image ${file} ${why}.`, 1)
+  static BAD_FRAME(file: string, why: string) {
+    return new RenderError('BAD_FRAME', `frame image ${file} ${why}`, 1)
   }
 
-  static outputNotWritable(dir: string, cause: string): RenderError {
+  static OUTPUT_NOT_WRITABLE(dir: string, cause: string) {
     return new RenderError(
       'OUTPUT_NOT_WRITABLE',
-      `output directory ${dir} is not writable (${cause}): choose another with --out or fix its permissions.`,
+      `output directory ${dir} is not writable (${cause}): choose another with --out or fix its permissions`,
       2,
     )
   }
 
-  static diskFull(where: string): RenderError {
+  static DISK_FULL(where: string) {
     return new RenderError(
       'DISK_FULL',
-      `the disk holding ${where} is full: free some space or choose another --out, then run again (finished frames are kept).`,
+      `the disk holding ${where} is full: free some space or choose another --out, then run again (finished frames are kept)`,
       2,
     )
   }
 
   /** Frames by number when they follow frameFileName, else by file name. */
-  static framesMissing(frames: number[] | string[]): RenderError {
-    const list = frames.every((f) => typeof f === 'number') ? formatFrameList(frames) : frames.join(', ')
+  static FRAMES_MISSING(frames: number[] | string[]) {
+    const which = frames.every((f) => typeof f === 'number')
+      ? describeFrames(frames)
+      : `${frames.length === 1 ? 'frame' : 'frames'} ${frames.join(', ')}`
     return new RenderError(
       'FRAMES_MISSING',
-      `cannot stitch: ${frames.length === 1 ? 'frame' : 'frames'} ${list} missing or unreadable. Render them again, then stitch.`,
+      `cannot stitch: ${which} missing or unreadable: render them again, then stitch`,
       1,
     )
   }
 
-  static stitchFailed(out: string, tail: string, command: string): RenderError {
+  static STITCH_FAILED(out: string, tail: string, command: string) {
     return new RenderError(
       'STITCH_FAILED',
       `ffmpeg could not write ${out}:\n${indent(tail)}\ncommand: ${command}`,
@@ -105,8 +159,18 @@ export class RenderError extends Error {
     )
   }
 
-  static aborted(): RenderError {
-    return new RenderError('ABORTED', 'rendering was stopped.', 130)
+  /** `what` the call was for, e.g. "encode the timelapse /x.mp4"; `why` is ffmpeg's own words. */
+  static FFMPEG_FAILED(what: string, why: string) {
+    return new RenderError('FFMPEG_FAILED', `ffmpeg failed to ${what}: ${why.trim() || 'no output'}`, 1)
+  }
+
+  static ABORTED() {
+    return new RenderError('ABORTED', 'rendering was stopped', 130)
+  }
+
+  /** @deprecated The name src/cli used before issue 10: use RENDERER_MISSING. */
+  static rendererMissing(renderer: string, hint: string) {
+    return RenderError.RENDERER_MISSING(renderer, hint)
   }
 }
 
@@ -115,22 +179,4 @@ function indent(text: string): string {
     .split('\n')
     .map((line) => `  ${line}`)
     .join('\n')
-}
-
-/** "3, 7-9, 12": frame numbers folded into runs, so a long gap list stays one readable line. */
-export function formatFrameList(frames: number[]): string {
-  const sorted = [...new Set(frames)].sort((a, b) => a - b)
-  const runs: string[] = []
-  let start = sorted[0]
-  let prev = start
-  for (const frame of sorted.slice(1).concat(Number.NaN)) {
-    if (prev !== undefined && frame === prev + 1) {
-      prev = frame
-      continue
-    }
-    if (start !== undefined && prev !== undefined) runs.push(start === prev ? `${start}` : `${start}-${prev}`)
-    start = frame
-    prev = frame
-  }
-  return runs.join(', ')
 }

@@ -16,13 +16,13 @@ const MAX_FRAME = 999_999
 /** "1-120" or "42" -> an inclusive range; reversed, empty or non-numeric text is bad input. */
 export function parseFrameRange(text: string): FrameRange {
   const trimmed = text.trim()
-  if (trimmed === '') throw RenderError.badFrameRange(text, 'is empty')
+  if (trimmed === '') throw RenderError.BAD_FRAME_RANGE(text, 'is empty')
   const match = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(trimmed)
-  if (!match) throw RenderError.badFrameRange(text, 'is not numbers')
+  if (!match) throw RenderError.BAD_FRAME_RANGE(text, 'is not numbers')
   const first = Number(match[1])
   const last = match[2] === undefined ? first : Number(match[2])
-  if (last < first) throw RenderError.badFrameRange(text, `is reversed (${last} comes before ${first})`)
-  if (last > MAX_FRAME) throw RenderError.badFrameRange(text, `goes past frame ${MAX_FRAME}`)
+  if (last < first) throw RenderError.BAD_FRAME_RANGE(text, `is reversed (${last} comes before ${first})`)
+  if (last > MAX_FRAME) throw RenderError.BAD_FRAME_RANGE(text, `goes past frame ${MAX_FRAME}`)
   return { first, last }
 }
 
@@ -33,10 +33,10 @@ export function framesOf(range: FrameRange): number[] {
 /** "640x480" -> { width: 640, height: 480 }. */
 export function parseSize(text: string): Size {
   const match = /^\s*(\d+)\s*[xX×]\s*(\d+)\s*$/.exec(text)
-  if (!match) throw RenderError.badSize(text)
+  if (!match) throw RenderError.BAD_SIZE(text)
   const width = Number(match[1])
   const height = Number(match[2])
-  if (width < 1 || height < 1 || width > 16384 || height > 16384) throw RenderError.badSize(text)
+  if (width < 1 || height < 1 || width > 16384 || height > 16384) throw RenderError.BAD_SIZE(text)
   return { width, height }
 }
 
@@ -56,8 +56,7 @@ export function frameOfFileName(name: string): number | undefined {
  * process can take a run with a single start-up (POV-Ray's +SF/+EF, Blender's -s/-e).
  */
 export function chunkFrames(frames: number[], maxChunk: number): number[][] {
-  if (!Number.isInteger(maxChunk) || maxChunk < 1)
-    throw new RangeError(`chunk size must be >= 1, got ${maxChunk}`)
+  if (!Number.isInteger(maxChunk) || maxChunk < 1) throw RenderError.BAD_CHUNK_SIZE(maxChunk)
   const sorted = [...new Set(frames)].sort((a, b) => a - b)
   const chunks: number[][] = []
   let current: number[] = []
@@ -79,9 +78,4 @@ export function chunkFrames(frames: number[], maxChunk: number): number[][] {
  */
 export function chunkSizeFor(frameCount: number, workers: number): number {
   return Math.max(1, Math.min(10, Math.ceil(frameCount / (workers * 4))))
-}
-
-/** "frame 7" or "frames 7-12", for messages about a chunk. */
-export function describeFrames(frames: number[]): string {
-  return frames.length === 1 ? `frame ${frames[0]}` : `frames ${frames[0]}-${frames.at(-1)}`
 }

@@ -16,8 +16,11 @@ export {
   rendererForScene,
   type ToolInfo,
 } from './detect.ts'
-export { formatFrameList, RenderError } from './errors.ts'
-export { type StitchOptions, stitchVideo, type VideoFormat, videoFormatOf } from './ffmpeg.ts'
+export { RenderError } from './errors.ts'
+export { grabV4l2, testPattern, thumbnailAndBrightness, toJpeg } from './ffmpeg/stills.ts'
+export { type StitchOptions, stitchVideo, type VideoFormat, videoFormatOf } from './ffmpeg/stitch.ts'
+export { encodeTimelapse, TIMELAPSE_ENCODER } from './ffmpeg/timelapse.ts'
+export { describeFrames, formatFrameList } from './frame-list.ts'
 export {
   chunkFrames,
   type FrameRange,
@@ -29,7 +32,11 @@ export {
   type Size,
 } from './frames.ts'
 export { checkFrame, type FrameCheck, pixelHash } from './pixels.ts'
+export { type RunOptions, type RunResult, runProgram } from './process.ts'
 export {
+  ASCII_BAR,
+  type BarLook,
+  BLOCK_BAR,
   describeProgress,
   formatDuration,
   type ProgressStats,

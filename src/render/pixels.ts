@@ -31,7 +31,7 @@ export async function checkFrame(file: string, size?: Size): Promise<FrameCheck>
     bytes = await readFile(file)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw RenderError.badFrame(file, code === 'ENOENT' ? 'is missing' : `cannot be read (${code})`)
+    throw RenderError.BAD_FRAME(file, code === 'ENOENT' ? 'is missing' : `cannot be read (${code})`)
   }
   // Loaded on first use: only a node that verifies or resumes frames decodes them.
   const { PNG: Png } = await import('pngjs')
@@ -39,10 +39,10 @@ export async function checkFrame(file: string, size?: Size): Promise<FrameCheck>
   try {
     png = Png.sync.read(bytes, { skipRescale: true })
   } catch (err) {
-    throw RenderError.badFrame(file, `does not decode as PNG (${(err as Error).message})`)
+    throw RenderError.BAD_FRAME(file, `does not decode as PNG (${(err as Error).message})`)
   }
   if (size && (png.width !== size.width || png.height !== size.height)) {
-    throw RenderError.badFrame(
+    throw RenderError.BAD_FRAME(
       file,
       `is ${png.width}x${png.height}, not the asked ${size.width}x${size.height}`,
     )

@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { RenderError } from './errors.ts'
-import { describeFrames } from './frames.ts'
-import { runRenderer, saysDiskFull, tailLines } from './process.ts'
-import type { ChunkOutput, ChunkRequest, RendererAdapter } from './renderer.ts'
+import { describeFrames } from './frame-list.ts'
+import { saysDiskFull, TAIL_LINES, tailLines } from './output.ts'
+import { type ChunkOutput, type ChunkRequest, type RendererAdapter, runRenderer } from './renderer.ts'
 
 /** Debian's POV-Ray warns about a missing per-user config on every run; it means nothing here. */
 const NOISE = /cannot open the user configuration file/
@@ -50,7 +50,7 @@ function lostParseMessage(run: { exitCode: number | undefined; output: string })
 function errorTail(output: string): string {
   const lines = output.split(/\r?\n/)
   const banner = lines.findLastIndex((line) => line.startsWith('===='))
-  return tailLines(banner >= 0 ? lines.slice(banner).join('\n') : output, 12, NOISE)
+  return tailLines(banner >= 0 ? lines.slice(banner).join('\n') : output, TAIL_LINES, NOISE)
 }
 
 export const povray: RendererAdapter = {
@@ -80,10 +80,10 @@ export const povray: RendererAdapter = {
       run = await runPovray()
     const tail = errorTail(run.output)
     if (run.exitCode !== 0) {
-      if (saysDiskFull(run.output)) throw RenderError.diskFull(request.workDir)
+      if (saysDiskFull(run.output)) throw RenderError.DISK_FULL(request.workDir)
       if (/Parse Error|Cannot parse input/.test(run.output))
-        throw RenderError.sceneInvalid(request.scene, tail, run.command)
-      throw RenderError.renderFailed(describeFrames(request.frames), tail, run.command)
+        throw RenderError.SCENE_INVALID(request.scene, tail, run.command)
+      throw RenderError.RENDER_FAILED(describeFrames(request.frames), tail, run.command)
     }
     const files = await this.framesWritten(request)
     return { files, outputTail: tail, command: run.command, notes: [] }

@@ -30,15 +30,18 @@ export function progressStats(opts: {
   }
 }
 
-/** "1h02m", "3m05s", "12s". */
+/**
+ * "45s", "4m10s", "1h02m", "3d07h": two units at most, like a download's ETA. Seconds round up,
+ * so time that is left never reads as 0s.
+ */
 export function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000)
-  const h = Math.floor(seconds / 3600)
-  const m = Math.floor((seconds % 3600) / 60)
-  const s = seconds % 60
-  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`
-  if (m > 0) return `${m}m${String(s).padStart(2, '0')}s`
-  return `${s}s`
+  const s = Math.ceil(ms / 1000)
+  const two = (n: number) => String(n).padStart(2, '0')
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`
+  const h = Math.floor(s / 3600)
+  if (h < 100) return `${h}h${two(Math.floor((s % 3600) / 60))}m`
+  return `${Math.floor(h / 24)}d${two(h % 24)}h`
 }
 
 /** "12/120 frames  5.3 frames/min  ETA 3m20s", the same words in a TTY bar and in log lines. */
@@ -49,8 +52,22 @@ export function describeProgress(stats: ProgressStats): string {
   return parts.join('  ')
 }
 
-/** A text bar such as "[#######-------------]". */
-export function progressBar(done: number, total: number, width = 24): string {
-  const filled = total === 0 ? width : Math.round((done / total) * width)
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`
+/** The characters of a bar: brackets and ASCII for a terminal line, blocks for the dashboard. */
+export interface BarLook {
+  left: string
+  full: string
+  empty: string
+  right: string
+}
+
+export const ASCII_BAR: BarLook = { left: '[', full: '#', empty: '-', right: ']' }
+export const BLOCK_BAR: BarLook = { left: '', full: '█', empty: '░', right: '' }
+
+/**
+ * A text bar such as "[#######-------------]". It rounds down, so it is never full before the
+ * last frame is done, and is empty when there is nothing to do.
+ */
+export function progressBar(done: number, total: number, width = 24, look: BarLook = ASCII_BAR): string {
+  const full = total <= 0 ? 0 : Math.max(0, Math.min(width, Math.floor((done / total) * width)))
+  return `${look.left}${look.full.repeat(full)}${look.empty.repeat(width - full)}${look.right}`
 }

@@ -76,8 +76,7 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
   const renderer = rendererForScene(scene)
   const adapter = ADAPTERS[renderer]
   await assertSceneFile(scene)
-  if (opts.frames.length === 0)
-    throw new RenderError('NO_FRAMES', 'no frames to render: give a range such as 1-120.', 2)
+  if (opts.frames.length === 0) throw RenderError.NO_FRAMES('render')
   const outDir = resolve(opts.outDir)
   await assertWritable(outDir)
   await removeAbandonedChunks(outDir)
@@ -142,7 +141,7 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
         for (const frame of chunk) {
           const file = output.files.get(frame)
           if (file === undefined) {
-            throw RenderError.renderFailed(
+            throw RenderError.RENDER_FAILED(
               `frame ${frame}`,
               `${output.outputTail}\n(no image was written)`,
               output.command,
@@ -179,7 +178,7 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
   }
 
   await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker))
-  if (failure !== undefined) throw opts.signal?.aborted ? RenderError.aborted() : failure
+  if (failure !== undefined) throw opts.signal?.aborted ? RenderError.ABORTED() : failure
   opts.signal?.throwIfAborted()
   return [...results.values()].sort((a, b) => a.frame - b.frame)
 }
@@ -209,10 +208,10 @@ function isAlive(pid: number): boolean {
 
 async function assertSceneFile(scene: string): Promise<void> {
   try {
-    if (!(await stat(scene)).isFile()) throw RenderError.sceneNotFound(scene)
+    if (!(await stat(scene)).isFile()) throw RenderError.SCENE_NOT_FOUND(scene)
   } catch (err) {
     if (err instanceof RenderError) throw err
-    throw RenderError.sceneNotFound(scene)
+    throw RenderError.SCENE_NOT_FOUND(scene)
   }
 }
 
@@ -225,8 +224,8 @@ async function assertWritable(outDir: string): Promise<void> {
     await writeFile(probe, 'farm')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOSPC') throw RenderError.diskFull(outDir)
-    throw RenderError.outputNotWritable(outDir, code ?? String(err))
+    if (code === 'ENOSPC') throw RenderError.DISK_FULL(outDir)
+    throw RenderError.OUTPUT_NOT_WRITABLE(outDir, code ?? String(err))
   } finally {
     await rm(probe, { force: true }).catch(() => undefined)
   }
@@ -257,11 +256,11 @@ const NEARLY_FULL_BYTES = 4 * 1024 * 1024
  */
 async function translateFailure(err: unknown, outDir: string): Promise<unknown> {
   const code = (err as NodeJS.ErrnoException).code
-  if (code === 'ENOSPC') return RenderError.diskFull(outDir)
-  if (code === 'EACCES' || code === 'EROFS') return RenderError.outputNotWritable(outDir, code)
+  if (code === 'ENOSPC') return RenderError.DISK_FULL(outDir)
+  if (code === 'EACCES' || code === 'EROFS') return RenderError.OUTPUT_NOT_WRITABLE(outDir, code)
   if (err instanceof RenderError && err.code === 'RENDER_FAILED') {
     const fs = await statfs(outDir).catch(() => undefined)
-    if (fs && fs.bavail * fs.bsize < NEARLY_FULL_BYTES) return RenderError.diskFull(outDir)
+    if (fs && fs.bavail * fs.bsize < NEARLY_FULL_BYTES) return RenderError.DISK_FULL(outDir)
   }
   return err
 }

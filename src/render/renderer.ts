@@ -1,4 +1,7 @@
+import { installHint } from './detect.ts'
+import { RenderError } from './errors.ts'
 import type { FrameRange, Size } from './frames.ts'
+import { type RunResult, runProgram } from './process.ts'
 
 export type RendererName = 'povray' | 'blender'
 
@@ -40,4 +43,23 @@ export interface RendererAdapter {
   renderChunk(request: ChunkRequest): Promise<ChunkOutput>
   /** Frame number -> image file the renderer has written so far in the request's workDir. */
   framesWritten(request: Pick<ChunkRequest, 'workDir' | 'animation'>): Promise<Map<number, string>>
+}
+
+/**
+ * Runs a renderer to completion and keeps what it printed. A stop (the signal) ends it with its
+ * whole process group, so nothing a renderer started outlives Ctrl-C.
+ */
+export async function runRenderer(
+  file: string,
+  args: string[],
+  opts: { cwd: string; signal?: AbortSignal },
+): Promise<RunResult> {
+  const result = await runProgram(file, args, {
+    cwd: opts.cwd,
+    env: { LC_ALL: 'C' },
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  })
+  if (opts.signal?.aborted) throw RenderError.ABORTED()
+  if (result.spawnError?.code === 'ENOENT') throw RenderError.RENDERER_MISSING(file, installHint(file))
+  return result
 }

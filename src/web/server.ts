@@ -35,14 +35,14 @@ export function normaliseBasePath(text: string): string {
   if (trimmed === '') return ''
   const path = trimmed.startsWith('/') ? trimmed : `/${trimmed}`
   if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path) || path.split('/').some((s) => s === '.' || s === '..')) {
-    throw WebError.badBasePath(text)
+    throw WebError.BAD_BASE_PATH(text)
   }
   return path
 }
 
 export async function startViewer(init: ViewerInit): Promise<Viewer> {
   const info = await stat(init.dir).catch(() => undefined)
-  if (!info?.isDirectory()) throw WebError.notADirectory(init.dir)
+  if (!info?.isDirectory()) throw WebError.NOT_A_DIRECTORY(init.dir)
   const basePath = normaliseBasePath(init.basePath ?? '')
   const host = init.host ?? '127.0.0.1'
   const handler = requestHandler({ ...init, basePath })
@@ -69,7 +69,7 @@ export async function startViewer(init: ViewerInit): Promise<Viewer> {
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? WebError.portInUse(host, port) : err)
+      reject(err.code === 'EADDRINUSE' ? WebError.PORT_IN_USE(host, port) : err)
     })
     server.listen(port, host, () => resolve())
   })

@@ -72,16 +72,9 @@ describe('schedule', () => {
   it('accepts 5 and 6 field cron expressions and refuses nonsense as bad input', () => {
     expect(captureSchedule({ cron: '*/10 6-20 * * *' })).toBe('*/10 6-20 * * *')
     expect(captureSchedule({ cron: '*/5 * * * * *' })).toBe('*/5 * * * * *')
-    const err = (() => {
-      try {
-        captureSchedule({ cron: '61 * * * *' })
-      } catch (e) {
-        return e as CaptureError
-      }
-    })()
-    expect(err).toBeInstanceOf(CaptureError)
-    expect(err?.code).toBe('BAD_CRON')
-    expect(err?.exitCode).toBe(2)
+    const refusal = () => captureSchedule({ cron: '61 * * * *' })
+    expect(refusal).toThrow(CaptureError)
+    expect(refusal).toThrow(expect.objectContaining({ code: 'BAD_CRON', exitCode: 2 }))
   })
 })
 

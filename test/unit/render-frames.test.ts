@@ -4,6 +4,7 @@ import { chunkSizeFor } from '../../src/render/frames.ts'
 import {
   chunkFrames,
   defaultParallelism,
+  describeFrames,
   formatFrameList,
   frameFileName,
   frameOfFileName,
@@ -12,15 +13,16 @@ import {
   parseSize,
   RenderError,
   rendererForScene,
+  videoFormatOf,
 } from '../../src/render/index.ts'
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
     fn()
   } catch (err) {
-    expect(err).toBeInstanceOf(RenderError)
-    expect((err as RenderError).exitCode).toBe(2)
-    return (err as RenderError).code
+    if (!(err instanceof RenderError)) throw err
+    expect(err.exitCode).toBe(2)
+    return err.code
   }
   return undefined
 }
@@ -129,6 +131,12 @@ describe('defaultParallelism', () => {
 })
 
 describe('scene types and frame lists', () => {
+  it('refuses a chunk of no frames and a video of no format farm writes, as bad input', () => {
+    expect(codeOf(() => chunkFrames([1, 2], 0))).toBe('BAD_CHUNK_SIZE')
+    expect(codeOf(() => videoFormatOf('out.avi'))).toBe('BAD_VIDEO_FORMAT')
+    expect(() => videoFormatOf('out.avi')).toThrow('name it .mp4, .webm or .gif')
+  })
+
   it('picks the renderer by extension and refuses others', () => {
     expect(rendererForScene('a/b/scene.pov')).toBe('povray')
     expect(rendererForScene('Scene.BLEND')).toBe('blender')
@@ -138,5 +146,18 @@ describe('scene types and frame lists', () => {
   it('folds missing frames into readable runs', () => {
     expect(formatFrameList([12, 3, 7, 8, 9])).toBe('3, 7-9, 12')
     expect(formatFrameList([4])).toBe('4')
+    expect(formatFrameList([3, 1, 2, 10, 11, 5])).toBe('1-3, 5, 10-11')
+    expect(formatFrameList([])).toBe('')
+  })
+
+  it('names each frame once, however often it is listed', () => {
+    expect(formatFrameList([2, 1, 2, 3, 3])).toBe('1-3')
+    expect(describeFrames([7, 7])).toBe('frame 7')
+  })
+
+  it('says frames as messages and log lines name them', () => {
+    expect(describeFrames([7])).toBe('frame 7')
+    expect(describeFrames([7, 8, 9, 10, 11, 12])).toBe('frames 7-12')
+    expect(describeFrames([5, 1, 2, 3])).toBe('frames 1-3, 5')
   })
 })

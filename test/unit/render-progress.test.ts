@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { describeProgress, formatDuration, progressBar, progressStats } from '../../src/render/index.ts'
+import {
+  BLOCK_BAR,
+  describeProgress,
+  formatDuration,
+  progressBar,
+  progressStats,
+} from '../../src/render/index.ts'
 
 describe('render progress', () => {
   it('says frames done, frames per minute and ETA from this run only', () => {
@@ -17,9 +23,18 @@ describe('render progress', () => {
     )
   })
 
-  it('formats durations and bars', () => {
-    expect(formatDuration(12_400)).toBe('12s')
-    expect(formatDuration(3_725_000)).toBe('1h02m')
+  it('says durations in two units at most, rounding time left up', () => {
+    expect(
+      [400, 12_400, 45_000, 250_000, 3_725_000, 30 * 3_600_000, 200 * 3_600_000].map(formatDuration),
+    ).toEqual(['1s', '13s', '45s', '4m10s', '1h02m', '30h00m', '8d08h'])
+  })
+
+  it('draws a bar that is full only when every frame is done', () => {
     expect(progressBar(1, 4, 8)).toBe('[##------]')
+    expect(progressBar(239, 240, 8)).toBe('[#######-]')
+    expect(progressBar(240, 240, 8)).toBe('[########]')
+    expect(progressBar(0, 0, 4)).toBe('[----]')
+    expect(progressBar(239, 240, 8, BLOCK_BAR)).toBe('███████░')
+    expect(progressBar(0, 0, 4, BLOCK_BAR)).toBe('░░░░')
   })
 })

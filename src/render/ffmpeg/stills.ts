@@ -1,34 +1,7 @@
-import { readFile } from 'node:fs/promises'
-import { CaptureError } from './errors.ts'
-import { run } from './run.ts'
+import { RenderError } from '../errors.ts'
+import { ffmpegOutput } from './run.ts'
 
-/**
- * Every ffmpeg call of the capture part. ffmpeg runs as a child so a Pi's capture process stays
- * small: decoding a 12 MP frame in-process would take ~50 MB of RSS by itself.
- */
-
-const FFMPEG = process.env.FARM_FFMPEG ?? 'ffmpeg'
-
-interface FfmpegOptions {
-  what: string
-  input?: Uint8Array | AsyncIterable<Uint8Array>
-  timeoutMs: number
-}
-
-async function ffmpeg(args: string[], opts: FfmpegOptions): Promise<Buffer> {
-  const result = await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], {
-    input: opts.input,
-    timeoutMs: opts.timeoutMs,
-    maxStdout: 64 * 1024 * 1024,
-  })
-  if (!result.ok) {
-    const why = result.timedOut
-      ? `timed out after ${opts.timeoutMs} ms`
-      : result.stderrTail || `exit ${result.exitCode}`
-    throw CaptureError.ffmpegFailed(opts.what, why)
-  }
-  return result.stdout
-}
+/** Still images: the capture part's camera grabs, test pattern, JPEG conversion and thumbnails. */
 
 // Inside the filtergraph's single quotes only drawtext's own option parser sees the text, and it
 // treats ':' as the next option unless escaped once.
@@ -50,7 +23,7 @@ export function testPattern(
   const fontSize = Math.max(8, Math.round(Math.min(size.height / 12, size.width / 28)))
   const sun = Math.max(4, Math.round(size.height / 10))
   const sunX = Math.round(dayFraction * (size.width - sun))
-  return ffmpeg(
+  return ffmpegOutput(
     [
       '-f',
       'lavfi',
@@ -72,7 +45,7 @@ export function testPattern(
 
 /** One still from a V4L2 camera. The first frames of a webcam are often dark while it adjusts, so skip a few. */
 export function grabV4l2(device: string, timeoutMs: number) {
-  return ffmpeg(
+  return ffmpegOutput(
     [
       '-f',
       'v4l2',
@@ -96,11 +69,14 @@ export function grabV4l2(device: string, timeoutMs: number) {
 
 /** Re-encodes any still ffmpeg can decode (PNG from a camera command) as a JPEG frame. */
 export function toJpeg(image: Uint8Array, timeoutMs: number) {
-  return ffmpeg(['-i', 'pipe:0', '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '2', 'pipe:1'], {
-    what: 'convert the image to JPEG',
-    input: image,
-    timeoutMs,
-  })
+  return ffmpegOutput(
+    ['-i', 'pipe:0', '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '2', 'pipe:1'],
+    {
+      what: 'convert the image to JPEG',
+      input: image,
+      timeoutMs,
+    },
+  )
 }
 
 const PROBE_W = 16
@@ -116,7 +92,7 @@ export async function thumbnailAndBrightness(
   thumbWidth: number,
   timeoutMs: number,
 ): Promise<number> {
-  const gray = await ffmpeg(
+  const gray = await ffmpegOutput(
     [
       '-f',
       'image2pipe',
@@ -147,53 +123,8 @@ export async function thumbnailAndBrightness(
     { what: 'decode the frame and write its thumbnail', input: jpeg, timeoutMs },
   )
   if (gray.length < PROBE_W * PROBE_H)
-    throw CaptureError.ffmpegFailed('measure the frame', 'no pixels decoded')
+    throw RenderError.FFMPEG_FAILED('measure the frame', 'no pixels decoded')
   let sum = 0
   for (let i = 0; i < PROBE_W * PROBE_H; i++) sum += gray[i]!
   return sum / (PROBE_W * PROBE_H)
-}
-
-async function* filesInOrder(files: string[]): AsyncIterable<Uint8Array> {
-  for (const file of files) yield await readFile(file)
-}
-
-/** H.264 that any browser plays; veryfast and 2 threads keep a Pi responsive while it encodes. */
-export const TIMELAPSE_ENCODER = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-threads', '2']
-
-/**
- * Encodes the frames, in order, one video frame each, into an MP4 that starts playing before it
- * has fully loaded (faststart). Frames are scaled to the first frame's size so a camera that
- * changed resolution mid-day does not break the day's video.
- */
-export async function encodeTimelapse(opts: {
-  frames: string[]
-  size: { width: number; height: number }
-  fps: number
-  out: string
-  timeoutMs: number
-}): Promise<void> {
-  const width = Math.max(2, opts.size.width - (opts.size.width % 2))
-  const height = Math.max(2, opts.size.height - (opts.size.height % 2))
-  await ffmpeg(
-    [
-      '-f',
-      'image2pipe',
-      '-framerate',
-      String(opts.fps),
-      '-c:v',
-      'mjpeg',
-      '-i',
-      'pipe:0',
-      '-vf',
-      `scale=${width}:${height},format=yuv420p`,
-      ...TIMELAPSE_ENCODER,
-      '-movflags',
-      '+faststart',
-      '-f',
-      'mp4',
-      '-y',
-      opts.out,
-    ],
-    { what: `encode the timelapse ${opts.out}`, input: filesInOrder(opts.frames), timeoutMs: opts.timeoutMs },
-  )
 }

@@ -1,13 +1,11 @@
-// The only module that touches fluent-ffmpeg: its repository was archived in 2025, so the rest
-// of the project depends on stitchVideo, never on it.
 import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, symlink } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
-import { installHint } from './detect.ts'
-import { RenderError } from './errors.ts'
-import { frameOfFileName, type Size } from './frames.ts'
-import { checkFrame } from './pixels.ts'
-import { saysDiskFull, tailLines } from './process.ts'
+import { RenderError } from '../errors.ts'
+import { frameOfFileName, type Size } from '../frames.ts'
+import { saysDiskFull, tailLines } from '../output.ts'
+import { checkFrame } from '../pixels.ts'
+import { runFfmpeg } from './run.ts'
 
 export type VideoFormat = 'mp4' | 'webm' | 'gif'
 
@@ -25,7 +23,7 @@ export interface StitchOptions {
 export function videoFormatOf(out: string): VideoFormat {
   const ext = extname(out).toLowerCase().slice(1)
   if (ext === 'mp4' || ext === 'webm' || ext === 'gif') return ext
-  throw new RenderError('BAD_VIDEO_FORMAT', `video ${out} must end in .mp4, .webm or .gif.`, 2)
+  throw RenderError.BAD_VIDEO_FORMAT(out)
 }
 
 /** yuv420p halves chroma in both directions, so H.264 and VP9 need even sides. */
@@ -71,9 +69,9 @@ function outputOptions(format: VideoFormat, fps: number, crf: number | undefined
 export async function stitchVideo(opts: StitchOptions): Promise<void> {
   const format = videoFormatOf(opts.out)
   if (!(opts.fps > 0 && opts.fps <= 240)) {
-    throw new RenderError('BAD_FPS', `fps ${opts.fps} is out of range: give a rate between 1 and 240.`, 2)
+    throw RenderError.BAD_FPS(opts.fps)
   }
-  if (opts.frames.length === 0) throw new RenderError('NO_FRAMES', 'there are no frames to stitch.', 2)
+  if (opts.frames.length === 0) throw RenderError.NO_FRAMES('stitch')
   await checkAllFrames(opts.frames)
   const out = resolve(opts.out)
   const scratch = join(dirname(out), `.${basename(out)}.${randomBytes(4).toString('hex')}`)
@@ -89,7 +87,7 @@ export async function stitchVideo(opts: StitchOptions): Promise<void> {
     await encode(join(scratch, '%06d.png'), partial, format, opts)
     await rename(partial, out)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw RenderError.diskFull(out)
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw RenderError.DISK_FULL(out)
     throw err
   } finally {
     await rm(scratch, { recursive: true, force: true })
@@ -110,8 +108,11 @@ async function checkAllFrames(frames: string[]): Promise<void> {
   }
   if (bad.length === 0) return
   const numbers = bad.map((file) => frameOfFileName(basename(file)))
-  throw RenderError.framesMissing(numbers.every((n) => n !== undefined) ? (numbers as number[]) : bad)
+  throw RenderError.FRAMES_MISSING(numbers.every((n) => n !== undefined) ? (numbers as number[]) : bad)
 }
+
+/** ffmpeg's last lines in a failed stitch's message: with errors-only output, these are its errors. */
+const STITCH_TAIL_LINES = 8
 
 async function encode(
   pattern: string,
@@ -119,45 +120,25 @@ async function encode(
   format: VideoFormat,
   opts: StitchOptions,
 ): Promise<void> {
-  // Loaded on first use: a farm node that never stitches does not pay for it in memory.
-  const { default: ffmpeg } = await import('fluent-ffmpeg')
-  return new Promise((resolvePromise, reject) => {
-    let commandLine = 'ffmpeg'
-    const command = ffmpeg()
-      .input(pattern)
-      .inputOptions(['-framerate', String(opts.fps), '-start_number', '0'])
-      .outputOptions([...outputOptions(format, opts.fps, opts.crf), '-r', String(opts.fps)])
-      .output(partial)
-    const onAbort = () => command.kill('SIGKILL')
-    opts.signal?.addEventListener('abort', onAbort, { once: true })
-    const settle = (err?: Error) => {
-      opts.signal?.removeEventListener('abort', onAbort)
-      if (err) reject(err)
-      else resolvePromise()
-    }
-    command
-      .on('start', (line: string) => {
-        commandLine = line
-      })
-      // ffmpeg exits 0 when only writing the trailer fails (a full disk at the last moment),
-      // leaving a truncated file: its own report decides.
-      .on('end', (_stdout: string | null, stderr: string | null) => {
-        const output = stderr ?? ''
-        if (saysDiskFull(output)) return settle(RenderError.diskFull(opts.out))
-        if (/Error writing trailer|Error closing file/.test(output)) {
-          return settle(RenderError.stitchFailed(opts.out, tailLines(output, 8), commandLine))
-        }
-        settle()
-      })
-      .on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
-        if (opts.signal?.aborted) return settle(RenderError.aborted())
-        const output = stderr ?? err.message
-        if (saysDiskFull(output)) return settle(RenderError.diskFull(opts.out))
-        if (/ENOENT|Cannot find ffmpeg/.test(err.message)) {
-          return settle(RenderError.rendererMissing('ffmpeg', installHint('ffmpeg')))
-        }
-        settle(RenderError.stitchFailed(opts.out, tailLines(output, 8), commandLine))
-      })
-      .run()
-  })
+  const args = [
+    '-framerate',
+    String(opts.fps),
+    '-start_number',
+    '0',
+    '-i',
+    pattern,
+    '-y',
+    ...outputOptions(format, opts.fps, opts.crf),
+    '-r',
+    String(opts.fps),
+    partial,
+  ]
+  const result = await runFfmpeg(args, opts.signal ? { signal: opts.signal } : {})
+  // ffmpeg exits 0 when only writing the trailer fails (a full disk at the last moment),
+  // leaving a truncated file: its own report decides.
+  if (saysDiskFull(result.output)) throw RenderError.DISK_FULL(opts.out)
+  if (!result.ok || /Error writing trailer|Error closing file/.test(result.output)) {
+    const said = tailLines(result.output, STITCH_TAIL_LINES) || result.tail || `exit ${result.exitCode}`
+    throw RenderError.STITCH_FAILED(opts.out, said, result.command)
+  }
 }
