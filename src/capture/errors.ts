@@ -76,14 +76,4 @@ export class CaptureError extends Error {
       `only ${freeMb} MB free under ${dir}, below --min-free ${minFreeMb} MB: frame not written; free some space or lower --keep-days`,
     )
   }
-
-  /** @deprecated The name src/cli used before issue 10: use BAD_OPTION. */
-  static badOption(option: string, value: string, expected: string) {
-    return CaptureError.BAD_OPTION(option, value, expected)
-  }
-
-  /** @deprecated The name src/cli used before issue 10: use NO_FRAMES. */
-  static noFrames(dir: string) {
-    return CaptureError.NO_FRAMES(dir)
-  }
 }

@@ -51,7 +51,10 @@ export const command: Command = {
     const names: RendererName[] = chosen.filter((r) => r.installed).map((r) => r.name)
     if (names.length === 0) {
       const which = wanted ?? 'povray or blender'
-      throw RenderError.rendererMissing(which, 'install it (see `farm doctor`), then run `farm bench` again.')
+      throw RenderError.RENDERER_MISSING(
+        which,
+        'install it (see `farm doctor`), then run `farm bench` again.',
+      )
     }
 
     const stop = new AbortController()

@@ -150,7 +150,7 @@ async function verify(values: Values, dir: string): Promise<number> {
     return verifyOnPeers(homeDir(values), dir, values.json === true)
   }
   const report = await verifyCaptures(dir)
-  if (report.days === 0) throw CaptureError.noFrames(join(dir, 'frames'))
+  if (report.days === 0) throw CaptureError.NO_FRAMES(join(dir, 'frames'))
   if (values.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
   } else {
@@ -166,7 +166,7 @@ async function verify(values: Values, dir: string): Promise<number> {
 async function rebuild(values: Values, dir: string, days: string[]): Promise<number> {
   const capturer = capturerFrom(values, dir, false)
   const chosen = days.length > 0 ? days.map(parseDay) : await frameDays(dir)
-  if (chosen.length === 0) throw CaptureError.noFrames(join(dir, 'frames'))
+  if (chosen.length === 0) throw CaptureError.NO_FRAMES(join(dir, 'frames'))
   let failed = 0
   for (const day of chosen) {
     const frames = await capturer.rebuild(day).catch((err: Error) => {

@@ -1,4 +1,4 @@
-import { callNode, shortJobId } from '../farm/index.ts'
+import { callNode, formatCredits, shortJobId } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { resolveHome } from './home.ts'
 import { printJson } from './job-output.ts'
@@ -28,11 +28,10 @@ Example:
       printJson(credits)
       return 0
     }
-    const cr = (milli: number) => (milli / 1000).toFixed(3)
     process.stdout.write('balances:\n')
     for (const b of credits.balances)
       process.stdout.write(
-        `  ${cr(b.balance).padStart(12)} cr  ${b.name ?? b.id}${b.owner ? ` (${b.owner})` : ''}\n`,
+        `  ${formatCredits(b.balance).padStart(16)}  ${b.name ?? b.id}${b.owner ? ` (${b.owner})` : ''}\n`,
       )
     process.stdout.write('hall of fame:\n')
     for (const c of credits.hallOfFame.contributors)

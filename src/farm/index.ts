@@ -1,4 +1,4 @@
-export { SHORT_ID_CHARS, shortJobId } from '../ledger/index.ts'
+export { formatCredits, SHORT_ID_CHARS, shortJobId } from '../ledger/index.ts'
 export { type Backup, type BackupLog, type BackupOptions, startBackup } from './backup/backup.ts'
 export { type CaptureAnnouncement, capturesInLedger } from './backup/capture-entries.ts'
 export { CAPTURE_HAVE_PROTOCOL } from './backup/capture-have.ts'

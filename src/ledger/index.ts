@@ -50,6 +50,7 @@ export type {
   OpenLedgerOptions,
 } from './ledger.ts'
 export { Ledger } from './ledger.ts'
+export { formatCredits } from './money.ts'
 export * from './read.ts'
 export type {
   CaptureDay,

@@ -167,11 +167,6 @@ export class RenderError extends Error {
   static ABORTED() {
     return new RenderError('ABORTED', 'rendering was stopped', 130)
   }
-
-  /** @deprecated The name src/cli used before issue 10: use RENDERER_MISSING. */
-  static rendererMissing(renderer: string, hint: string) {
-    return RenderError.RENDERER_MISSING(renderer, hint)
-  }
 }
 
 function indent(text: string): string {

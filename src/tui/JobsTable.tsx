@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink'
-import { count, eta, progressBar } from './format.ts'
+import { BLOCK_BAR, progressBar } from '../render/index.ts'
+import { count, eta } from './format.ts'
 import { windowStart } from './layout.ts'
 import type { JobRow, JobState } from './model.ts'
 import { type Cell, Table, type TableColumn } from './Table.tsx'
@@ -57,7 +58,7 @@ export function JobsTable({ jobs, selected, rows, width, title }: JobsTableProps
       { text: job.owner },
       { text: job.renderer },
       {
-        text: `${progressBar(job.verified, job.frames, BAR_WIDTH)} ${count(job.verified)}/${count(job.frames)}`,
+        text: `${progressBar(job.verified, job.frames, BAR_WIDTH, BLOCK_BAR)} ${count(job.verified)}/${count(job.frames)}`,
         color: 'green',
       },
       { text: String(job.rendering) },

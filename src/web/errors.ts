@@ -47,9 +47,4 @@ export class WebError extends Error {
       2,
     )
   }
-
-  /** @deprecated The name src/cli used before issue 10: use BAD_PORT. */
-  static badPort(text: string) {
-    return WebError.BAD_PORT(text)
-  }
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import type { FarmEvent } from '../../src/farm/events/events.ts'
 import {
   formatEvent,
-  frameRanges,
   isLogFormat,
   levelOf,
   paneLine,
@@ -153,13 +152,5 @@ describe('the dashboard log pane', () => {
       level: 'warn',
       text: '…x7Qe2a failed frame 37 of 3f9a2c1b7d0e (attempt 2): File: scene.pov  Line: 12 | Parse Error: Expected object',
     })
-  })
-})
-
-describe('frameRanges', () => {
-  it('folds runs of frames into ranges', () => {
-    expect(frameRanges([7])).toBe('7')
-    expect(frameRanges([3, 1, 2, 10, 11, 5])).toBe('1-3, 5, 10-11')
-    expect(frameRanges([])).toBe('')
   })
 })

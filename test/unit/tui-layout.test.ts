@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { credits, eta, progressBar } from '../../src/tui/format.ts'
+import { BLOCK_BAR, progressBar } from '../../src/render/index.ts'
+import { credits, eta } from '../../src/tui/format.ts'
 import { groupFrames, sparkline, wuStats } from '../../src/tui/frame-strip.ts'
 import { allocateRows, columnWidths, windowStart } from '../../src/tui/layout.ts'
 import type { FrameState } from '../../src/tui/model.ts'
@@ -125,8 +126,8 @@ describe('figures', () => {
       '30h00m',
       '8d08h',
     ])
-    expect(progressBar(239, 240, 8)).toBe('███████░')
-    expect(progressBar(240, 240, 8)).toBe('████████')
-    expect(progressBar(0, 0, 4)).toBe('░░░░')
+    expect(progressBar(239, 240, 8, BLOCK_BAR)).toBe('███████░')
+    expect(progressBar(240, 240, 8, BLOCK_BAR)).toBe('████████')
+    expect(progressBar(0, 0, 4, BLOCK_BAR)).toBe('░░░░')
   })
 })

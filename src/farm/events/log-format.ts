@@ -1,4 +1,5 @@
-import { shortJobId } from '../../ledger/index.ts'
+import { formatCredits as credits, shortJobId } from '../../ledger/index.ts'
+import { describeFrames } from '../../render/index.ts'
 import type { FarmEvent, FarmEventType, LogLevel } from './events.ts'
 
 /**
@@ -85,7 +86,7 @@ export function describeEvent(event: FarmEvent): string {
     case 'job:accepted':
       return `${peerLabel(event.node, event.nodeName)} accepted job ${jobLabel(event.job, event.jobName)}`
     case 'frame:claimed':
-      return `${peerLabel(event.node, event.nodeName)} claimed ${event.frames.length === 1 ? 'frame' : 'frames'} ${frameRanges(event.frames)} of ${jobLabel(event.job, event.jobName)}`
+      return `${peerLabel(event.node, event.nodeName)} claimed ${describeFrames(event.frames)} of ${jobLabel(event.job, event.jobName)}`
     case 'frame:rendered':
       return `${peerLabel(event.node, event.nodeName)} rendered frame ${event.frame} of ${jobLabel(event.job, event.jobName)} in ${seconds(event.renderMs)} (${event.wu.toFixed(3)} WU)`
     case 'frame:failed':
@@ -129,24 +130,4 @@ function seconds(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`
   const total = Math.round(ms / 1000)
   return `${Math.floor(total / 60)}m${String(total % 60).padStart(2, '0')}s`
-}
-
-function credits(milli: number): string {
-  const sign = milli < 0 ? '-' : ''
-  const abs = Math.abs(milli)
-  return `${sign}${Math.floor(abs / 1000)}.${String(abs % 1000).padStart(3, '0')} cr`
-}
-
-/** [1,2,3,4,9,12,13] -> "1-4, 9, 12-13" */
-export function frameRanges(frames: readonly number[]): string {
-  const sorted = [...frames].sort((a, b) => a - b)
-  const parts: string[] = []
-  let i = 0
-  while (i < sorted.length) {
-    let j = i
-    while (j + 1 < sorted.length && sorted[j + 1]! === sorted[j]! + 1) j++
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`)
-    i = j + 1
-  }
-  return parts.join(', ')
 }

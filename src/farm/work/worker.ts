@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { type FarmState, frameStatus, type JobRecord, type Ledger } from '../../ledger/index.ts'
+import { type FarmState, frameStatus, type JobRecord, type Ledger, shortJobId } from '../../ledger/index.ts'
 import type { BlobStore, PeerInfo, Swarm } from '../../p2p/index.ts'
 import {
   benchmarkRenderer,
   defaultParallelism,
+  describeFrames,
   detectRenderers,
   type FrameResult,
   loadBenchResults,
@@ -15,7 +16,6 @@ import {
   saveBenchResults,
 } from '../../render/index.ts'
 import type { LogLevel } from '../events/events.ts'
-import { frameRanges } from '../events/log-format.ts'
 import { unpackArchive } from '../scene/archive.ts'
 import { frameMilliWU } from '../schedule/estimate.ts'
 import { nextClaim, nextClaims } from '../schedule/scheduler.ts'
@@ -243,7 +243,7 @@ export class Worker {
     for (const render of this.renders.values()) {
       const job = state.jobs[render.job]
       if (!job || job.settled) {
-        this.abort(render, `job ${render.job.slice(0, 8)} is ${job?.settled ?? 'gone'}`)
+        this.abort(render, `job ${shortJobId(render.job)} is ${job?.settled ?? 'gone'}`)
         continue
       }
       for (const frame of render.remaining) {
@@ -292,7 +292,7 @@ export class Worker {
     const key = `${job}!${frames[0]}`
     render.done = this.render(render)
       .catch((err: Error) =>
-        this.host.log('error', `frames ${frames.join(',')} of ${job.slice(0, 8)}: ${err.message}`),
+        this.host.log('error', `frames ${frames.join(',')} of ${shortJobId(job)}: ${err.message}`),
       )
       .finally(() => {
         this.renders.delete(key)
@@ -310,7 +310,7 @@ export class Worker {
       void ledger
         .append('claim', { job: jobId, frames: [...render.remaining], leaseMs })
         .catch((err: Error) =>
-          this.host.log('warn', `could not renew a claim of ${jobId.slice(0, 8)}: ${err.message}`),
+          this.host.log('warn', `could not renew a claim of ${shortJobId(jobId)}: ${err.message}`),
         )
     }, leaseMs / RENEWALS_PER_LEASE)
     // Each frame is reported as soon as it is done, in order, while the rest still render.
@@ -360,7 +360,7 @@ export class Worker {
       await reports
     } catch (err) {
       await reports.catch(() => undefined)
-      const what = `${render.frames.length === 1 ? 'frame' : 'frames'} ${frameRanges(render.frames)} of ${jobId.slice(0, 8)}`
+      const what = `${describeFrames(render.frames)} of ${shortJobId(jobId)}`
       // Not the renderer's fault (the scene could not be fetched or unpacked, the disk is full):
       // no `failed` against the job, but the frames go back to the pool at once.
       if (!render.abort.signal.aborted) {
