@@ -1,10 +1,10 @@
-import { callNode, formatCredits, shortJobId } from '../farm/index.ts'
-import { type Command, parseCommandArgs, UsageError } from './command.ts'
-import { resolveHome } from './home.ts'
-import { printJson } from './job-output.ts'
+import { formatCredits, shortJobId } from '../farm/index.ts'
+import { queryCommand } from './query.ts'
 
-export const command: Command = {
-  help: `Usage: farm credits [--home DIR] [--json]
+export const command = queryCommand(
+  'credits',
+  'credits',
+  `Usage: farm credits [--home DIR] [--json]
 
 Balances of every node (in credits; the ledger keeps milli-credits), the top contributors by
 WU rendered, and the longest frame ever rendered.
@@ -16,18 +16,7 @@ Options:
 Example:
   farm credits
 `,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs('credits', argv, {
-      home: { type: 'string' },
-      json: { type: 'boolean' },
-    })
-    if (positionals.length > 0)
-      throw new UsageError(`farm credits takes no arguments, got '${positionals[0]}'`)
-    const credits = await callNode(resolveHome(values.home), 'credits')
-    if (values.json) {
-      printJson(credits)
-      return 0
-    }
+  (credits) => {
     process.stdout.write('balances:\n')
     for (const b of credits.balances)
       process.stdout.write(
@@ -43,6 +32,5 @@ Example:
       process.stdout.write(
         `longest frame: ${longest.frame} of ${shortJobId(longest.job)}, ${(longest.renderMs / 1000).toFixed(2)} s by ${longest.worker}\n`,
       )
-    return 0
   },
-}
+)

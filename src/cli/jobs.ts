@@ -1,10 +1,10 @@
-import { callNode } from '../farm/index.ts'
-import { type Command, parseCommandArgs, UsageError } from './command.ts'
-import { resolveHome } from './home.ts'
-import { jobHeader, jobLine, printJson } from './job-output.ts'
+import { jobHeader, jobLine } from './job-output.ts'
+import { queryCommand } from './query.ts'
 
-export const command: Command = {
-  help: `Usage: farm jobs [--home DIR] [--json]
+export const command = queryCommand(
+  'jobs',
+  'jobs',
+  `Usage: farm jobs [--home DIR] [--json]
 
 Lists every job the running node's ledger holds, oldest first: id, status, frames done, renderer,
 size and name. Statuses: queued, running, complete (all frames verified, stitching), stitched,
@@ -17,17 +17,9 @@ Options:
 Example:
   farm jobs --home ~/.farm
 `,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs('jobs', argv, {
-      home: { type: 'string' },
-      json: { type: 'boolean' },
-    })
-    if (positionals.length > 0) throw new UsageError(`farm jobs takes no arguments, got '${positionals[0]}'`)
-    const jobs = await callNode(resolveHome(values.home), 'jobs')
-    if (values.json) printJson(jobs)
-    else if (jobs.length === 0)
+  (jobs) => {
+    if (jobs.length === 0)
       process.stderr.write('farm: no jobs yet: submit one with `farm submit SCENE --frames A-B`\n')
     else process.stdout.write(`${[jobHeader(), ...jobs.map(jobLine)].join('\n')}\n`)
-    return 0
   },
-}
+)

@@ -1,9 +1,9 @@
-import { callNode } from '../farm/index.ts'
-import { type Command, parseCommandArgs, UsageError } from './command.ts'
-import { resolveHome } from './home.ts'
+import { queryCommand } from './query.ts'
 
-export const command: Command = {
-  help: `Usage: farm ledger [--home DIR] [--json]
+export const command = queryCommand(
+  'ledger',
+  'ledger',
+  `Usage: farm ledger [--home DIR] [--json]
 
 Shows the ledger of the node running in DIR: each author's feed and its head, the entry count,
 and whether the connected peers held the same entries (the node syncs with each peer to check).
@@ -15,18 +15,7 @@ Options:
 Example:
   farm ledger --home ~/.farm --json
 `,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs('ledger', argv, {
-      home: { type: 'string' },
-      json: { type: 'boolean' },
-    })
-    if (positionals.length > 0)
-      throw new UsageError(`farm ledger takes no arguments, got '${positionals[0]}'`)
-    const summary = await callNode(resolveHome(values.home), 'ledger')
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
-      return 0
-    }
+  (summary) => {
     const lines = [`${summary.entries} entries in ${Object.keys(summary.clock).length} feeds`]
     for (const [author, head] of Object.entries(summary.clock).sort()) {
       lines.push(`  ${author}  head ${head}${author === summary.author ? '  (this node)' : ''}`)
@@ -40,6 +29,5 @@ Example:
           : `not in sync: ${behind} of ${summary.peers.length} peers held other entries (now exchanged)`,
     )
     process.stdout.write(`${lines.join('\n')}\n`)
-    return 0
   },
-}
+)

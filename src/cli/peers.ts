@@ -1,9 +1,9 @@
-import { callNode } from '../farm/index.ts'
-import { type Command, parseCommandArgs, UsageError } from './command.ts'
-import { resolveHome } from './home.ts'
+import { queryCommand } from './query.ts'
 
-export const command: Command = {
-  help: `Usage: farm peers [--home DIR] [--json]
+export const command = queryCommand(
+  'peers',
+  'peers',
+  `Usage: farm peers [--home DIR] [--json]
 
 Lists the peers connected to the node running in DIR: peer id, latency of the last ping and
 the addresses of the connections.
@@ -15,20 +15,10 @@ Options:
 Example:
   farm peers --home ~/.farm
 `,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs('peers', argv, {
-      home: { type: 'string' },
-      json: { type: 'boolean' },
-    })
-    if (positionals.length > 0) throw new UsageError(`farm peers takes no arguments, got '${positionals[0]}'`)
-    const peers = await callNode(resolveHome(values.home), 'peers')
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify(peers, null, 2)}\n`)
-      return 0
-    }
+  (peers) => {
     if (peers.length === 0) {
       process.stderr.write('farm: no peers connected\n')
-      return 0
+      return
     }
     for (const peer of peers) {
       const latency =
@@ -37,6 +27,5 @@ Example:
           : `${String(peer.latencyMs).padStart(4)} ms`
       process.stdout.write(`${peer.id}  ${latency}  ${peer.addresses.join(' ')}\n`)
     }
-    return 0
   },
-}
+)

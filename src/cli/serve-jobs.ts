@@ -1,15 +1,4 @@
-import type { JobSource, JobSummary } from '../web/index.ts'
-
-/** The node's job states in the words of the jobs page. */
-const STATUS: Record<string, JobSummary['status']> = {
-  unknown: 'queued',
-  queued: 'queued',
-  running: 'rendering',
-  complete: 'stitching',
-  stitched: 'done',
-  failed: 'failed',
-  cancelled: 'cancelled',
-}
+import type { JobSource } from '../web/index.ts'
 
 /**
  * The jobs page's source: the node running in `home`, over its control socket (`jobs`, `job`
@@ -26,7 +15,7 @@ export function nodeJobs(home: string): JobSource {
       const jobs = await callNode(home, 'jobs', {}, quick)
       return Promise.all(
         jobs.reverse().map(async (job) => {
-          const status = STATUS[job.status] ?? 'queued'
+          const status = job.phase
           const failure =
             status === 'failed'
               ? (await callNode(home, 'job', { id: job.id }, quick).catch(() => undefined))?.failed.at(-1)

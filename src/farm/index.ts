@@ -34,6 +34,7 @@ export type {
   FailedFrame,
   FrameLogs,
   JobDetail,
+  JobPhase,
   JobSummary,
   NodeStatus,
   WorkerSummary,

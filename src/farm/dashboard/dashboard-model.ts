@@ -21,12 +21,12 @@ import type {
   FrameState,
   JobDetail,
   JobRow,
-  JobState,
   WorkerActivity,
   WorkerRow,
 } from '../../tui/index.ts'
 import type { FarmEvent } from '../events/events.ts'
 import { paneLine } from '../events/log-format.ts'
+import { jobPhase } from '../jobs/summary.ts'
 import { effectiveWupm, estimateJob } from '../schedule/estimate.ts'
 import type { AcceptPolicy, Activity } from '../work/worker.ts'
 
@@ -141,19 +141,9 @@ function acceptsJob(input: DashboardModelInput, job: JobRecord): boolean {
   return policy === 'all' || policy.includes(ownerOf(input.state, job))
 }
 
-const JOB_STATES: Record<JobStatusName, JobState> = {
-  unknown: 'queued',
-  queued: 'queued',
-  running: 'rendering',
-  complete: 'stitching',
-  stitched: 'done',
-  failed: 'failed',
-  cancelled: 'cancelled',
-}
-
 function jobRow(input: DashboardModelInput, { job, name, progress, status }: ListedJob): JobRow {
   const spec = job.spec!
-  const state_ = JOB_STATES[status]
+  const state_ = jobPhase(status)
   return {
     id: job.id,
     name,

@@ -5,6 +5,7 @@ import {
   hallOfFame,
   type JobProgress,
   type JobRecord,
+  type JobStatusName,
   jobProgress,
   jobStatus,
   shortJobId,
@@ -22,7 +23,9 @@ export interface JobSummary {
   first: number
   last: number
   size: string
-  status: string
+  status: JobStatusName
+  /** The status in the words of the dashboard and the web page. */
+  phase: JobPhase
   progress: JobProgress
   video: string | null
 }
@@ -78,9 +81,27 @@ export interface Credits {
   hallOfFame: HallOfFame
 }
 
+/** A job's status as people who watch it say it: a complete job is being stitched, a stitched one is done. */
+export type JobPhase = 'queued' | 'rendering' | 'stitching' | 'done' | 'failed' | 'cancelled'
+
+const PHASES: Record<JobStatusName, JobPhase> = {
+  unknown: 'queued',
+  queued: 'queued',
+  running: 'rendering',
+  complete: 'stitching',
+  stitched: 'done',
+  failed: 'failed',
+  cancelled: 'cancelled',
+}
+
+export function jobPhase(status: JobStatusName): JobPhase {
+  return PHASES[status]
+}
+
 export function summaryOf(state: FarmState, job: JobRecord): JobSummary {
   const spec = job.spec!
   const now = Date.now()
+  const status = jobStatus(job, now)
   const video = job.stitchedBy[spec.stitcher] ?? job.stitchedBy[job.author ?? ''] ?? null
   return {
     id: job.id,
@@ -92,7 +113,8 @@ export function summaryOf(state: FarmState, job: JobRecord): JobSummary {
     first: spec.frames.first,
     last: spec.frames.last,
     size: `${spec.size.width}x${spec.size.height}`,
-    status: jobStatus(job, now),
+    status,
+    phase: jobPhase(status),
     progress: jobProgress(job, now),
     video,
   }
