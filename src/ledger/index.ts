@@ -39,7 +39,7 @@ export {
   MAX_ENTRY_BYTES,
 } from './entry.ts'
 export { LedgerError } from './errors.ts'
-export { foldEntries } from './fold.ts'
+export { foldEntries, MemoryFold } from './fold.ts'
 export type {
   EntriesListener,
   IngestResult,
@@ -49,6 +49,7 @@ export type {
 } from './ledger.ts'
 export { Ledger } from './ledger.ts'
 export * from './read.ts'
+export * from './rules.ts'
 export type {
   CaptureDay,
   ClaimRecord,

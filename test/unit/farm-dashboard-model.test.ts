@@ -24,7 +24,7 @@ function job(id: string, author: string, body: JobBody, lamport = 1): JobRecord 
 }
 
 function claimed(worker: string, expiresAt = NOW + 30_000): FrameRecord {
-  return { ...emptyFrame(), claims: { [worker]: { lamport: 5, seq: 3, expiresAt } } }
+  return { ...emptyFrame(), claims: { [worker]: { lamport: 5, since: NOW - 10_000, seq: 3, expiresAt } } }
 }
 
 function rendered(worker: string, milliWU: number, verifiedBy?: string): FrameRecord {
@@ -41,6 +41,7 @@ function failed(worker: string, attempt: number, error: string, lamport: number,
   return {
     ...emptyFrame(),
     failures,
+    failedBy: { [worker]: failures },
     lastError: { worker, attempt, error, key: orderKey(lamport, worker, 1) },
   }
 }

@@ -248,8 +248,8 @@ export class Worker {
       }
       for (const frame of render.remaining) {
         const { holder } = frameStatus(job, frame, now)
-        if (holder !== null && holder !== this.host.id) {
-          this.abort(render, `frame ${frame} of ${job.spec?.name ?? job.id} is held by ${holder}`)
+        if (holder !== null && holder.worker !== this.host.id) {
+          this.abort(render, `frame ${frame} of ${job.spec?.name ?? job.id} is held by ${holder.worker}`)
           break
         }
       }
