@@ -44,12 +44,13 @@ export interface Holder extends ClaimRecord {
 }
 
 /** The verdicts that count: written by the job's payer or its stitcher. */
-export function verdictsOf(job: JobRecord, frame: FrameRecord): Verdict[] {
-  if (isEmpty(frame.verdicts)) return []
+export function verdictsOf(job: JobRecord, frame: FrameRecord): readonly Verdict[] {
+  if (isEmpty(frame.verdicts)) return NO_VERDICTS
   return Object.values(frame.verdicts).filter((v) => v.by === job.author || v.by === job.spec?.stitcher)
 }
 
 const NOBODY: ReadonlySet<string> = new Set()
+const NO_VERDICTS: readonly Verdict[] = []
 
 /** Without allocating: the scheduler asks this of every frame of every job each time it chooses. */
 function isEmpty(record: Record<string, unknown>): boolean {
@@ -88,7 +89,9 @@ function holderAmong(frame: FrameRecord, now: number, rejected: ReadonlySet<stri
       best = claim
     }
   }
-  return best ? { worker: worker!, ...best } : null
+  return best
+    ? { worker: worker!, lamport: best.lamport, since: best.since, seq: best.seq, expiresAt: best.expiresAt }
+    : null
 }
 
 /** A frame that failed as many times as its job allows attempts is failed for good. */
@@ -117,21 +120,33 @@ export function frameStatus(job: JobRecord, n: number, now: number): FrameStatus
   if (!frame) return { status: 'open', holder: null, failures: 0, renderedBy: [] }
   const verdicts = verdictsOf(job, frame)
   const rejected = rejectedIn(verdicts)
-  const renderedBy = isEmpty(frame.results) ? [] : Object.keys(frame.results).filter((w) => !rejected.has(w))
-  if (renderedBy.length > 1) renderedBy.sort()
-  const base = { failures: frame.failures, renderedBy, holder: null }
-  if (verdicts.some((v) => v.ok)) return { ...base, status: 'verified' }
-  if (renderedBy.length > 0) return { ...base, status: 'rendered' }
-  if (job.spec && outOfAttempts(job.spec, frame)) return { ...base, status: 'failed' }
-  const holder = holderAmong(frame, now, rejected)
-  return holder ? { ...base, status: 'claimed', holder } : { ...base, status: 'open' }
+  const renderedBy = standing(frame, rejected)
+  let status: FrameStatusName
+  let holder: Holder | null = null
+  if (verdicts.some((v) => v.ok)) status = 'verified'
+  else if (renderedBy.length > 0) status = 'rendered'
+  else if (job.spec && outOfAttempts(job.spec, frame)) status = 'failed'
+  else {
+    holder = holderAmong(frame, now, rejected)
+    status = holder ? 'claimed' : 'open'
+  }
+  return { status, holder, failures: frame.failures, renderedBy }
+}
+
+/** The workers whose image of the frame stands, in peer id order. */
+function standing(frame: FrameRecord, rejected: ReadonlySet<string>): string[] {
+  if (isEmpty(frame.results)) return []
+  const workers = Object.keys(frame.results)
+  const kept = rejected.size === 0 ? workers : workers.filter((w) => !rejected.has(w))
+  if (kept.length > 1) kept.sort()
+  return kept
 }
 
 /** Distinct frames of the job each worker failed at least once. */
 export function failedFrameCounts(job: JobRecord): Map<string, number> {
   const counts = new Map<string, number>()
-  for (const frame of Object.values(job.frames)) {
-    for (const worker of Object.keys(frame.failedBy)) counts.set(worker, (counts.get(worker) ?? 0) + 1)
+  for (const n in job.frames) {
+    for (const worker in job.frames[n]!.failedBy) counts.set(worker, (counts.get(worker) ?? 0) + 1)
   }
   return counts
 }
