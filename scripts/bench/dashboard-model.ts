@@ -56,7 +56,7 @@ function job(id: string, name: string, frames: number, done: number): JobRecord 
   for (let w = 0; w < WORKERS && done + w + 1 <= frames; w++) {
     record.frames[String(done + w + 1)] = {
       ...emptyFrame(),
-      claims: { [peer(w)]: { lamport: 9, seq: 5, expiresAt: now + 60_000 } },
+      claims: { [peer(w)]: { lamport: 9, since: now - 30_000, seq: 5, expiresAt: now + 60_000 } },
     }
   }
   for (let n = done + WORKERS + 1; n <= Math.min(frames, done + WORKERS + 5); n++) {

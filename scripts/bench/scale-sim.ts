@@ -1,8 +1,10 @@
 /**
  * Scale simulation of the farm's scheduling: many nodes in one process on a simulated clock,
- * each deciding with the very scheduler the real worker uses (src/farm/scheduler.ts) over its
- * own view of the ledger. Claims and results reach the other nodes after a random gossip
- * delay, so two nodes can claim the same frame; the later claim loses and its worker stops.
+ * each deciding with the very scheduler the real worker uses (src/farm/schedule/scheduler.ts)
+ * over its own copy of the ledger's state, folded by the ledger's own fold (in memory, unsigned).
+ * Claims and results reach the other nodes after a random gossip delay, each feed in order (an
+ * entry that overtakes an earlier one of its feed waits for it, as the ledger holds it), so two
+ * nodes can claim the same frame; the later claim loses and its worker stops.
  *
  * Prints makespan / ideal, where ideal = total work / total speed + the longest frame on the
  * fastest node, and the fraction of frames rendered twice. Goals: <= 1.10 and <= 2 %.
@@ -17,7 +19,8 @@
 import { parseArgs } from 'node:util'
 import { frameMilliWU } from '../../src/farm/schedule/estimate.ts'
 import { nextClaim, shouldAbandon } from '../../src/farm/schedule/scheduler.ts'
-import type { Claim, JobState, WorkerState } from '../../src/farm/schedule/work-view.ts'
+import { type BodyOf, type Entry, type EntryType, MemoryFold } from '../../src/ledger/index.ts'
+import { jobBody } from '../../test/helpers/farm-state.ts'
 
 const { values } = parseArgs({
   options: {
@@ -60,77 +63,70 @@ const frameCost = Array.from({ length: FRAMES }, (_, f) => {
   return Math.round(1000 * swell * (0.8 + 0.4 * random()))
 })
 const speeds = Array.from({ length: NODES }, (_, k) => 1 + (7 * k) / Math.max(1, NODES - 1))
-const workers: WorkerState[] = speeds.map((wupm, k) => ({
-  id: `node-${String(k).padStart(2, '0')}`,
-  renderers: ['povray'],
-  wupm,
-  live: true,
-}))
+const ids = speeds.map((_, k) => `node-${String(k).padStart(2, '0')}`)
+const OWNER = 'owner'
+/** The worker's release: a claim whose lease ends at once (the ledger's smallest lease). */
+const RELEASE_LEASE_MS = 1
 
-type Entry =
-  | { kind: 'claim'; frame: number; claim: Claim }
-  | { kind: 'rendered'; frame: number; worker: string; lamport: number; milliWU: number }
-
-/** A node's own copy of the job, which gossip mutates in place. */
-interface SimFrame {
-  frame: number
-  done: boolean
-  milliWU?: number
-  claims: Claim[]
-  failedBy: string[]
+/** An entry of `author`'s feed written now; the fold needs no signature, and any unique hash will do. */
+function entry<T extends EntryType>(
+  author: string,
+  seq: number,
+  lamport: number,
+  type: T,
+  body: BodyOf[T],
+): Entry<T> {
+  return { v: 1, author, seq, prev: null, lamport, ts: now, type, body, hash: `${author}!${seq}` }
 }
-type SimJob = JobState & { frames: SimFrame[] }
+
+/** What every node holds before the job starts: the workers, the owner's credits, the job, and every accept. */
+function genesis(): Entry[] {
+  const entries: Entry[] = [
+    entry(OWNER, 1, 1, 'grant', { to: OWNER, amount: 1e12 }),
+    {
+      ...entry(
+        OWNER,
+        2,
+        2,
+        'job',
+        jobBody(OWNER, { name: JOB, frames: { first: 1, last: FRAMES }, pricePerWU: 1000 }),
+      ),
+      hash: JOB,
+    },
+  ]
+  ids.forEach((id, k) => {
+    const node = {
+      name: id,
+      owner: id,
+      renderers: [{ name: 'povray', version: '3.7' }],
+      cores: 1,
+      wupm: speeds[k]!,
+    }
+    entries.push(entry(id, 1, 3, 'node', node), entry(id, 2, 4, 'accept', { job: JOB }))
+  })
+  return entries
+}
 
 interface SimNode {
   index: number
   id: string
   speed: number
+  seq: number
   lamport: number
-  job: SimJob
+  fold: MemoryFold
+  /** author -> the last seq folded; and entries that overtook an earlier one of their feed. */
+  heads: Map<string, number>
+  held: Map<string, Map<number, Entry>>
   /** Who this node believes is live: it learns of a death only after DETECT_MS. */
-  workers: WorkerState[]
+  live: Set<string>
   rendering: { frame: number; token: number; startedAt: number } | undefined
   wakeAt: number
   dead: boolean
 }
 
-function freshJob(): SimJob {
-  const frames: SimFrame[] = frameCost.map((_, f) => ({
-    frame: f + 1,
-    done: false,
-    claims: [],
-    failedBy: [],
-  }))
-  return {
-    id: JOB,
-    renderer: 'povray',
-    status: 'active',
-    pricePerWU: 1000,
-    ownerBalance: 1e12,
-    createdAt: 0,
-    attempts: 3,
-    accepted: workers.map((w) => w.id),
-    first: 1,
-    last: FRAMES,
-    frames,
-  }
-}
-
-const nodes: SimNode[] = workers.map((w, index) => ({
-  index,
-  id: w.id,
-  speed: speeds[index]!,
-  lamport: 0,
-  job: freshJob(),
-  workers: workers.map((w) => ({ ...w })),
-  rendering: undefined,
-  wakeAt: Number.POSITIVE_INFINITY,
-  dead: false,
-}))
-
 // The event queue: a binary heap on (time, sequence) so equal times keep their order.
 type SimEvent =
-  | { type: 'deliver'; node: number; entry: Entry }
+  | { type: 'deliver'; node: number; entry: Entry<'claim' | 'rendered'> }
   | { type: 'done'; node: number; token: number }
   | { type: 'wake'; node: number }
   | { type: 'renew'; node: number; token: number }
@@ -181,26 +177,52 @@ let wastedMs = 0
 let stolen = 0
 const renders = new Uint16Array(FRAMES)
 
-function apply(node: SimNode, entry: Entry) {
-  const frame = node.job.frames[entry.frame - 1]!
-  node.lamport = Math.max(node.lamport, entry.kind === 'claim' ? entry.claim.lamport : entry.lamport)
-  if (entry.kind === 'claim') frame.claims.push(entry.claim)
-  else {
-    frame.done = true
-    frame.milliWU = entry.milliWU
+const nodes: SimNode[] = ids.map((id, index) => {
+  const node: SimNode = {
+    index,
+    id,
+    speed: speeds[index]!,
+    seq: 2,
+    lamport: 4,
+    fold: new MemoryFold(),
+    heads: new Map(),
+    held: new Map(),
+    live: new Set(ids),
+    rendering: undefined,
+    wakeAt: Number.POSITIVE_INFINITY,
+    dead: false,
+  }
+  for (const e of genesis()) apply(node, e)
+  return node
+})
+
+/** Folds an entry once every earlier one of its feed is folded, as the ledger does. */
+function apply(node: SimNode, e: Entry) {
+  const feed = node.held.get(e.author) ?? new Map<number, Entry>()
+  node.held.set(e.author, feed)
+  feed.set(e.seq, e)
+  for (let next = feed.get((node.heads.get(e.author) ?? 0) + 1); next; next = feed.get(next.seq + 1)) {
+    feed.delete(next.seq)
+    node.fold.add(next)
+    node.heads.set(e.author, next.seq)
+    node.lamport = Math.max(node.lamport, next.lamport)
   }
 }
 
-function publish(node: SimNode, entry: Entry) {
-  apply(node, entry)
+function publish(node: SimNode, e: Entry<'claim' | 'rendered'>) {
+  apply(node, e)
   for (const other of nodes) {
     if (other === node) continue
     schedule(now + GOSSIP_MIN + random() * (GOSSIP_MAX - GOSSIP_MIN), {
       type: 'deliver',
       node: other.index,
-      entry,
+      entry: e,
     })
   }
+}
+
+function append<T extends 'claim' | 'rendered'>(node: SimNode, type: T, body: BodyOf[T]) {
+  publish(node, entry(node.id, ++node.seq, node.lamport + 1, type, body))
 }
 
 function wake(node: SimNode, at: number) {
@@ -213,7 +235,7 @@ function tryClaim(node: SimNode) {
   node.wakeAt = Number.POSITIVE_INFINITY
   if (node.rendering || firstDone === FRAMES) return
   const started = performance.now()
-  const choice = nextClaim({ now, jobs: [node.job], workers: node.workers }, node.id)
+  const choice = nextClaim({ state: node.fold.state(), now, live: node.live }, node.id)
   schedulerMs += performance.now() - started
   schedulerCalls++
   if (!choice) {
@@ -221,19 +243,10 @@ function tryClaim(node: SimNode) {
     return
   }
   if (choice.reason === 'stolen') stolen++
-  publish(node, claimFor(node, choice.frame, LEASE_MS))
+  append(node, 'claim', { job: JOB, frames: [choice.frame], leaseMs: LEASE_MS })
   node.rendering = { frame: choice.frame, token: ++token, startedAt: now }
   schedule(now + frameCost[choice.frame - 1]! / node.speed, { type: 'done', node: node.index, token })
   schedule(now + LEASE_MS / 3, { type: 'renew', node: node.index, token })
-}
-
-function claimFor(node: SimNode, frame: number, leaseMs: number): Entry {
-  node.lamport++
-  return {
-    kind: 'claim',
-    frame,
-    claim: { worker: node.id, lamport: node.lamport, at: now, expiresAt: now + leaseMs },
-  }
 }
 
 const wallStart = performance.now()
@@ -252,35 +265,35 @@ while (heap.length > 0 && firstDone < FRAMES) {
       if (other !== node) schedule(now + DETECT_MS, { type: 'seen-dead', node: other.index, dead: node.id })
     }
   } else if (event.type === 'seen-dead') {
-    node.workers.find((w) => w.id === event.dead)!.live = false
+    node.live.delete(event.dead)
     if (!node.rendering) wake(node, now)
   } else if (event.type === 'renew') {
     if (node.rendering?.token !== event.token) continue
-    publish(node, claimFor(node, node.rendering.frame, LEASE_MS))
+    append(node, 'claim', { job: JOB, frames: [node.rendering.frame], leaseMs: LEASE_MS })
     schedule(now + LEASE_MS / 3, event)
   } else if (event.type === 'wake') {
     if (node.wakeAt === time) tryClaim(node)
   } else if (event.type === 'deliver') {
     apply(node, event.entry)
     const current = node.rendering
-    if (current && shouldAbandon(node.job.frames[current.frame - 1]!, node.id, now)) {
+    if (current && shouldAbandon(node.fold.state().jobs[JOB]!, current.frame, node.id, now)) {
       wastedMs += now - current.startedAt
       node.rendering = undefined
       // A lost claim is released, or it would hold the frame should the winner die.
-      publish(node, claimFor(node, current.frame, 0))
+      append(node, 'claim', { job: JOB, frames: [current.frame], leaseMs: RELEASE_LEASE_MS })
     }
     // New information may free a frame for an idle node; look again shortly, not on every message.
     if (!node.rendering) wake(node, now + 100)
   } else if (node.rendering?.token === event.token) {
     const { frame, startedAt } = node.rendering
     node.rendering = undefined
-    node.lamport++
-    publish(node, {
-      kind: 'rendered',
+    append(node, 'rendered', {
+      job: JOB,
       frame,
-      worker: node.id,
-      lamport: node.lamport,
-      milliWU: frameMilliWU(now - startedAt, node.speed),
+      file: '0'.repeat(64),
+      pixelHash: `px${frame}`,
+      renderMs: Math.round(now - startedAt),
+      wu: frameMilliWU(now - startedAt, node.speed),
     })
     if (renders[frame - 1]!++ === 0 && ++firstDone === FRAMES) makespan = now
     tryClaim(node)
@@ -312,7 +325,7 @@ console.log(
   `frames rendered twice: ${duplicates}; frames stolen: ${stolen}; render time thrown away (lost claims, dead nodes): ${(wastedMs / 1000).toFixed(1)} s`,
 )
 console.log(
-  `per node frames: ${nodes.map((n) => n.job.frames.filter((f) => f.claims.some((c) => c.worker === n.id)).length).join(' ')}`,
+  `per node frames: ${nodes.map((n) => Object.values(n.fold.state().jobs[JOB]!.frames).filter((f) => n.id in f.claims).length).join(' ')}`,
 )
 console.log(
   `scheduler: ${schedulerCalls} calls, ${(schedulerMs / schedulerCalls).toFixed(2)} ms each; wall ${((performance.now() - wallStart) / 1000).toFixed(1)} s`,

@@ -102,6 +102,14 @@ export function decodeEntry(encoded: Uint8Array): DecodedEntry {
 }
 
 /**
+ * Decodes an entry read back from this node's own store. Its signature and chain were checked
+ * when it was stored, so only the decoding is done again.
+ */
+export function readStoredEntry(encoded: Uint8Array): Entry {
+  return parseEntry(encoded).decoded.entry
+}
+
+/**
  * Decodes and checks many entries; each signature starts verifying on the thread pool as soon as
  * its entry is parsed, while the next is parsed. A bad entry yields its error in its place.
  */

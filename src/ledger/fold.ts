@@ -1,5 +1,6 @@
 import type { BodyOf, EntryType, GrantBody, VerifiedBody } from './bodies.ts'
 import type { Entry } from './entry.ts'
+import { outOfAttempts, renewClaim } from './rules.ts'
 import type { FarmState, FrameRecord, JobRecord, Settlement } from './state.ts'
 import { emptyFrame, emptyJob, emptyState, isEmptyFrame, orderKey } from './state.ts'
 
@@ -31,8 +32,6 @@ export interface MoneyEvent {
   type: 'grant' | 'verified' | 'job'
   body: GrantBody | VerifiedBody | null
 }
-
-const BLOCK_AFTER_FAILURES = 3
 
 /** Applies the commutative part of one entry; returns the money event it carries, if any. */
 export function applyEntry(state: FarmState, entry: Entry, touched: Touched): MoneyEvent | null {
@@ -99,7 +98,7 @@ export function applyEntry(state: FarmState, entry: Entry, touched: Touched): Mo
       if (!frame.lastError || key > frame.lastError.key) {
         frame.lastError = { worker: author, attempt: body.attempt, error: body.error, key }
       }
-      job.failuresByWorker[author] = (job.failuresByWorker[author] ?? 0) + 1
+      frame.failedBy[author] = (frame.failedBy[author] ?? 0) + 1
       settle(job, touched)
       return null
     }
@@ -149,20 +148,14 @@ export function applyEntry(state: FarmState, entry: Entry, touched: Touched): Mo
   }
 }
 
-/**
- * A worker's claims on a frame collapse into one record per worker: a renewal written while its
- * lease is still live keeps the original Lamport, so the holder stays the holder; a claim after
- * its own lease ran out starts afresh and queues behind any rival's earlier claim.
- */
+/** A worker's claims on a frame collapse into one record per worker: its tenure (see renewClaim). */
 function applyClaim(state: FarmState, entry: Entry<'claim'>, touched: Touched) {
   const job = jobFor(state, entry.body.job, touched)
   if (job.settled) return
-  const expiresAt = entry.ts + entry.body.leaseMs
+  const claim = { lamport: entry.lamport, seq: entry.seq, ts: entry.ts, leaseMs: entry.body.leaseMs }
   for (const f of entry.body.frames) {
     const frame = frameOf(job, f, touched)
-    const prior = frame.claims[entry.author]
-    const lamport = prior && entry.ts <= prior.expiresAt ? prior.lamport : entry.lamport
-    frame.claims[entry.author] = { lamport, seq: entry.seq, expiresAt }
+    frame.claims[entry.author] = renewClaim(frame.claims[entry.author], claim)
   }
 }
 
@@ -226,22 +219,50 @@ export function resetMoney(state: FarmState, touched: Touched) {
   }
 }
 
+/**
+ * The fold without a store, for a re-fold of a whole log and for tools that keep state in memory
+ * only (tests, the scale simulation). Entries may come in any order across feeds, but each
+ * feed's in seq order; money is settled in total order whenever the state is read.
+ */
+export class MemoryFold {
+  readonly #state = emptyState()
+  readonly #genesis: readonly string[] | undefined
+  /** Money events folded so far, kept to re-fold money when one sorts before them. */
+  readonly #money: MoneyEvent[] = []
+  #pending: MoneyEvent[] = []
+
+  constructor(opts: { genesis?: readonly string[] } = {}) {
+    this.#genesis = opts.genesis
+  }
+
+  add(entry: Entry): void {
+    const event = applyEntry(this.#state, entry, touchedNothing())
+    if (event) this.#pending.push(event)
+  }
+
+  state(): FarmState {
+    if (this.#pending.length === 0) return this.#state
+    const touched = touchedNothing()
+    const cursor = this.#state.moneyCursor
+    if (this.#pending.every((event) => event.key > cursor))
+      applyMoney(this.#state, [...this.#pending], touched, this.#genesis)
+    else {
+      resetMoney(this.#state, touched)
+      applyMoney(this.#state, [...this.#money, ...this.#pending], touched, this.#genesis)
+    }
+    this.#money.push(...this.#pending)
+    this.#pending = []
+    return this.#state
+  }
+}
+
 /** Folds a set of entries from scratch, in any order given: the reference the ledger's incremental fold must match. */
 export function foldEntries(entries: Iterable<Entry>, opts: { genesis?: readonly string[] } = {}): FarmState {
-  const state = emptyState()
-  const touched = touchedNothing()
-  const sorted = [...entries].sort((a, b) => {
-    const ka = orderKey(a.lamport, a.author, a.seq)
-    const kb = orderKey(b.lamport, b.author, b.seq)
-    return ka < kb ? -1 : ka > kb ? 1 : 0
-  })
-  const money: MoneyEvent[] = []
-  for (const entry of sorted) {
-    const event = applyEntry(state, entry, touched)
-    if (event) money.push(event)
-  }
-  applyMoney(state, money, touched, opts.genesis)
-  return state
+  const keyed = [...entries].map((e) => [orderKey(e.lamport, e.author, e.seq), e] as const)
+  keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const fold = new MemoryFold(opts)
+  for (const [, entry] of keyed) fold.add(entry)
+  return fold.state()
 }
 
 function jobFor(state: FarmState, id: string, touched: Touched): JobRecord {
@@ -289,13 +310,9 @@ function settlementOf(job: JobRecord): Settlement | null {
     return 'stitched'
   if (job.cancelledBy[job.author] !== undefined) return 'cancelled'
   for (const frame of Object.values(job.frames)) {
-    if (frame.failures >= spec.attempts || (spec.failFast && frame.failures > 0)) return 'failed'
+    if (outOfAttempts(spec, frame) || (spec.failFast && frame.failures > 0)) return 'failed'
   }
   return null
-}
-
-export function blockedWorker(job: JobRecord, worker: string): boolean {
-  return (job.failuresByWorker[worker] ?? 0) >= BLOCK_AFTER_FAILURES
 }
 
 function assertNever(type: never): never {

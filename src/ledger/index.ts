@@ -40,7 +40,7 @@ export {
   MAX_ENTRY_BYTES,
 } from './entry.ts'
 export { LedgerError } from './errors.ts'
-export { foldEntries } from './fold.ts'
+export { foldEntries, MemoryFold } from './fold.ts'
 export { SHORT_ID_CHARS, shortJobId } from './ids.ts'
 export type {
   EntriesListener,
@@ -52,6 +52,7 @@ export type {
 export { Ledger } from './ledger.ts'
 export { formatCredits } from './money.ts'
 export * from './read.ts'
+export * from './rules.ts'
 export type {
   CaptureDay,
   ClaimRecord,

@@ -4,12 +4,20 @@ import { Level } from 'level'
 import type { BodyOf, EntryBody, EntryType } from './bodies.ts'
 import { isEntryType } from './bodies.ts'
 import type { DecodedEntry, Entry, SigningEntry } from './entry.ts'
-import { canonicalBody, decodeEntries, ENTRY_VERSION, finishEntries, sameEntry, startEntry } from './entry.ts'
+import {
+  canonicalBody,
+  decodeEntries,
+  ENTRY_VERSION,
+  finishEntries,
+  readStoredEntry,
+  sameEntry,
+  startEntry,
+} from './entry.ts'
 import { LedgerError } from './errors.ts'
 import type { MoneyEvent, Touched } from './fold.ts'
-import { applyEntry, applyMoney, resetMoney, touchedNothing } from './fold.ts'
+import { applyEntry, applyMoney, MemoryFold, resetMoney, touchedNothing } from './fold.ts'
 import type { Clock, FarmState, FrameRecord, JobRecord } from './state.ts'
-import { emptyState } from './state.ts'
+import { emptyState, STATE_VERSION } from './state.ts'
 import type { Head } from './store.ts'
 import * as store from './store.ts'
 
@@ -389,7 +397,11 @@ export class Ledger {
     return ops
   }
 
-  /** Reads heads and folded state: never the log, so opening costs the same whatever its length. */
+  /**
+   * Reads heads and folded state: never the log, so opening costs the same whatever its length.
+   * The one exception is a store whose state another version of the fold wrote (an upgrade):
+   * that state is folded again from the log, once.
+   */
   async #load() {
     this.#heads.clear()
     this.#forked.clear()
@@ -401,6 +413,11 @@ export class Ledger {
       state.clock[author] = head.seq
     }
     for await (const key of this.#db.keys(store.FORKS)) this.#forked.add(key.slice(2))
+    const version = await this.#db.get(store.VERSION_KEY)
+    if (!version || store.decode<number>(version) !== STATE_VERSION) {
+      await this.#refold()
+      return
+    }
     const misc = await this.#db.get(store.MISC_KEY)
     if (misc) Object.assign(state, store.decode<Omit<FarmState, 'jobs' | 'clock'>>(misc))
     else if (this.#heads.size > 0)
@@ -415,6 +432,30 @@ export class Ledger {
       job.frames[n] = store.decode<FrameRecord>(value)
     }
     this.#state = state
+  }
+
+  /** Folds the whole log again, feed by feed, and replaces the stored state with the result in one batch. */
+  async #refold() {
+    const fold = new MemoryFold({ genesis: this.#genesis })
+    try {
+      for await (const value of this.#db.values(store.ENTRIES)) fold.add(readStoredEntry(value))
+    } catch (err) {
+      if (err instanceof LedgerError)
+        throw LedgerError.CORRUPT(this.path, `an entry cannot be read: ${err.message}`)
+      throw err
+    }
+    this.#state = fold.state()
+    const everything = touchedNothing()
+    everything.misc = true
+    for (const job of Object.values(this.#state.jobs)) {
+      everything.jobs.add(job.id)
+      for (const n of Object.keys(job.frames)) everything.frames.add(`${job.id}!${n}`)
+    }
+    const ops: BatchOp[] = []
+    for await (const key of this.#db.keys(store.STATE)) ops.push({ type: 'del', key })
+    ops.push(...this.#stateOps(everything))
+    ops.push({ type: 'put', key: store.VERSION_KEY, value: store.encode(STATE_VERSION) })
+    await this.#db.batch(ops)
   }
 
   /** Entries `theirs` lacks, feed by feed in seq order, in batches bounded in bytes and count. */

@@ -1,5 +1,12 @@
 import type { JobBody, NodeBody } from './bodies.ts'
 
+/**
+ * The shape and meaning of the folded state, as stored in LevelDB. Bumped whenever the fold
+ * changes what it keeps: a store written under another version is re-folded from its entries
+ * when it is opened (1: before claims kept their tenure's start and frames who failed them).
+ */
+export const STATE_VERSION = 2
+
 /** Author peer id (base58btc, as peerId.toString()) -> highest seq held; feeds start at seq 1. */
 export type Clock = Record<string, number>
 
@@ -66,8 +73,6 @@ export interface JobRecord {
   accepted: Record<string, number>
   /** Frame number -> record; a frame nobody touched has none (it is open). */
   frames: Record<string, FrameRecord>
-  /** worker -> `failed` entries it wrote for this job; 3 block it from the job. */
-  failuresByWorker: Record<string, number>
   cancelledBy: Record<string, number>
   stitchedBy: Record<string, string>
   /** Milli-credits paid out for this job. */
@@ -76,9 +81,13 @@ export interface JobRecord {
   settled: Settlement | null
 }
 
+/** A worker's tenure on a frame: its first claim and the renewals that kept it (see rules.ts renewClaim). */
 export interface ClaimRecord {
-  /** Lamport of the claim that started this worker's unbroken hold; renewals keep it, so a renewal never loses to a later rival. */
+  /** Lamport of the claim that started the tenure; renewals keep it, so a renewal never loses to a later rival. */
   lamport: number
+  /** ts of the claim that started the tenure: when the worker began on the frame. */
+  since: number
+  /** seq of the latest claim entry. */
   seq: number
   /** ms since the epoch: the claim entry's ts + leaseMs. Callers compare with their own clock. */
   expiresAt: number
@@ -102,7 +111,10 @@ export interface Verdict {
 export interface FrameRecord {
   claims: Record<string, ClaimRecord>
   results: Record<string, ResultRecord>
+  /** `failed` entries for the frame, by any worker: the job's attempt limit counts these. */
   failures: number
+  /** worker -> `failed` entries it wrote for the frame. */
+  failedBy: Record<string, number>
   lastError: { worker: string; attempt: number; error: string; key: string } | null
   /** `${verifier} ${worker}` -> verdict; only the payer's and the stitcher's count. */
   verdicts: Record<string, Verdict>
@@ -134,7 +146,6 @@ export function emptyJob(id: string): JobRecord {
     ts: 0,
     accepted: {},
     frames: {},
-    failuresByWorker: {},
     cancelledBy: {},
     stitchedBy: {},
     spent: 0,
@@ -143,7 +154,7 @@ export function emptyJob(id: string): JobRecord {
 }
 
 export function emptyFrame(): FrameRecord {
-  return { claims: {}, results: {}, failures: 0, lastError: null, verdicts: {}, paid: null }
+  return { claims: {}, results: {}, failures: 0, failedBy: {}, lastError: null, verdicts: {}, paid: null }
 }
 
 export function isEmptyFrame(f: FrameRecord): boolean {

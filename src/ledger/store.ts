@@ -11,6 +11,7 @@ import type { MoneyEvent } from './fold.ts'
  *   m!<lamport>!<author>!<seq>   money index (grant, verified, job) in total order, to re-fold money
  *   s!misc, s!job!<id>,          the folded state, split so an append rewrites only what it touched
  *   s!frame!<id>!<frame>
+ *   s!version                    STATE_VERSION of the fold that wrote the folded state
  */
 export const SEQ_WIDTH = 16
 
@@ -29,8 +30,11 @@ export const moneyKey = (orderKey: string) => `m!${orderKey}`
 export const jobKey = (id: string) => `s!job!${id}`
 export const frameKey = (id: string, frame: string) => `s!frame!${id}!${frame}`
 export const MISC_KEY = 's!misc'
+export const VERSION_KEY = 's!version'
 
 export const prefixRange = (prefix: string) => ({ gte: prefix, lt: `${prefix}~` })
+export const ENTRIES = prefixRange('e!')
+export const STATE = prefixRange('s!')
 export const HEADS = prefixRange('h!')
 export const FORKS = prefixRange('x!')
 export const MONEY = prefixRange('m!')

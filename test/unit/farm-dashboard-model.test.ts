@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { type DashboardModelInput, dashboardModel } from '../../src/farm/dashboard/dashboard-model.ts'
+import { nextClaim } from '../../src/farm/schedule/scheduler.ts'
 import type { FarmState, FrameRecord, JobBody, JobRecord } from '../../src/ledger/index.ts'
 import { emptyFrame, emptyJob, emptyState, orderKey } from '../../src/ledger/state.ts'
+import { FarmStateBuilder } from '../helpers/farm-state.ts'
 import { jobBody } from './ledger-fixtures.ts'
 
 const NOW = Date.UTC(2026, 10, 21, 5, 30, 0)
@@ -24,7 +26,7 @@ function job(id: string, author: string, body: JobBody, lamport = 1): JobRecord 
 }
 
 function claimed(worker: string, expiresAt = NOW + 30_000): FrameRecord {
-  return { ...emptyFrame(), claims: { [worker]: { lamport: 5, seq: 3, expiresAt } } }
+  return { ...emptyFrame(), claims: { [worker]: { lamport: 5, since: NOW - 10_000, seq: 3, expiresAt } } }
 }
 
 function rendered(worker: string, milliWU: number, verifiedBy?: string): FrameRecord {
@@ -41,6 +43,7 @@ function failed(worker: string, attempt: number, error: string, lamport: number,
   return {
     ...emptyFrame(),
     failures,
+    failedBy: { [worker]: failures },
     lastError: { worker, attempt, error, key: orderKey(lamport, worker, 1) },
   }
 }
@@ -195,6 +198,23 @@ describe('dashboardModel: jobs', () => {
     expect(rows[1]).toMatchObject({ frames: 60, verified: 1, rendering: 1, failed: 0 })
     expect(rows[0]!.etaMs).toBeNull()
     expect(rows[2]!.etaMs).toBeNull()
+  })
+
+  it('lists jobs in the order the worker serves them, a job whose payer cannot pay last', () => {
+    const b = new FarmStateBuilder()
+    b.grant(ALPHA, 1_000).node(ALPHA, { owner: 'alice' }).node(BETA, { owner: 'bob' })
+    // Bob offers more per WU than alice, but holds no credits to pay even one WU with.
+    b.job('broke', { author: BETA, pricePerWU: 500, frameCount: 2, accepted: [ALPHA] })
+    b.job('paid', { author: ALPHA, pricePerWU: 100, frameCount: 2, accepted: [ALPHA] })
+    const shown = dashboardModel(input(b.state, { peers: [] })).jobs.map((row) => row.name)
+    const served: string[] = []
+    for (let choice = nextClaim({ state: b.state, now: NOW, live: new Set([ALPHA]) }, ALPHA); choice; ) {
+      if (!served.includes(choice.job)) served.push(choice.job)
+      b.claim(choice.job, ALPHA, [choice.frame], { ts: NOW })
+      choice = nextClaim({ state: b.state, now: NOW, live: new Set([ALPHA]) }, ALPHA)
+    }
+    expect(shown).toEqual(['paid', 'broke'])
+    expect(served).toEqual(shown)
   })
 
   it('takes a job of another owner as accepted after `a`, or by the accept policy', () => {

@@ -3,14 +3,10 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach } from 'vitest'
-import {
-  type EntryFields,
-  encodeEntry,
-  type JobBody,
-  type Ledger,
-  openLedger,
-} from '../../src/ledger/index.ts'
+import { type EntryFields, encodeEntry, type Ledger, openLedger } from '../../src/ledger/index.ts'
 import { tempDir } from '../helpers/farm.ts'
+
+export { jobBody } from '../helpers/farm-state.ts'
 
 const open: Ledger[] = []
 afterEach(async () => {
@@ -32,23 +28,6 @@ export async function newLedger(
 }
 
 export const hex = (c: string) => c.repeat(64).slice(0, 64)
-
-export function jobBody(stitcher: string, over: Partial<JobBody> = {}): JobBody {
-  return {
-    name: 'spheres',
-    scene: hex('a'),
-    sceneFile: 'scene.pov',
-    renderer: 'povray',
-    frames: { first: 1, last: 4 },
-    size: { width: 64, height: 48 },
-    fps: 24,
-    pricePerWU: 100,
-    stitcher,
-    attempts: 3,
-    failFast: false,
-    ...over,
-  }
-}
 
 /** An author that signs entries by hand, for entries a well-behaved ledger would never write. */
 export async function forger() {

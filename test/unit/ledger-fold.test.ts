@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
   blockedWorker,
-  claimableFrames,
   claimHolder,
   findJob,
   frameStatus,
@@ -42,7 +41,10 @@ describe('the fold', () => {
       lamports[0] === lamports[1] ? [w1, w2].sort((a, b) => (a.author < b.author ? -1 : 1))[0] : w1
     for (const node of [payer, w1, w2]) {
       const record = node.state().jobs[job]!
-      expect(frameStatus(record, 1, clock.now)).toMatchObject({ status: 'claimed', holder: winner!.author })
+      expect(frameStatus(record, 1, clock.now)).toMatchObject({
+        status: 'claimed',
+        holder: { worker: winner!.author },
+      })
     }
     expect(stateHash(w1.state())).toBe(stateHash(w2.state()))
   })
@@ -57,9 +59,9 @@ describe('the fold', () => {
     await syncAll()
     const record = () => payer.state().jobs[job]!
     clock.now += 4_000
-    expect(claimHolder(record().frames['2'], clock.now)?.worker).toBe(w1.author)
+    expect(claimHolder(record(), record().frames['2'], clock.now)?.worker).toBe(w1.author)
     clock.now += 1_001
-    expect(claimHolder(record().frames['2'], clock.now)?.worker).toBe(w2.author)
+    expect(claimHolder(record(), record().frames['2'], clock.now)?.worker).toBe(w2.author)
     clock.now += 5_000
     expect(frameStatus(record(), 2, clock.now).status).toBe('open')
     expect(jobStatus(record(), clock.now)).toBe('queued')
@@ -120,18 +122,21 @@ describe('the fold', () => {
     expect(payer.state().balances[w1.author]).toBeUndefined()
   })
 
-  it('counts failures: a frame fails after the attempt limit, a worker is blocked after 3', async () => {
+  it('counts failures: a frame fails after the attempt limit, a worker is blocked after 3 distinct frames', async () => {
     const { payer, w1, w2, job, syncAll } = await farm()
     for (const attempt of [1, 2])
       await w1.append('failed', { job, frame: 3, attempt, error: `Parse Error ${attempt}` })
     await w1.append('failed', { job, frame: 1, attempt: 1, error: 'out of memory' })
     await syncAll()
     let record = payer.state().jobs[job]!
+    expect(blockedWorker(record, w1.author)).toBe(false)
+    await w1.append('failed', { job, frame: 2, attempt: 1, error: 'out of memory' })
+    await syncAll()
+    record = payer.state().jobs[job]!
     expect(blockedWorker(record, w1.author)).toBe(true)
     expect(blockedWorker(record, w2.author)).toBe(false)
-    expect(claimableFrames(record, w1.author, 0)).toEqual([])
-    expect(claimableFrames(record, w2.author, 0)).toEqual([1, 2, 3])
     expect(frameStatus(record, 3, 0)).toMatchObject({ status: 'open', failures: 2 })
+    expect(record.frames['3']?.failedBy).toEqual({ [w1.author]: 2 })
     await w2.append('failed', { job, frame: 3, attempt: 3, error: 'Parse Error 3' })
     await syncAll()
     record = payer.state().jobs[job]!
@@ -191,12 +196,18 @@ describe('the fold', () => {
     expect(claimFirst.state().jobs[job]?.frames).toEqual({})
   })
 
-  it('orders the queue by price then age, and finds jobs by id prefix', async () => {
-    const { payer, job } = await farm()
+  it('orders the queue by price then age, a job its payer cannot pay last, and finds jobs by id prefix', async () => {
+    const { clock, payer, w1, job } = await farm()
+    clock.now += 1
     const rich = (await payer.append('job', jobBody(payer.author, { pricePerWU: 500 }))).hash
+    clock.now += 1
     const free = (await payer.append('job', jobBody(payer.author, { pricePerWU: 0 }))).hash
+    clock.now += 1
     const later = (await payer.append('job', jobBody(payer.author))).hash
-    expect(jobQueue(payer.state()).map((j) => j.id)).toEqual([rich, job, later, free])
+    // w1 holds no credits: its job waits behind every other, whatever it offers.
+    const broke = (await w1.append('job', jobBody(w1.author, { pricePerWU: 900 }))).hash
+    await syncInto(w1, payer)
+    expect(jobQueue(payer.state()).map((j) => j.id)).toEqual([rich, job, later, free, broke])
     expect(findJob(payer.state(), rich.slice(0, 10))?.id).toBe(rich)
     expect(findJob(payer.state(), 'zz')).toBeUndefined()
   })

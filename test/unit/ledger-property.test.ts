@@ -1,6 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { claimHolder, decodeEntry, foldEntries, type Ledger, stateHash } from '../../src/ledger/index.ts'
+import {
+  blockedWorker,
+  claimHolder,
+  decodeEntry,
+  foldEntries,
+  jobQueue,
+  type Ledger,
+  stateHash,
+} from '../../src/ledger/index.ts'
 import { hex, jobBody, newLedger, syncInto } from './ledger-fixtures.ts'
 
 /**
@@ -47,7 +55,7 @@ const op = fc.oneof(
     }),
   },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({ kind: fc.constant('failed' as const), who, job: pick, frame: fc.nat(3) }),
   },
   {
@@ -203,17 +211,24 @@ describe('ledger replicas converge', () => {
           const replicas = []
           for (const [seed, dupes, maxBatch] of deliveries)
             replicas.push(await deliver(all, seed, dupes, maxBatch))
-          const holders = (node: Ledger) =>
-            Object.values(node.state().jobs)
-              .flatMap((job) =>
-                Object.entries(job.frames).map(
-                  ([n, frame]) => `${job.id}/${n}:${claimHolder(frame, clock.now)?.worker}`,
-                ),
-              )
-              .sort()
-          const expectedHolders = holders(ledgers[0]!)
+          // What the rules make of the state: who holds each frame (and since when), who is
+          // blocked from each job, the queue order.
+          const rules = (node: Ledger) => {
+            const state = node.state()
+            const held = Object.values(state.jobs).flatMap((job) =>
+              Object.entries(job.frames).map(([n, frame]) => {
+                const holder = claimHolder(job, frame, clock.now)
+                return `${job.id}/${n}:${holder?.worker}@${holder?.since}`
+              }),
+            )
+            const blocked = Object.values(state.jobs).flatMap((job) =>
+              ledgers.filter((l) => blockedWorker(job, l.author)).map((l) => `${job.id}:${l.author}`),
+            )
+            return { held: held.sort(), blocked: blocked.sort(), queue: jobQueue(state).map((j) => j.id) }
+          }
+          const expectedRules = rules(ledgers[0]!)
           for (const node of [...ledgers, ...replicas]) {
-            expect(holders(node)).toEqual(expectedHolders)
+            expect(rules(node)).toEqual(expectedRules)
             expect(stateHash(node.state())).toBe(reference)
             const state = node.state()
             const balances = Object.values(state.balances)

@@ -100,7 +100,7 @@ function worthALine(event: FarmEvent): boolean {
   return event.type !== 'entries:synced' || event.accepted >= NOTABLE_SYNC
 }
 
-/** Jobs still to render in queue order, then the settled ones, latest first. */
+/** Jobs still to render in the order workers serve them, then the settled ones, latest first. */
 function orderedJobs(state: FarmState): JobRecord[] {
   const settled = Object.values(state.jobs)
     .filter((job) => job.spec && job.author && job.settled)
@@ -176,7 +176,7 @@ function jobEta(input: DashboardModelInput, job: JobRecord): number | null {
       rendered.push({ frame: Number(key), milliWU: result[1].wu })
       renderers.add(result[0])
     }
-    const holder = claimHolder(frame, now)
+    const holder = claimHolder(job, frame, now)
     if (holder) holders.add(holder.worker)
   }
   const online = new Set([input.self.id, ...input.peers])
@@ -249,7 +249,7 @@ function othersActivity(input: DashboardModelInput, jobs: readonly ListedJob[]):
       continue
     }
     for (const [key, frame] of Object.entries(job.frames)) {
-      const holder = claimHolder(frame, now)
+      const holder = claimHolder(job, frame, now)
       if (!holder) continue
       const current = busy.get(holder.worker)
       const n = Number(key)

@@ -127,7 +127,7 @@ export function detailOf(state: FarmState, job: JobRecord): JobDetail {
   const failed: FailedFrame[] = []
   for (let n = spec.frames.first; n <= spec.frames.last; n++) {
     const status = frameStatus(job, n, now)
-    const worker = status.holder ?? status.renderedBy[0] ?? null
+    const worker = status.holder?.worker ?? status.renderedBy[0] ?? null
     const result = status.renderedBy[0] ? job.frames[String(n)]?.results[status.renderedBy[0]] : undefined
     frames.push({ frame: n, status: status.status, worker, pixelHash: result?.pixelHash ?? null })
     const last = job.frames[String(n)]?.lastError

@@ -1,21 +1,39 @@
 /**
- * Which frame a worker claims next. Each node runs this over its own view of the ledger; no
- * node coordinates the others. Frames belong, by weighted rendezvous hashing, to one of the live
- * workers that accepted the job, so workers take different frames and a worker's share follows
- * its speed. A worker that has none of its own left takes frames another worker would reach
- * later than it can finish them (work stealing). Near the end of a job, a worker does not start
- * a frame that a faster worker would still finish sooner: the last frames are what decides when
- * the video is ready.
+ * Which frame a worker claims next. Each node runs this over its own copy of the ledger's folded
+ * state; no node coordinates the others. Frames belong, by weighted rendezvous hashing, to one of
+ * the live workers that accepted the job, so workers take different frames and a worker's share
+ * follows its speed. A worker that has none of its own left takes frames another worker would
+ * reach later than it can finish them (work stealing). Near the end of a job, a worker does not
+ * start a frame that a faster worker would still finish sooner: the last frames are what decides
+ * when the video is ready. Who holds a frame, the queue order and the failure limit are the
+ * ledger's rules (src/ledger/rules.ts), the same the dashboard shows.
  */
+import {
+  blockedWorker,
+  type FarmState,
+  type FrameStatusName,
+  failedFrameCounts,
+  frameStatus,
+  type Holder,
+  type JobRecord,
+  jobQueue,
+  type NodeRecord,
+} from '../../ledger/index.ts'
 import { effectiveWupm, frameCostModel, frameOrder, type RenderedFrame, renderMsFor } from './estimate.ts'
 import { rendezvousScores } from './rendezvous.ts'
-import type { Claim, FrameState, JobState, WorkerState, WorkView } from './work-view.ts'
-
-/** A worker that failed this many frames of a job stops taking that job. */
-export const MAX_WORKER_FAILURES = 3
 
 /** Steal only frames their owner would not start within this long: claims take a moment to be seen. */
 export const DEFAULT_STEAL_MARGIN_MS = 2_000
+
+/** What one node knows when it chooses: the ledger's state, its clock, and who is connected. */
+export interface SchedulerInput {
+  state: FarmState
+  now: number
+  /** Workers the swarm is connected to: only they (and the one choosing) get frames by rendezvous. */
+  live: ReadonlySet<string>
+  /** Jobs the choosing worker leaves alone for now (it could not start them). */
+  resting?: ReadonlySet<string>
+}
 
 export interface SchedulerOptions {
   /** Frames sampled across the timeline before the rest (default: about sqrt(frames)). */
@@ -30,126 +48,147 @@ export interface ClaimChoice {
   reason: 'own' | 'stolen'
 }
 
-/**
- * The claim that holds a frame now, if any. A worker's claims on a frame form one tenure while
- * each renewal lands before the previous lease expired; a tenure counts from its first claim and
- * lasts until its last claim's lease expires. Of two live tenures, the earlier (lamport, worker)
- * wins: the other worker must stop.
- */
-export function claimHolder(claims: readonly Claim[], now: number): Claim | undefined {
-  if (claims.length <= 1) return claims[0] && claims[0].expiresAt > now ? claims[0] : undefined
-  const byWorker = new Map<string, Claim[]>()
-  for (const claim of claims) {
-    const list = byWorker.get(claim.worker)
-    if (list) list.push(claim)
-    else byWorker.set(claim.worker, [claim])
-  }
-  let holder: Claim | undefined
-  for (const list of byWorker.values()) {
-    list.sort((a, b) => a.at - b.at || a.lamport - b.lamport || a.expiresAt - b.expiresAt)
-    let start = list[0]!
-    let expiresAt = start.expiresAt
-    for (const claim of list.slice(1)) {
-      if (claim.at > expiresAt) start = claim
-      expiresAt = claim.expiresAt
-    }
-    if (expiresAt <= now) continue
-    const tenure = { worker: start.worker, lamport: start.lamport, at: start.at, expiresAt }
-    if (!holder || compareClaims(tenure, holder) < 0) holder = tenure
-  }
-  return holder
-}
-
-function compareClaims(a: Claim, b: Claim): number {
-  return a.lamport - b.lamport || (a.worker < b.worker ? -1 : a.worker > b.worker ? 1 : 0)
-}
+/** Why a worker should stop rendering a frame: an image of it already stands, or another worker's claim won. */
+export type Abandon = { reason: 'rendered' } | { reason: 'held'; by: string }
 
 /**
- * True when `worker` should stop rendering `frame`: it is done, or another worker's claim won.
- * The worker then releases its claim (a claim with lease 0), or its claim would hold the frame
- * should the winner die.
+ * Whether `worker` should stop rendering frame `n` of `job` at `now`, and why. It then releases
+ * its claim (a claim whose lease ends at once), or its claim would hold the frame should the
+ * winner die.
  */
-export function shouldAbandon(frame: FrameState, worker: string, now: number): boolean {
-  if (frame.done) return true
-  const holder = claimHolder(frame.claims, now)
-  return holder !== undefined && holder.worker !== worker
-}
-
-/** Distinct frames of the job each worker failed. */
-export function failureCounts(job: JobState): Map<string, number> {
-  const counts = new Map<string, number>()
-  for (const frame of job.frames) {
-    if (frame.failedBy.length === 0) continue
-    for (const worker of new Set(frame.failedBy)) counts.set(worker, (counts.get(worker) ?? 0) + 1)
-  }
-  return counts
-}
-
-/**
- * Jobs in the order workers serve them: highest price per WU first, then the oldest. A job whose
- * owner cannot pay for one WU runs at price 0 only when nothing else waits, so it goes last.
- */
-export function jobQueue(jobs: readonly JobState[]): JobState[] {
-  const canPay = (job: JobState) => job.pricePerWU === 0 || job.ownerBalance >= job.pricePerWU
-  return jobs
-    .filter((job) => job.status === 'active')
-    .sort(
-      (a, b) =>
-        Number(canPay(b)) - Number(canPay(a)) ||
-        (canPay(a) ? b.pricePerWU - a.pricePerWU : 0) ||
-        a.createdAt - b.createdAt ||
-        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    )
-}
-
-/** Whether `worker` may render frames of `job` at all. */
-export function canWorkOn(job: JobState, worker: WorkerState, failures = failureCounts(job)): boolean {
-  return (
-    worker.renderers.includes(job.renderer) &&
-    job.accepted.includes(worker.id) &&
-    (failures.get(worker.id) ?? 0) < MAX_WORKER_FAILURES
-  )
+export function shouldAbandon(job: JobRecord, n: number, worker: string, now: number): Abandon | undefined {
+  const status = frameStatus(job, n, now)
+  if (isDone(status.status)) return { reason: 'rendered' }
+  if (status.holder && status.holder.worker !== worker) return { reason: 'held', by: status.holder.worker }
+  return undefined
 }
 
 /** The frame `self` should claim next, over every job in queue order; undefined: nothing worth starting. */
 export function nextClaim(
-  view: WorkView,
+  input: SchedulerInput,
   self: string,
   options: SchedulerOptions = {},
 ): ClaimChoice | undefined {
-  const me = view.workers.find((w) => w.id === self)
-  if (!me) return undefined
-  const queue = jobQueue(view.jobs)
-  const holders = new Map(
-    queue.map((job) => [
-      job.id,
-      job.frames.map((f) => (f.done ? undefined : claimHolder(f.claims, view.now))),
-    ]),
+  return choose(input, self, options, new Map())
+}
+
+/**
+ * Up to `count` frames of one job for `self` to claim in one `claim` entry (a chunk for a
+ * renderer that starts slowly, or one frame per free slot): each pick sees the ones before it as
+ * claimed by `self`.
+ */
+export function nextClaims(
+  input: SchedulerInput,
+  self: string,
+  count: number,
+  options: SchedulerOptions = {},
+): ClaimChoice[] {
+  const picks: ClaimChoice[] = []
+  const picked = new Map<string, Set<number>>()
+  while (picks.length < count) {
+    const choice = choose(input, self, options, picked)
+    if (!choice || (picks.length > 0 && choice.job !== picks[0]!.job)) break
+    picks.push(choice)
+    picked.set(choice.job, (picked.get(choice.job) ?? new Set()).add(choice.frame))
+  }
+  return picks
+}
+
+/** A node that may render, as the choosing worker sees it. */
+interface Candidate {
+  id: string
+  node: NodeRecord
+  live: boolean
+}
+
+/** One frame of a job in the queue at `now`, by the ledger's rules. */
+interface FrameNow {
+  status: FrameStatusName
+  holder: Holder | null
+  /** The standing image's WU, in milli-WU: what estimation learns from. */
+  milliWU: number | undefined
+}
+
+function isDone(status: FrameStatusName): boolean {
+  return status === 'rendered' || status === 'verified'
+}
+
+/** Whether `worker` may render frames of `job` at all. */
+function canWorkOn(job: JobRecord, worker: Candidate, failures: ReadonlyMap<string, number>): boolean {
+  return (
+    worker.node.renderers.some((r) => r.name === job.spec!.renderer) &&
+    job.accepted[worker.id] !== undefined &&
+    !blockedWorker(job, worker.id, failures)
   )
-  const busy = jobsInHand(holders)
+}
+
+function choose(
+  input: SchedulerInput,
+  self: string,
+  options: SchedulerOptions,
+  picked: ReadonlyMap<string, ReadonlySet<number>>,
+): ClaimChoice | undefined {
+  const { state, now } = input
+  const candidates: Candidate[] = Object.entries(state.nodes).map(([id, node]) => ({
+    id,
+    node,
+    live: input.live.has(id),
+  }))
+  const me = candidates.find((w) => w.id === self)
+  if (!me) return undefined
+  const queue = jobQueue(state).filter((job) => !input.resting?.has(job.id))
+  const frames = new Map(queue.map((job) => [job.id, framesNow(job, now, self, picked.get(job.id))]))
+  const busy = jobsInHand(frames)
   for (const job of queue) {
-    const failures = failureCounts(job)
+    const failures = failedFrameCounts(job)
     if (!canWorkOn(job, me, failures)) continue
     // A worker rendering for other jobs only is not on this one: it owns none of its frames (so
     // they are not left waiting for it) and does not count in its end game.
-    const onJob = (w: WorkerState) => {
+    const onJob = (w: Candidate) => {
       const jobs = busy.get(w.id)
       return !jobs || jobs.has(job.id)
     }
-    const workers = view.workers.filter(
-      (w) => w === me || (w.live && canWorkOn(job, w, failures) && onJob(w)),
-    )
-    const choice = chooseInJob(job, holders.get(job.id)!, view.now, workers, me, options)
+    const workers = candidates.filter((w) => w === me || (w.live && canWorkOn(job, w, failures) && onJob(w)))
+    const choice = chooseInJob(job, frames.get(job.id)!, now, workers, me, options)
     if (choice) return choice
   }
   return undefined
 }
 
-/** The jobs each worker holds a live claim in. */
-function jobsInHand(holders: Map<string, (Claim | undefined)[]>): Map<string, Set<string>> {
+/** The job's frames in range order; those `self` just picked count as held by it since `now`. */
+function framesNow(
+  job: JobRecord,
+  now: number,
+  self: string,
+  picked: ReadonlySet<number> | undefined,
+): FrameNow[] {
+  const { first, last } = job.spec!.frames
+  const frames: FrameNow[] = []
+  for (let n = first; n <= last; n++) {
+    if (picked?.has(n)) {
+      const holder = {
+        worker: self,
+        lamport: Number.MAX_SAFE_INTEGER,
+        since: now,
+        seq: 0,
+        expiresAt: Infinity,
+      }
+      frames.push({ status: 'claimed', holder, milliWU: undefined })
+      continue
+    }
+    const { status, holder, renderedBy } = frameStatus(job, n, now)
+    const by = renderedBy[0]
+    const milliWU = isDone(status) && by !== undefined ? job.frames[String(n)]!.results[by]!.wu : undefined
+    frames.push({ status, holder, milliWU })
+  }
+  return frames
+}
+
+/** The jobs each worker holds a frame of. */
+function jobsInHand(frames: Map<string, FrameNow[]>): Map<string, Set<string>> {
   const busy = new Map<string, Set<string>>()
-  for (const [job, frames] of holders) {
-    for (const holder of frames) {
+  for (const [job, list] of frames) {
+    for (const { holder } of list) {
       if (!holder) continue
       const held = busy.get(holder.worker)
       if (held) held.add(job)
@@ -159,79 +198,43 @@ function jobsInHand(holders: Map<string, (Claim | undefined)[]>): Map<string, Se
   return busy
 }
 
-/**
- * Up to `count` frames of one job for `self` to claim in one `claim` entry (a chunk for a
- * renderer that starts slowly, or one frame per free slot): each pick sees the ones before it as
- * claimed by `self`.
- */
-export function nextClaims(
-  view: WorkView,
-  self: string,
-  count: number,
-  options: SchedulerOptions = {},
-): ClaimChoice[] {
-  const picks: ClaimChoice[] = []
-  let jobs = view.jobs
-  while (picks.length < count) {
-    const choice = nextClaim({ ...view, jobs }, self, options)
-    if (!choice || (picks.length > 0 && choice.job !== picks[0]!.job)) break
-    picks.push(choice)
-    const provisional = {
-      worker: self,
-      lamport: Number.MAX_SAFE_INTEGER,
-      at: view.now,
-      expiresAt: Number.POSITIVE_INFINITY,
-    }
-    jobs = jobs.map((job) =>
-      job.id !== choice.job
-        ? job
-        : {
-            ...job,
-            frames: job.frames.map((f) =>
-              f.frame === choice.frame ? { ...f, claims: [...f.claims, provisional] } : f,
-            ),
-          },
-    )
-  }
-  return picks
-}
-
 function chooseInJob(
-  job: JobState,
-  holders: readonly (Claim | undefined)[],
+  job: JobRecord,
+  frames: readonly FrameNow[],
   now: number,
-  workers: readonly WorkerState[],
-  me: WorkerState,
+  workers: readonly Candidate[],
+  me: Candidate,
   options: SchedulerOptions,
 ) {
+  const { first, last } = job.spec!.frames
   const selfIndex = workers.indexOf(me)
-  const speeds = workers.map((w) => effectiveWupm(w.wupm))
+  const speeds = workers.map((w) => effectiveWupm(w.node.wupm))
   const totalSpeed = speeds.reduce((a, b) => a + b, 0)
   const fastest = Math.max(...speeds)
   const index = new Map(workers.map((w, i) => [w.id, i]))
 
   const rendered: RenderedFrame[] = []
-  for (const f of job.frames)
-    if (f.done && f.milliWU !== undefined) rendered.push({ frame: f.frame, milliWU: f.milliWU })
+  for (const [i, f] of frames.entries())
+    if (f.milliWU !== undefined) rendered.push({ frame: first + i, milliWU: f.milliWU })
   const model = frameCostModel(rendered)
   const refMs = (frame: number) => renderMsFor(model ? model(frame) : 1000, 1)
 
-  // What is left, in ms of the reference machine: open frames whole, claimed ones from where
-  // their workers should be now. Each worker is busy until its claimed frames should be done.
+  // What is left, in ms of the reference machine: open frames whole, held ones from where their
+  // workers should be now (a tenure counts from its first claim). Each worker is busy until its
+  // held frames should be done.
   const busyUntil = new Float64Array(workers.length)
-  const open = new Uint8Array(job.frames.length)
+  const open = new Uint8Array(frames.length)
   let remainingRefMs = 0
-  for (const [i, f] of job.frames.entries()) {
-    if (f.done || f.failedBy.length >= job.attempts) continue
-    const holder = holders[i]
-    if (!holder) {
+  for (const [i, f] of frames.entries()) {
+    if (f.status === 'open') {
       open[i] = 1
-      remainingRefMs += refMs(f.frame)
+      remainingRefMs += refMs(first + i)
       continue
     }
-    const w = index.get(holder.worker)
+    if (!f.holder) continue
+    const w = index.get(f.holder.worker)
     const speed = w === undefined ? 1 : speeds[w]!
-    const left = Math.max(0, holder.at + refMs(f.frame) / speed - now)
+    const left = Math.max(0, f.holder.since + refMs(first + i) / speed - now)
     remainingRefMs += left * speed
     if (w !== undefined && w !== selfIndex) busyUntil[w] = busyUntil[w]! + left
   }
@@ -242,12 +245,14 @@ function chooseInJob(
   const worthStarting = (w: number, frame: number) =>
     !model || refMs(frame) / speeds[w]! <= jobLeftMs + refMs(frame) / fastest
 
-  const scores = workers.map((w) => rendezvousScores(job.id, w.id, job.first, job.last))
+  const failedOn = (frame: number, worker: string) =>
+    job.frames[String(frame)]?.failedBy[worker] !== undefined
+  const scores = workers.map((w) => rendezvousScores(job.id, w.id, first, last))
   // A frame that failed, or whose lease ran out, on a worker goes to another worker first (the
   // first may be stuck or dead though still connected); back to it only if no one else is left.
   const ownerOf = (i: number) => {
-    const { failedBy, claims } = job.frames[i]!
-    const passedOver = (id: string) => failedBy.includes(id) || claims.some((c) => c.worker === id)
+    const record = job.frames[String(first + i)]
+    const passedOver = (id: string) => record !== undefined && (id in record.failedBy || id in record.claims)
     let best = -1
     let bestScore = -1
     for (let pass = 0; pass < 2 && best < 0; pass++) {
@@ -263,12 +268,12 @@ function chooseInJob(
     return best
   }
 
-  const order = frameOrder(job.first, job.last, options.samples)
+  const order = frameOrder(first, last, options.samples)
   const margin = options.stealMarginMs ?? DEFAULT_STEAL_MARGIN_MS
   const ownerClock = Float64Array.from(busyUntil)
   let steal: { frame: number; rank: number } | undefined
   for (const frame of order) {
-    const i = frame - job.first
+    const i = frame - first
     if (!open[i]) continue
     const owner = ownerOf(i)
     if (owner === selfIndex) {
@@ -285,7 +290,7 @@ function chooseInJob(
     }
     const mine = refMs(frame) / speeds[selfIndex]!
     if (ownerStart < margin || mine >= ownerDone || !worthStarting(selfIndex, frame)) continue
-    if (job.frames[i]!.failedBy.includes(me.id)) continue
+    if (failedOn(frame, me.id)) continue
     const rank = scores[selfIndex]![i]!
     if (!steal || rank > steal.rank) steal = { frame, rank }
   }

@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { type FarmState, frameStatus, type JobRecord, type Ledger, shortJobId } from '../../ledger/index.ts'
+import {
+  blockedWorker,
+  type FarmState,
+  type JobRecord,
+  jobProgress,
+  type Ledger,
+  shortJobId,
+} from '../../ledger/index.ts'
 import type { BlobStore, PeerInfo, Swarm } from '../../p2p/index.ts'
 import {
   benchmarkRenderer,
@@ -18,9 +25,7 @@ import {
 import type { LogLevel } from '../events/events.ts'
 import { unpackArchive } from '../scene/archive.ts'
 import { frameMilliWU } from '../schedule/estimate.ts'
-import { nextClaim, nextClaims } from '../schedule/scheduler.ts'
-import type { WorkView } from '../schedule/work-view.ts'
-import { workViewOf } from '../schedule/work-view-of-state.ts'
+import { nextClaim, nextClaims, type SchedulerInput, shouldAbandon } from '../schedule/scheduler.ts'
 import { Ticker } from './ticker.ts'
 
 /** Two minutes: long enough to ride out a slow sync, short enough that a dead worker's frame soon returns. */
@@ -201,20 +206,27 @@ export class Worker {
     if (this.paused) return
     for (;;) {
       if (this.stopping) return
-      let view = workViewOf(this.host.ledger.state(), {
-        now: Date.now(),
-        live: new Set([this.host.id, ...this.host.peers().map((p) => p.id)]),
-        leaseMs: this.options.leaseMs,
-      })
-      const rested = view.jobs.filter((j) => (this.cooldown.get(j.id) ?? 0) <= view.now)
-      if (rested.length < view.jobs.length) view = { ...view, jobs: rested }
-      const choice = nextClaim(view, this.host.id)
+      const input = this.schedulerInput()
+      const choice = nextClaim(input, this.host.id)
       if (!choice) return
-      const job = view.jobs.find((j) => j.id === choice.job)!
-      if (this.renders.size >= this.slots(job.renderer as RendererName)) return
-      const frames = consecutive(nextClaims(view, this.host.id, this.chunkFor(state.jobs[job.id]!, view)))
+      const job = input.state.jobs[choice.job]!
+      if (this.renders.size >= this.slots(job.spec!.renderer)) return
+      const frames = consecutive(nextClaims(input, this.host.id, this.chunkFor(job, input)))
       await this.host.ledger.append('claim', { job: choice.job, frames, leaseMs: this.options.leaseMs })
       this.startRender(choice.job, frames)
+    }
+  }
+
+  /** The ledger's state now, who is connected, and the jobs left alone after a failed start. */
+  private schedulerInput(): SchedulerInput {
+    const now = Date.now()
+    const resting = new Set<string>()
+    for (const [job, until] of this.cooldown) if (until > now) resting.add(job)
+    return {
+      state: this.host.ledger.state(),
+      now,
+      live: new Set([this.host.id, ...this.host.peers().map((p) => p.id)]),
+      resting,
     }
   }
 
@@ -223,14 +235,15 @@ export class Worker {
    * renderer's start-up (POV-Ray parses the scene again for each process) is a small share,
    * but never more than leaves the other workers on the job their part of what is open.
    */
-  private chunkFor(job: JobRecord, view: WorkView): number {
+  private chunkFor(job: JobRecord, input: SchedulerInput): number {
     const results = Object.values(job.frames).flatMap((f) => Object.values(f.results))
     if (results.length === 0) return 1
     const meanMs = results.reduce((sum, r) => sum + r.renderMs, 0) / results.length
-    const state = view.jobs.find((j) => j.id === job.id)!
-    const open = state.frames.filter((f) => !f.done && f.claims.every((c) => c.expiresAt <= view.now)).length
-    const workers = view.workers.filter((w) => w.live && state.accepted.includes(w.id)).length
-    const share = Math.floor(open / (Math.max(1, workers) * this.slots(state.renderer as RendererName)))
+    const open = jobProgress(job, input.now).open
+    const workers = Object.keys(job.accepted).filter(
+      (w) => input.live.has(w) && !blockedWorker(job, w),
+    ).length
+    const share = Math.floor(open / (Math.max(1, workers) * this.slots(job.spec!.renderer)))
     return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_TARGET_MS / Math.max(1, meanMs)), share))
   }
 
@@ -238,7 +251,7 @@ export class Worker {
     return this.options.jobs ?? defaultParallelism(renderer, Number.MAX_SAFE_INTEGER).jobs
   }
 
-  /** Stops renders whose job settled (stitched, cancelled, failed) or whose claim another worker won. */
+  /** Stops renders whose job settled (stitched, cancelled, failed), or a frame of which another worker won or rendered. */
   private checkRenders(state: FarmState, now: number): void {
     for (const render of this.renders.values()) {
       const job = state.jobs[render.job]
@@ -247,11 +260,14 @@ export class Worker {
         continue
       }
       for (const frame of render.remaining) {
-        const { holder } = frameStatus(job, frame, now)
-        if (holder !== null && holder !== this.host.id) {
-          this.abort(render, `frame ${frame} of ${job.spec?.name ?? job.id} is held by ${holder}`)
-          break
-        }
+        const abandon = shouldAbandon(job, frame, this.host.id, now)
+        if (!abandon) continue
+        const what = `frame ${frame} of ${job.spec?.name ?? job.id}`
+        this.abort(
+          render,
+          abandon.reason === 'held' ? `${what} is held by ${abandon.by}` : `${what} is rendered`,
+        )
+        break
       }
     }
   }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { eventsOfEntries } from '../../src/farm/events/ledger-events.ts'
-import { nextClaim } from '../../src/farm/schedule/scheduler.ts'
-import { workViewOf } from '../../src/farm/schedule/work-view-of-state.ts'
-import type { Entry, Ledger } from '../../src/ledger/index.ts'
+import { nextClaim, nextClaims, type SchedulerInput } from '../../src/farm/schedule/scheduler.ts'
+import { blockedWorker, type Entry, frameStatus, type Ledger } from '../../src/ledger/index.ts'
 import { hex, jobBody, newLedger, syncInto } from './ledger-fixtures.ts'
 
 const node = (name: string) => ({
@@ -27,44 +26,50 @@ async function twoWorkers(now: () => number) {
   return { a, b, job }
 }
 
-const view = (ledger: Ledger, now: number, live: string[]) =>
-  workViewOf(ledger.state(), { now, live: new Set(live), leaseMs: 10_000 })
+/** What `ledger`'s node sees at `now`, connected to `live`. */
+const seen = (ledger: Ledger, now: number, live: string[]): SchedulerInput => ({
+  state: ledger.state(),
+  now,
+  live: new Set(live),
+})
 
-describe('the work view of the ledger', () => {
+describe('the scheduler over a ledger', () => {
   it('gives each live worker frames of the jobs it accepted, and none that another holds', async () => {
     const t = 1_000_000
     const { a, b, job } = await twoWorkers(() => t)
     const live = [a.author, b.author]
-    const pick = nextClaim(view(a, t, live), a.author)
+    const pick = nextClaim(seen(a, t, live), a.author)
     expect(pick?.job).toBe(job)
     await a.append('claim', { job, frames: [pick!.frame], leaseMs: 10_000 })
     await syncInto(a, b)
-    const other = nextClaim(view(b, t, live), b.author)
+    const other = nextClaim(seen(b, t, live), b.author)
     expect(other).toBeDefined()
     expect(other!.frame).not.toBe(pick!.frame)
     // Once the lease ran out, the frame is open again.
-    const later = view(b, t + 20_000, live).jobs[0]!.frames.find((f) => f.frame === pick!.frame)!
-    expect(later.claims[0]!.expiresAt).toBeLessThan(t + 20_000)
+    expect(frameStatus(b.state().jobs[job]!, pick!.frame, t + 20_000).status).toBe('open')
   })
 
-  it('drops the claim of a worker whose image the stitcher rejected, so the frame is free at once', async () => {
+  it('frees the frame of a worker whose image the stitcher rejected at once, for another worker', async () => {
     const t = 1_000_000
     const { a, b, job } = await twoWorkers(() => t)
     await b.append('claim', { job, frames: [3], leaseMs: 60_000 })
     await b.append('rendered', { job, frame: 3, file: hex('c'), pixelHash: 'lie', renderMs: 10, wu: 1 })
     await syncInto(b, a)
-    expect(view(a, t, [a.author, b.author]).jobs[0]!.frames[2]!.done).toBe(true)
+    const live = [a.author, b.author]
+    expect(nextClaims(seen(a, t, live), a.author, 4).map((c) => c.frame)).not.toContain(3)
     await a.append('verified', { job, frame: 3, worker: b.author, ok: false, amount: 0 })
-    const frame = view(a, t, [a.author, b.author]).jobs[0]!.frames[2]!
-    expect(frame).toMatchObject({ done: false, claims: [] })
+    expect(frameStatus(a.state().jobs[job]!, 3, t)).toMatchObject({ status: 'open', holder: null })
+    expect(nextClaims(seen(a, t, live), a.author, 4).map((c) => c.frame)).toContain(3)
   })
 
-  it('leaves a worker blocked after three failures out of the job', async () => {
+  it('leaves a worker blocked after failing three frames out of the job', async () => {
     const t = 1_000_000
     const { a, b, job } = await twoWorkers(() => t)
     for (const frame of [1, 2, 3]) await b.append('failed', { job, frame, attempt: 1, error: 'Parse Error' })
     await syncInto(b, a)
-    expect(view(a, t, [a.author, b.author]).jobs[0]!.accepted).toEqual([a.author])
+    expect(blockedWorker(a.state().jobs[job]!, b.author)).toBe(true)
+    expect(nextClaim(seen(a, t, [a.author, b.author]), b.author)).toBeUndefined()
+    expect(nextClaim(seen(a, t, [a.author, b.author]), a.author)?.job).toBe(job)
   })
 })
 
