@@ -1,3 +1,4 @@
+import { shortJobId } from '../ledger/index.ts'
 import type { JobSummary } from './jobs.ts'
 import type { DayFrame, DaySummary } from './library.ts'
 
@@ -93,7 +94,7 @@ export function jobsPage(jobs: JobSummary[] | { error: string }): string {
         ? `<video controls muted preload="metadata" src="job-video/${encodeURIComponent(j.id)}.mp4"></video>`
         : ''
       const error = j.error ? `<div class="error">${escapeHtml(j.error)}</div>` : ''
-      return `<tr class="job ${j.status}"><td><code>${escapeHtml(j.id.slice(0, 12))}</code></td><td>${escapeHtml(j.name)}</td><td>${escapeHtml(j.renderer)}</td><td>${escapeHtml(j.owner ?? '')}</td><td class="status">${j.status}</td><td>${j.framesDone}/${j.framesTotal}</td>${dated ? `<td>${escapeHtml(j.submittedAt ?? '')}</td>` : ''}<td>${video}${error}</td></tr>`
+      return `<tr class="job ${j.status}"><td><code>${escapeHtml(shortJobId(j.id))}</code></td><td>${escapeHtml(j.name)}</td><td>${escapeHtml(j.renderer)}</td><td>${escapeHtml(j.owner ?? '')}</td><td class="status">${j.status}</td><td>${j.framesDone}/${j.framesTotal}</td>${dated ? `<td>${escapeHtml(j.submittedAt ?? '')}</td>` : ''}<td>${video}${error}</td></tr>`
     })
     body = `<table class="jobs">\n<tr><th>Job</th><th>Scene</th><th>Renderer</th><th>Owner</th><th>Status</th><th>Frames</th>${dated ? '<th>Submitted</th>' : ''}<th>Video</th></tr>\n${rows.join('\n')}\n</table>`
   }

@@ -14,6 +14,7 @@ import {
   jobProgress,
   jobQueue,
   jobStatus,
+  shortJobId,
 } from '../../ledger/index.ts'
 import type {
   DashboardModel,
@@ -69,7 +70,7 @@ export function dashboardModel(input: DashboardModelInput): DashboardModel {
   const { state, self, now } = input
   const jobs: ListedJob[] = orderedJobs(state).map((job) => ({
     job,
-    name: job.spec?.name ?? job.id.slice(0, 8),
+    name: job.spec?.name ?? shortJobId(job.id),
     progress: jobProgress(job, now),
     status: jobStatus(job, now),
   }))
@@ -227,7 +228,7 @@ function workerRows(
 
 function selfActivity(activity: Activity, names: ReadonlyMap<string, string>): WorkerActivity {
   if (activity.kind === 'idle' || activity.job === undefined) return { kind: 'idle' }
-  const job = names.get(activity.job) ?? activity.job.slice(0, 8)
+  const job = names.get(activity.job) ?? shortJobId(activity.job)
   if (activity.kind === 'rendering') {
     const frame = activity.frames?.length ? Math.min(...activity.frames) : undefined
     return frame === undefined ? { kind: 'fetching', job } : { kind: 'rendering', job, frame }
