@@ -39,7 +39,7 @@ describe('farm bench', () => {
   it('refuses an unknown renderer', async () => {
     const result = await runFarm(['bench', '--renderer', 'maya', '--home', await tempDir()])
     expect(result.exitCode).toBe(2)
-    expect(result.stderr).toContain("--renderer 'maya' is not povray or blender")
+    expect(result.stderr).toContain("farm bench: --renderer 'maya' is not one of povray, blender.")
   })
 })
 
