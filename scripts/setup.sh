@@ -16,6 +16,13 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v unshare  >/dev/null 2>&1 || need+=(util-linux)
 command -v ip       >/dev/null 2>&1 || need+=(iproute2)
 command -v tmux     >/dev/null 2>&1 || need+=(tmux)
+# Rendering other members' scenes in a sandbox; cloud backup; containers; NAT test networks.
+command -v bwrap    >/dev/null 2>&1 || need+=(bubblewrap)
+command -v prlimit  >/dev/null 2>&1 || need+=(util-linux)
+command -v rclone   >/dev/null 2>&1 || need+=(rclone)
+command -v podman   >/dev/null 2>&1 || need+=(podman)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v nft      >/dev/null 2>&1 || need+=(nftables)
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     sudo=""
@@ -30,7 +37,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # --- npm packages, including Node 22 itself (the 'node' package) -----------------------------
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a link belongs to another checkout (a git worktree): never reinstall it from here.
+if [ ! -L node_modules ] && { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
   touch node_modules/.package-lock.json
