@@ -1,5 +1,5 @@
 export { assertBlobHash, BlobStore } from './blob-store.ts'
-export { P2PError } from './errors.ts'
+export { P2PError, type P2PErrorCode } from './errors.ts'
 export type { Clock, IngestResult, LedgerRefusal, ReplicatedFeed } from './feed.ts'
 export { loadOrCreateIdentity } from './identity.ts'
 export { decodeInvite, encodeInvite, type Invite } from './invite.ts'

@@ -27,7 +27,7 @@ import {
   YAMUX_INITIAL_WINDOW_BYTES,
   YAMUX_MAX_WINDOW_BYTES,
 } from './constants.ts'
-import { P2PError } from './errors.ts'
+import { P2PError, reasonOf } from './errors.ts'
 import type { IngestResult, ReplicatedFeed } from './feed.ts'
 import { encodeInvite } from './invite.ts'
 import { answerQuery, askOver, type QueryHandler } from './query.ts'
@@ -194,8 +194,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       const conn = await this.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
       return conn.remotePeer.toString()
     } catch (err) {
-      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-      throw P2PError.dialFailed(addr, reason)
+      throw P2PError.DIAL_FAILED(addr, reasonOf(err))
     }
   }
 
@@ -262,7 +261,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     opts: { from?: string; signal?: AbortSignal; onProgress?: (p: FetchProgress) => void },
   ): Promise<string> {
     const candidates = opts.from !== undefined ? [opts.from] : this.connectedIds()
-    let lastError: unknown = P2PError.blobNotFound(hash, 'on any connected peer (none are connected)')
+    let lastError: unknown = P2PError.BLOB_NOT_FOUND(hash, 'on any connected peer (none are connected)')
     for (const peer of candidates) {
       opts.signal?.throwIfAborted()
       const stream = await this.libp2p.dialProtocol(peerIdFromString(peer), BLOB_PROTOCOL, {
@@ -277,14 +276,14 @@ export class Swarm extends EventEmitter<SwarmEvents> {
           onProgress: opts.onProgress,
         })
       } catch (err) {
-        if ((err as P2PError).code !== 'BLOB_NOT_FOUND') throw err
+        if (!P2PError.is(err, 'BLOB_NOT_FOUND')) throw err
         lastError = err
       } finally {
         opts.signal?.removeEventListener('abort', onAbort)
       }
     }
     throw candidates.length > 1
-      ? P2PError.blobNotFound(hash, `on any of ${candidates.length} connected peers`)
+      ? P2PError.BLOB_NOT_FOUND(hash, `on any of ${candidates.length} connected peers`)
       : lastError
   }
 
@@ -452,7 +451,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       this.meet(outcome.theirMembers)
       return outcome
     } catch (err) {
-      if ((err as P2PError).code === 'PEER_MISBEHAVED') this.misbehaved(peer, (err as Error).message)
+      if (P2PError.is(err, 'PEER_MISBEHAVED')) this.misbehaved(peer, err.message)
       else if (this.node?.status === 'started')
         this.emit('log', `sync with ${peer} failed: ${(err as Error).message}`)
     }
