@@ -13,6 +13,7 @@ export type P2PErrorCode =
   | 'MESSAGE_TOO_LARGE'
   | 'QUERY_TOO_LARGE'
   | 'DIAL_FAILED'
+  | 'NOT_STARTED'
   /** The farm part's, thrown by src/farm/node.ts until it moves to FarmError (issue 10); p2p never throws it. */
   | 'NOT_INITIALISED'
 
@@ -131,6 +132,10 @@ export class P2PError extends Error {
       'DIAL_FAILED',
       `could not connect to ${addr} (${reason}): check that the member is running and that your invite (swarm key) is from this swarm`,
     )
+  }
+
+  static NOT_STARTED() {
+    return new P2PError('NOT_STARTED', 'the swarm is not started: call start() first')
   }
 }
 
