@@ -6,6 +6,7 @@ export type P2PErrorCode =
   | 'INVITE_INVALID'
   | 'BAD_HASH'
   | 'BLOB_NOT_FOUND'
+  | 'BLOB_UNAVAILABLE'
   | 'BLOB_MISMATCH'
   | 'PROTOCOL'
   | 'PEER_MISBEHAVED'
@@ -13,6 +14,7 @@ export type P2PErrorCode =
   | 'MESSAGE_TOO_LARGE'
   | 'QUERY_TOO_LARGE'
   | 'DIAL_FAILED'
+  | 'STREAM_OPEN_FAILED'
   | 'NOT_STARTED'
   /** The farm part's, thrown by src/farm/node.ts until it moves to FarmError (issue 10); p2p never throws it. */
   | 'NOT_INITIALISED'
@@ -91,6 +93,15 @@ export class P2PError extends Error {
     return new P2PError('BLOB_NOT_FOUND', `blob ${hash} was not found ${where}`)
   }
 
+  /** Every peer asked failed to give the blob, at least one for another reason than not having it. */
+  static BLOB_UNAVAILABLE(hash: string, failures: { peer: string; reason: string }[]) {
+    const why = failures.map((f) => `${f.peer}: ${f.reason}`).join('; ')
+    return new P2PError(
+      'BLOB_UNAVAILABLE',
+      `blob ${hash} could not be fetched from any of the ${failures.length} peers tried (${why})`,
+    )
+  }
+
   static BLOB_MISMATCH(hash: string, got: string) {
     return new P2PError(
       'BLOB_MISMATCH',
@@ -132,6 +143,10 @@ export class P2PError extends Error {
       'DIAL_FAILED',
       `could not connect to ${addr} (${reason}): check that the member is running and that your invite (swarm key) is from this swarm`,
     )
+  }
+
+  static STREAM_OPEN_FAILED(peer: string, protocol: string, reason: string) {
+    return new P2PError('STREAM_OPEN_FAILED', `could not open ${protocol} with peer ${peer} (${reason})`)
   }
 
   static NOT_STARTED() {

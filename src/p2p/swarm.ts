@@ -3,6 +3,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { PeerInfo as DiscoveredPeer, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { fetchFromEach } from './blob-fetch.ts'
 import { type FetchProgress, fetchBlobOver, serveBlob } from './blob-protocol.ts'
 import type { BlobStore } from './blob-store.ts'
 import {
@@ -209,43 +210,36 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   /**
    * Fetches a blob into the store and returns its path: from `from` if given, else from each
-   * connected peer in turn until one has it. An interrupted transfer resumes on the next call.
+   * connected peer in turn until one gives it (fetchFromEach). An interrupted transfer resumes
+   * on the next call.
    */
   async fetchBlob(hash: string, opts: FetchOptions = {}): Promise<string> {
     if (await this.init.blobs.has(hash)) return this.init.blobs.path(hash)
     const running = this.fetches.get(hash)
     if (running !== undefined) return running
-    const fetching = this.fetchFromPeers(hash, opts).finally(() => this.fetches.delete(hash))
+    const candidates = opts.from !== undefined ? [opts.from] : this.connectedIds()
+    const fetching = fetchFromEach(hash, candidates, (peer) => this.fetchFrom(peer, hash, opts), {
+      signal: opts.signal,
+      onFailure: (peer, err) =>
+        this.log('debug', `fetching blob ${hash} from ${peer} failed: ${reasonOf(err)}`),
+    }).finally(() => this.fetches.delete(hash))
     this.fetches.set(hash, fetching)
     return fetching
   }
 
-  private async fetchFromPeers(hash: string, opts: FetchOptions): Promise<string> {
-    const candidates = opts.from !== undefined ? [opts.from] : this.connectedIds()
-    let lastError: unknown = P2PError.BLOB_NOT_FOUND(hash, 'on any connected peer (none are connected)')
-    for (const peer of candidates) {
-      opts.signal?.throwIfAborted()
-      const stream = await this.libp2p.dialProtocol(peerIdFromString(peer), BLOB_PROTOCOL, {
-        signal: opts.signal,
+  private async fetchFrom(peer: string, hash: string, opts: FetchOptions): Promise<string> {
+    const stream = await this.openStream(peer, BLOB_PROTOCOL, opts.signal)
+    const onAbort = () => stream.abort(new Error('blob fetch aborted'))
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await fetchBlobOver(stream, this.init.blobs, hash, {
+        peer,
+        readTimeoutMs: this.init.readTimeoutMs,
+        onProgress: opts.onProgress,
       })
-      const onAbort = () => stream.abort(new Error('blob fetch aborted'))
-      opts.signal?.addEventListener('abort', onAbort, { once: true })
-      try {
-        return await fetchBlobOver(stream, this.init.blobs, hash, {
-          peer,
-          readTimeoutMs: this.init.readTimeoutMs,
-          onProgress: opts.onProgress,
-        })
-      } catch (err) {
-        if (!P2PError.is(err, 'BLOB_NOT_FOUND')) throw err
-        lastError = err
-      } finally {
-        opts.signal?.removeEventListener('abort', onAbort)
-      }
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort)
     }
-    throw candidates.length > 1
-      ? P2PError.BLOB_NOT_FOUND(hash, `on any of ${candidates.length} connected peers`)
-      : lastError
   }
 
   /** Answers a query protocol of a part above p2p (one CBOR request, one answer) until stopped. */
@@ -273,6 +267,19 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       signal: opts.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS),
     })
     return askOver(stream, request, { peer, readTimeoutMs: this.init.readTimeoutMs })
+  }
+
+  /** A stream of `protocol` to `peer`, dialling it if need be, within DIAL_TIMEOUT_MS; STREAM_OPEN_FAILED if not. */
+  private async openStream(peer: string, protocol: string, signal?: AbortSignal): Promise<Stream> {
+    const timeout = AbortSignal.timeout(DIAL_TIMEOUT_MS)
+    try {
+      return await this.libp2p.dialProtocol(peerIdFromString(peer), protocol, {
+        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+      })
+    } catch (err) {
+      signal?.throwIfAborted()
+      throw P2PError.STREAM_OPEN_FAILED(peer, protocol, reasonOf(err))
+    }
   }
 
   private get libp2p(): SwarmLibp2p {
@@ -387,11 +394,9 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   private async syncOnce(peer: string): Promise<SyncOutcome | undefined> {
     let stream: Stream
     try {
-      stream = await this.libp2p.dialProtocol(peerIdFromString(peer), SYNC_PROTOCOL, {
-        signal: AbortSignal.timeout(DIAL_TIMEOUT_MS),
-      })
+      stream = await this.openStream(peer, SYNC_PROTOCOL)
     } catch (err) {
-      this.log('warn', `could not open a sync with ${peer}: ${reasonOf(err)}`)
+      if (this.node?.status === 'started') this.log('warn', reasonOf(err))
       return undefined
     }
     return this.runSyncStream(stream, peer)

@@ -61,6 +61,8 @@ export class StubLibp2p implements SwarmLibp2p {
   readonly services: { ping: { ping: () => Promise<number> }; pubsub: StubPubSub }
   /** Every dial this node made, by peer id, in order: what a test of redialling counts. */
   readonly dials: string[] = []
+  /** Peer ids whose protocol streams fail to open although connected, as a peer that does not speak it. */
+  readonly refuseStreamsTo = new Set<string>()
   readonly handlers = new Map<string, SwarmStreamHandler>()
   readonly connections = new Map<string, SwarmConnection>()
   private readonly net: StubNetwork
@@ -128,7 +130,7 @@ export class StubLibp2p implements SwarmLibp2p {
     await this.dial(peer, options)
     const remote = this.net.nodes.get(peer.toString())
     const handler = remote?.handlers.get(protocol)
-    if (remote === undefined || handler === undefined)
+    if (remote === undefined || handler === undefined || this.refuseStreamsTo.has(peer.toString()))
       throw new Error(`protocol selection failed: ${peer} does not speak ${protocol}`)
     const [local, far] = await streamPair()
     void Promise.resolve(handler(far, remote.connections.get(this.id)!)).catch(() => undefined)

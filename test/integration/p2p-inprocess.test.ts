@@ -6,12 +6,19 @@ import { Readable } from 'node:stream'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeEntry } from '../../src/ledger/index.ts'
-import { newSwarmSecret, type ReplicatedFeed, readSwarmSecret, type Swarm } from '../../src/p2p/index.ts'
+import {
+  createFarmLibp2p,
+  newSwarmSecret,
+  type ReplicatedFeed,
+  readSwarmSecret,
+  type Swarm,
+  type SwarmEvents,
+} from '../../src/p2p/index.ts'
 import { tempDir } from '../helpers/farm.ts'
 import { type MemoryFeed, memorySwarm } from '../helpers/p2p-memory-feed.ts'
 import { initNode, ledgerOf, peersOf, startNode, waitFor } from '../helpers/p2p-nodes.ts'
 
-const swarms: Swarm[] = []
+const swarms: { stop(): void | Promise<void> }[] = []
 afterEach(async () => {
   await Promise.all(swarms.splice(0).map((s) => s.stop()))
 })
@@ -165,6 +172,37 @@ describe('/farm/blob/1 over TCP', () => {
     expect(resumedAt).toBeGreaterThan(5 << 20)
     expect(await asker.blobs.size(hash)).toBe(20 << 20)
     expect(await readdir(join(asker.blobs.dir, 'tmp'))).toEqual([])
+  })
+
+  it('moves on from a connected peer that does not serve blobs to one that has the blob', async () => {
+    const secret = newSwarmSecret()
+    // A member of the swarm (same key) with no /farm/blob/1 handler: opening the stream fails.
+    const bare = await createFarmLibp2p({
+      privateKey: await generateKeyPair('Ed25519'),
+      swarmKey: secret,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      bootstrap: [],
+      mdns: false,
+      refuses: () => false,
+    })
+    await bare.start()
+    swarms.push(bare)
+    const holder = await swarmOf(secret)
+    const asker = await swarmOf(secret)
+    const logs: SwarmEvents['log'][0][] = []
+    asker.swarm.on('log', (entry) => logs.push(entry))
+    // Connected first, so asked first.
+    await asker.swarm.connect(bare.getMultiaddrs()[0]!.toString())
+    await asker.swarm.connect(holder.swarm.addresses()[0]!)
+    const hash = await holder.blobs.put(Readable.from(blobSource(1 << 20)))
+    expect(await asker.swarm.fetchBlob(hash)).toBe(asker.blobs.path(hash))
+    expect(await asker.blobs.size(hash)).toBe(1 << 20)
+    expect(logs).toContainEqual({
+      level: 'debug',
+      message: expect.stringContaining(
+        `fetching blob ${hash} from ${bare.peerId} failed: could not open /farm/blob/1`,
+      ),
+    })
   })
 })
 

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { afterEach, describe, expect, it } from 'vitest'
 import { GOSSIP_TOPIC } from '../../src/p2p/constants.ts'
 import { encodeGossip } from '../../src/p2p/gossip.ts'
 import type { Swarm, SwarmEvents } from '../../src/p2p/index.ts'
+import { tempDir } from '../helpers/farm.ts'
 import { MemoryFeed } from '../helpers/p2p-memory-feed.ts'
 import { StubNetwork, stubSwarm } from '../helpers/p2p-stub-libp2p.ts'
 
@@ -27,6 +30,12 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 5))
   }
+}
+
+async function blobOf(holder: { blobs: { put(path: string): Promise<string> } }): Promise<string> {
+  const file = join(await tempDir('farm-p2p-blob-'), 'frame.png')
+  await writeFile(file, randomBytes(300_000))
+  return holder.blobs.put(file)
 }
 
 describe('a swarm on a stub libp2p node', () => {
@@ -98,5 +107,66 @@ describe('a swarm on a stub libp2p node', () => {
         ),
       },
     ])
+  })
+})
+
+/** A swarm connected to `count` fresh peers in that order, so it asks them in that order. */
+async function askerAmong(count: number) {
+  const net = new StubNetwork()
+  const peers: Awaited<ReturnType<typeof started>>[] = []
+  for (let i = 0; i < count; i++) peers.push(await started(net))
+  const asker = await started(net)
+  for (const peer of peers) await asker.swarm.connect(peer.address)
+  return { asker, peers }
+}
+
+describe('fetching a blob', () => {
+  it('moves on to the next peer when one cannot be dialled, and gets the blob from one that has it', async () => {
+    const { asker, peers } = await askerAmong(2)
+    const [deaf, holder] = [peers[0]!, peers[1]!]
+    asker.libp2p.refuseStreamsTo.add(deaf.libp2p.id)
+    const hash = await blobOf(holder)
+    expect(await asker.swarm.fetchBlob(hash)).toBe(asker.blobs.path(hash))
+    expect(await asker.blobs.has(hash)).toBe(true)
+    expect(asker.logs.map((l) => l.message)).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`fetching blob ${hash} from ${deaf.libp2p.id} failed: .*protocol selection failed`),
+      ),
+    )
+  })
+
+  it('asks the next peer when one does not have it', async () => {
+    const { asker, peers } = await askerAmong(2)
+    const hash = await blobOf(peers[1]!)
+    expect(await asker.swarm.fetchBlob(hash)).toBe(asker.blobs.path(hash))
+  })
+
+  it('says how many peers it tried and why each failed when none gives the blob', async () => {
+    const { asker, peers } = await askerAmong(2)
+    const [deaf, empty] = [peers[0]!, peers[1]!]
+    asker.libp2p.refuseStreamsTo.add(deaf.libp2p.id)
+    const hash = 'ab'.repeat(32)
+    const failed = await asker.swarm.fetchBlob(hash).catch((err: Error) => err)
+    expect(failed).toMatchObject({ code: 'BLOB_UNAVAILABLE' })
+    expect((failed as Error).message).toMatch(
+      new RegExp(
+        `^blob ${hash} could not be fetched from any of the 2 peers tried \\(${deaf.libp2p.id}: .*protocol selection failed.*; ${empty.libp2p.id}: does not have it\\)$`,
+      ),
+    )
+    asker.libp2p.refuseStreamsTo.clear()
+    await expect(asker.swarm.fetchBlob(hash)).rejects.toMatchObject({
+      code: 'BLOB_NOT_FOUND',
+      message: `blob ${hash} was not found on any of the 2 connected peers`,
+    })
+  })
+
+  it('keeps the one peer’s own error when asked to fetch from that peer', async () => {
+    const { asker, peers } = await askerAmong(1)
+    const deaf = peers[0]!
+    asker.libp2p.refuseStreamsTo.add(deaf.libp2p.id)
+    await expect(asker.swarm.fetchBlob('cd'.repeat(32), { from: deaf.libp2p.id })).rejects.toMatchObject({
+      code: 'STREAM_OPEN_FAILED',
+      message: expect.stringMatching(`could not open /farm/blob/1 with peer ${deaf.libp2p.id}`),
+    })
   })
 })
