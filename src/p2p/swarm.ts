@@ -24,10 +24,14 @@ import {
   type SwarmConnection,
   type SwarmLibp2p,
 } from './libp2p-node.ts'
+import { Members } from './members.ts'
 import { answerQuery, askOver, type QueryHandler } from './query.ts'
 import { runSync, type SyncOutcome } from './sync.ts'
 
-/** `bootstrap` names the members to dial at start (multiaddrs with /p2p/<id>). */
+/**
+ * `bootstrap` names the members to dial at start and keep connected (multiaddrs with
+ * /p2p/<id>): they are tagged keep-alive, and dialled again while this node is alone.
+ */
 export interface SwarmInit extends Omit<FarmLibp2pInit, 'refuses'> {
   feed: ReplicatedFeed
   blobs: BlobStore
@@ -74,7 +78,9 @@ export async function createSwarm(init: SwarmInit): Promise<Swarm> {
 /**
  * A libp2p node in a private network carrying the ledger: new entries are gossiped at once,
  * clocks are compared on connect and periodically (/farm/sync/1), and blobs are fetched by
- * hash (/farm/blob/1). It knows nothing of what entries mean.
+ * hash (/farm/blob/1). It keeps its members connected (Members: keep-alive tags, and rounds of
+ * redials while it is alone), so no caller runs a redial loop. It knows nothing of what entries
+ * mean.
  *
  * Given `components`, it runs on that node (a stub in tests); without, `start` builds the real one.
  */
@@ -87,6 +93,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   private readonly fetches = new Map<string, Promise<string>>()
   /** Peers that sent invalid entries: refused until this process restarts. */
   private readonly banned = new Set<string>()
+  private readonly members: Members
   private readonly timers: NodeJS.Timeout[] = []
   private unsubscribeFeed: (() => void) | undefined
 
@@ -98,6 +105,12 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     this.handleSync = this.handleSync.bind(this)
     this.handleBlob = this.handleBlob.bind(this)
     this.validateGossip = this.validateGossip.bind(this)
+    this.members = new Members({
+      libp2p: () => this.libp2p,
+      self: this.id,
+      refuses: (peer) => this.refuses(peer),
+      log: (level, message) => this.log(level, message),
+    })
   }
 
   get id(): string {
@@ -134,14 +147,17 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       }, this.init.pingIntervalMs ?? PING_INTERVAL_MS),
     )
     for (const timer of this.timers) timer.unref()
+    await this.members.remember(this.init.bootstrap)
     await Promise.all(
       this.init.bootstrap.map((addr) =>
         this.connect(addr).catch((err: Error) => this.log('warn', err.message)),
       ),
     )
+    this.members.maybeAlone()
   }
 
   async stop(): Promise<void> {
+    this.members.stop()
     for (const timer of this.timers.splice(0)) clearInterval(timer)
     this.unsubscribeFeed?.()
     await this.node?.stop()
@@ -170,6 +186,25 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       byPeer.set(id, info)
     }
     return [...byPeer.values()].sort((a, b) => a.id.localeCompare(b.id))
+  }
+
+  /**
+   * The first connected peer: at once if one is, else when one joins. Undefined when `signal`
+   * ends the wait first (e.g. `AbortSignal.timeout(5000)` to wait at most 5 s).
+   */
+  async waitForPeer(opts: { signal?: AbortSignal } = {}): Promise<PeerInfo | undefined> {
+    const connected = this.peers()[0]
+    if (connected !== undefined || opts.signal?.aborted) return connected
+    return new Promise((resolve) => {
+      const done = (peer: PeerInfo | undefined) => {
+        this.off('peer:joined', done)
+        opts.signal?.removeEventListener('abort', onAbort)
+        resolve(peer)
+      }
+      const onAbort = () => done(undefined)
+      this.on('peer:joined', done)
+      opts.signal?.addEventListener('abort', onAbort, { once: true })
+    })
   }
 
   /** Whether this node refuses `peer` (it sent invalid entries); a refused peer is never dialled. */
@@ -299,6 +334,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     const id = peer.toString()
     const addresses = this.libp2p.getConnections(peer).map((c) => c.remoteAddr.toString())
     this.emit('peer:joined', { id, addresses })
+    this.members.joined(peer)
     void this.ping(id)
   }
 
@@ -306,6 +342,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     const id = peer.toString()
     this.latency.delete(id)
     this.emit('peer:left', { id })
+    this.members.maybeAlone()
   }
 
   private onDiscovery(peer: DiscoveredPeer): void {
@@ -370,6 +407,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     this.banned.add(peer)
     this.emit('peer:misbehaved', { id: peer, reason })
     const id = peerIdFromString(peer)
+    void this.members.forget(id)
     this.libp2p.hangUp(id).catch(() => undefined)
   }
 

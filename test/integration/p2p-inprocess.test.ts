@@ -206,6 +206,32 @@ describe('/farm/blob/1 over TCP', () => {
   })
 })
 
+describe('reconnection to members over TCP', () => {
+  it('dials a remembered member again until it is back, with no caller running a loop', async () => {
+    const secret = newSwarmSecret()
+    const memberKey = await generateKeyPair('Ed25519')
+    const dir = await tempDir('farm-p2p-member-')
+    const first = await memorySwarm({ secret, dir, privateKey: memberKey })
+    const address = first.swarm.addresses()[0]!
+    await first.swarm.stop()
+    const lonely = await swarmOf(secret, { bootstrap: [address] })
+    expect(lonely.swarm.peers()).toEqual([])
+    // libp2p's bootstrap discovery dials once, 1 s after start: the member is back only after that,
+    // as the same peer on the same port, and knows no one to dial.
+    await new Promise((r) => setTimeout(r, 1_500))
+    const port = /\/tcp\/(\d+)\//.exec(address)![1]
+    const back = await memorySwarm({
+      secret,
+      dir,
+      privateKey: memberKey,
+      listen: [`/ip4/127.0.0.1/tcp/${port}`],
+    })
+    swarms.push(back.swarm)
+    const joined = await lonely.swarm.waitForPeer({ signal: AbortSignal.timeout(20_000) })
+    expect(joined?.id).toBe(back.swarm.id)
+  })
+})
+
 function blobSource(bytes: number) {
   return (async function* () {
     for (let sent = 0; sent < bytes; sent += 1 << 20) yield randomBytes(1 << 20)

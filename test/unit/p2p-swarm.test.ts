@@ -2,16 +2,18 @@ import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import { afterEach, describe, expect, it } from 'vitest'
-import { GOSSIP_TOPIC } from '../../src/p2p/constants.ts'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { GOSSIP_TOPIC, MEMBER_TAG } from '../../src/p2p/constants.ts'
 import { encodeGossip } from '../../src/p2p/gossip.ts'
 import type { Swarm, SwarmEvents } from '../../src/p2p/index.ts'
+import { redialDelay } from '../../src/p2p/members.ts'
 import { tempDir } from '../helpers/farm.ts'
 import { MemoryFeed } from '../helpers/p2p-memory-feed.ts'
 import { StubNetwork, stubSwarm } from '../helpers/p2p-stub-libp2p.ts'
 
 const swarms: Swarm[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   await Promise.all(swarms.splice(0).map((s) => s.stop()))
 })
 
@@ -53,7 +55,7 @@ describe('a swarm on a stub libp2p node', () => {
     expect(via).toEqual(['sync:5', 'gossip:2'])
   })
 
-  it('refuses a peer whose gossip is not entries: disconnected and never dialled again', async () => {
+  it('refuses a peer whose gossip is not entries: disconnected, untagged, never dialled again', async () => {
     const net = new StubNetwork()
     const a = await started(net)
     const rogue = await started(net)
@@ -65,6 +67,7 @@ describe('a swarm on a stub libp2p node', () => {
     expect(misbehaved).toEqual([`${rogue.libp2p.id} a gossip message that is not CBOR`])
     expect(a.swarm.peers()).toEqual([])
     expect(a.swarm.refuses(rogue.libp2p.id)).toBe(true)
+    await until(() => !a.libp2p.peerStore.tags(rogue.libp2p.id).includes(MEMBER_TAG), 'the tag to go')
     const dials = a.libp2p.dials.length
     a.libp2p.discover(rogue.libp2p)
     expect(a.libp2p.dials.length).toBe(dials)
@@ -95,18 +98,96 @@ describe('a swarm on a stub libp2p node', () => {
     expect(b.swarm.peers().map((p) => p.id)).toContain(c.libp2p.id)
   })
 
-  it('logs a member it cannot reach at start as a warning', async () => {
+  it('tags its remembered members and every peer it meets keep-alive, so libp2p redials them', async () => {
+    const net = new StubNetwork()
+    const member = await started(net)
+    const a = await started(net, { bootstrap: [member.address] })
+    const later = await started(net)
+    await later.swarm.connect(a.address)
+    await until(() => a.libp2p.peerStore.tags(later.libp2p.id).includes(MEMBER_TAG), 'the met peer tagged')
+    expect(a.libp2p.peerStore.tags(member.libp2p.id)).toContain(MEMBER_TAG)
+    const remembered = await a.libp2p.peerStore.get(member.libp2p.peerId)
+    expect(remembered.addresses.map((x) => x.multiaddr.toString())).toEqual([
+      member.libp2p.listenAddress.toString(),
+    ])
+  })
+
+  it('tells who connected first, and gives up waiting when its signal says so', async () => {
+    const net = new StubNetwork()
+    const a = await started(net)
+    expect(await a.swarm.waitForPeer({ signal: AbortSignal.timeout(20) })).toBeUndefined()
+    const b = await started(net)
+    const waiting = a.swarm.waitForPeer()
+    await b.swarm.connect(a.address)
+    expect((await waiting)?.id).toBe(b.libp2p.id)
+    expect((await a.swarm.waitForPeer())?.id).toBe(b.libp2p.id)
+  })
+
+  it('logs a member it cannot reach at start as a warning, and its redial rounds as debug', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
     const net = new StubNetwork()
     const member = await net.node()
     const a = await started(net, { bootstrap: [`/memory/off/p2p/${member.id}`] })
-    expect(a.logs).toEqual([
+    expect(a.logs[0]).toMatchObject({
+      level: 'warn',
+      message: expect.stringContaining('could not connect to'),
+    })
+    await vi.advanceTimersByTimeAsync(1_000)
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(a.logs.slice(1)).toEqual([
       {
-        level: 'warn',
-        message: expect.stringMatching(
-          `^could not connect to /memory/off/p2p/${member.id} \\(Error: connection refused`,
-        ),
+        level: 'debug',
+        message:
+          'connected to no peer: none of the 1 remembered members answered; dialling them again in 2 s',
+      },
+      {
+        level: 'debug',
+        message:
+          'connected to no peer: none of the 1 remembered members answered; dialling them again in 4 s',
       },
     ])
+  })
+})
+
+describe('reconnection to members', () => {
+  it('waits 1 s, then twice as long each round, never more than 30 s', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 20].map((round) => redialDelay(round))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000,
+    ])
+  })
+
+  it('dials a remembered member again while alone, stops once connected, and starts over when alone again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
+    const net = new StubNetwork()
+    const member = await net.node()
+    const a = await started(net, { bootstrap: [member.getMultiaddrs()[0]!.toString()] })
+    const dialsOfMember = () => a.libp2p.dials.filter((id) => id === member.id).length
+    expect(dialsOfMember()).toBe(1)
+    // Rounds at 1, 3, 7, 15, 31, 61 and 91 s after start: the waits double up to 30 s.
+    let elapsed = 0
+    for (const [at, dials] of [
+      [1_000, 2],
+      [3_000, 3],
+      [7_000, 4],
+      [15_000, 5],
+      [31_000, 6],
+      [61_000, 7],
+      [91_000, 8],
+    ] as const) {
+      await vi.advanceTimersByTimeAsync(at - elapsed)
+      elapsed = at
+      expect(dialsOfMember(), `dials by ${at} ms`).toBe(dials)
+    }
+    await member.start()
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(a.swarm.peers().map((p) => p.id)).toEqual([member.id])
+    const connectedAfter = dialsOfMember()
+    await vi.advanceTimersByTimeAsync(300_000)
+    expect(dialsOfMember()).toBe(connectedAfter)
+    // The member goes away again: the first round comes 1 s later, not 30 s.
+    await member.stop()
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(dialsOfMember()).toBe(connectedAfter + 1)
   })
 })
 
