@@ -330,9 +330,12 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
       })
     })
     swarm.on('peer:misbehaved', (p) =>
-      this.log('warn', `peer ${p.id} misbehaved and was disconnected: ${p.reason}`),
+      this.log(
+        'warn',
+        `peer ${p.id} misbehaved and was disconnected: ${p.reason}; refused until this node restarts`,
+      ),
     )
-    swarm.on('log', (message) => this.log('info', message))
+    swarm.on('log', ({ level, message }) => this.log(level, message))
   }
 
   private registerMethods(control: ControlServer): void {

@@ -82,11 +82,11 @@ export async function fetchBlobOver(
     const header = decodeHeader(await framed.read(), opts.peer)
     if ('error' in header) {
       keepPart = offset > 0
-      throw P2PError.blobNotFound(hash, `on peer ${opts.peer}`)
+      throw P2PError.BLOB_NOT_FOUND(hash, `on peer ${opts.peer}`)
     }
     if (header.size < offset) {
       keepPart = false
-      throw P2PError.protocol(
+      throw P2PError.PROTOCOL(
         opts.peer,
         `blob ${hash} is ${header.size} bytes there, shorter than the ${offset} already fetched`,
       )
@@ -99,7 +99,7 @@ export async function fetchBlobOver(
       received += chunk.byteLength
       if (received > header.size) {
         keepPart = false
-        throw P2PError.protocol(opts.peer, `blob ${hash} sent more than the ${header.size} bytes announced`)
+        throw P2PError.PROTOCOL(opts.peer, `blob ${hash} sent more than the ${header.size} bytes announced`)
       }
       hasher.update(chunk)
       await file.write(chunk)
@@ -113,7 +113,7 @@ export async function fetchBlobOver(
     const got = hasher.digest('hex')
     if (received !== header.size || got !== hash) {
       keepPart = false
-      throw P2PError.blobMismatch(hash, got)
+      throw P2PError.BLOB_MISMATCH(hash, got)
     }
     await store.adopt(part, hash)
     await framed.close()
@@ -137,7 +137,7 @@ async function hashExisting(part: string, hasher: ReturnType<typeof createHash>)
 function decodeRequest(bytes: Uint8Array, peer: string): { hash: string; offset: number } {
   const m = safeDecode(bytes, peer) as { hash?: unknown; offset?: unknown }
   if (typeof m?.hash !== 'string' || !Number.isSafeInteger(m.offset) || (m.offset as number) < 0) {
-    throw P2PError.protocol(peer, 'a blob request must be {hash, offset}')
+    throw P2PError.PROTOCOL(peer, 'a blob request must be {hash, offset}')
   }
   assertBlobHash(m.hash)
   return { hash: m.hash, offset: m.offset as number }
@@ -146,7 +146,7 @@ function decodeRequest(bytes: Uint8Array, peer: string): { hash: string; offset:
 function decodeAck(bytes: Uint8Array, peer: string, sent: number): number {
   const m = safeDecode(bytes, peer) as { written?: unknown }
   if (!Number.isSafeInteger(m?.written) || (m.written as number) > sent) {
-    throw P2PError.protocol(peer, 'a blob acknowledgement must be {written} within what was sent')
+    throw P2PError.PROTOCOL(peer, 'a blob acknowledgement must be {written} within what was sent')
   }
   return m.written as number
 }
@@ -155,13 +155,13 @@ function decodeHeader(bytes: Uint8Array, peer: string): { size: number } | { err
   const m = safeDecode(bytes, peer) as { size?: unknown; error?: unknown }
   if (typeof m?.error === 'string') return { error: m.error }
   if (Number.isSafeInteger(m?.size) && (m.size as number) >= 0) return { size: m.size as number }
-  throw P2PError.protocol(peer, 'a blob answer must be {size} or {error}')
+  throw P2PError.PROTOCOL(peer, 'a blob answer must be {size} or {error}')
 }
 
 function safeDecode(bytes: Uint8Array, peer: string): unknown {
   try {
     return cbor.decode(bytes)
   } catch {
-    throw P2PError.protocol(peer, 'a blob message is not valid CBOR')
+    throw P2PError.PROTOCOL(peer, 'a blob message is not valid CBOR')
   }
 }

@@ -11,7 +11,7 @@ const HASH = /^[0-9a-f]{64}$/
 
 /** Throws unless `hash` is a sha256 in lowercase hex: the only names the store and the wire accept. */
 export function assertBlobHash(hash: string): void {
-  if (!HASH.test(hash)) throw P2PError.badHash(hash)
+  if (!HASH.test(hash)) throw P2PError.BAD_HASH(hash)
 }
 
 /**

@@ -1,3 +1,5 @@
+import { KEEP_ALIVE } from '@libp2p/interface'
+
 export const SYNC_PROTOCOL = '/farm/sync/1'
 export const BLOB_PROTOCOL = '/farm/blob/1'
 export const GOSSIP_TOPIC = 'farm/entries/1'
@@ -8,6 +10,25 @@ export const READ_TIMEOUT_MS = 15_000
 export const DIAL_TIMEOUT_MS = 10_000
 export const SYNC_INTERVAL_MS = 30_000
 export const PING_INTERVAL_MS = 10_000
+
+/**
+ * libp2p's reconnect queue redials a lost peer tagged with this (its KEEP_ALIVE prefix, our own
+ * suffix so no other component removes it), but gives up after a try and 5 retries (about 30 s).
+ */
+export const MEMBER_TAG = `${KEEP_ALIVE}-farm-member`
+/** The value libp2p's bootstrap discovery gives its peers: the connection pruner keeps members as long. */
+export const MEMBER_TAG_VALUE = 50
+/**
+ * A node connected to no one dials the members it remembers again, first after this long, then
+ * twice as long each round: a member that restarts is back within seconds.
+ */
+export const MEMBER_REDIAL_FIRST_MS = 1_000
+/**
+ * The longest wait between rounds, the period `farm capture --share` used to redial on its own:
+ * a Pi back on its network meets its backup within half a minute, and a node alone for hours
+ * still dials each remembered member at most twice a minute.
+ */
+export const MEMBER_REDIAL_MAX_MS = 30_000
 
 /** One sync message carries at most this much entry data; the length prefix refuses anything larger. */
 export const SYNC_BATCH_BYTES = 1 << 20

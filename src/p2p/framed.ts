@@ -13,6 +13,7 @@ const HEADER_BYTES = 4
  */
 export class FramedStream {
   readonly stream: Stream
+  private readonly peer: string
   private readonly maxMessageBytes: number
   private readonly readTimeoutMs: number
   private chunks: Uint8Array[] = []
@@ -26,6 +27,7 @@ export class FramedStream {
     opts: { maxMessageBytes: number; maxBufferedBytes: number; readTimeoutMs?: number; peer: string },
   ) {
     this.stream = stream
+    this.peer = opts.peer
     this.maxMessageBytes = opts.maxMessageBytes
     this.readTimeoutMs = opts.readTimeoutMs ?? READ_TIMEOUT_MS
     stream.addEventListener('message', (evt) => {
@@ -33,7 +35,7 @@ export class FramedStream {
       this.chunks.push(data)
       this.buffered += data.byteLength
       if (this.buffered > opts.maxBufferedBytes && this.failure === undefined) {
-        this.failure = P2PError.protocol(opts.peer, `sent ${this.buffered} bytes beyond its credit`)
+        this.failure = P2PError.PROTOCOL(opts.peer, `sent ${this.buffered} bytes beyond its credit`)
         stream.abort(this.failure)
       }
       this.wake?.()
@@ -53,8 +55,7 @@ export class FramedStream {
       const message = this.take()
       if (message !== undefined) return message
       if (this.failure !== undefined) throw this.failure
-      if (this.ended)
-        throw new P2PError('STREAM_ENDED', 'the peer closed the stream in the middle of a message')
+      if (this.ended) throw P2PError.STREAM_ENDED(this.peer)
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => reject(signal.reason)
         signal.addEventListener('abort', onAbort, { once: true })
@@ -87,10 +88,7 @@ export class FramedStream {
     const head = this.peek(HEADER_BYTES)
     const length = new DataView(head.buffer, head.byteOffset, HEADER_BYTES).getUint32(0)
     if (length > this.maxMessageBytes) {
-      throw new P2PError(
-        'MESSAGE_TOO_LARGE',
-        `a ${length}-byte message exceeds the ${this.maxMessageBytes}-byte limit`,
-      )
+      throw P2PError.MESSAGE_TOO_LARGE(this.peer, length, this.maxMessageBytes)
     }
     if (this.buffered < HEADER_BYTES + length) return undefined
     this.consume(HEADER_BYTES)

@@ -16,14 +16,14 @@ export async function loadOrCreateIdentity(home: string): Promise<PrivateKey> {
     throw err
   })
   if (info === undefined) return createIdentity(home, file)
-  if ((info.mode & 0o077) !== 0) throw P2PError.identityExposed(file, info.mode)
+  if ((info.mode & 0o077) !== 0) throw P2PError.IDENTITY_EXPOSED(file, info.mode)
   const bytes = await readFile(file)
   try {
     const key = privateKeyFromProtobuf(bytes)
     if (key.type !== 'Ed25519') throw new Error(`a ${key.type} key, farm needs Ed25519`)
     return key
   } catch (err) {
-    throw P2PError.identityCorrupt(file, err instanceof Error ? err.message : String(err))
+    throw P2PError.IDENTITY_CORRUPT(file, err instanceof Error ? err.message : String(err))
   }
 }
 

@@ -1,9 +1,25 @@
 export { assertBlobHash, BlobStore } from './blob-store.ts'
-export { P2PError } from './errors.ts'
+export { P2PError, type P2PErrorCode } from './errors.ts'
 export type { Clock, IngestResult, LedgerRefusal, ReplicatedFeed } from './feed.ts'
 export { loadOrCreateIdentity } from './identity.ts'
 export { decodeInvite, encodeInvite, type Invite } from './invite.ts'
+export {
+  createFarmLibp2p,
+  type FarmLibp2pInit,
+  type FarmServices,
+  type SwarmConnection,
+  type SwarmLibp2p,
+  type SwarmStreamHandler,
+} from './libp2p-node.ts'
 export type { QueryHandler } from './query.ts'
-export { createSwarm, type PeerInfo, Swarm, type SwarmEvents, type SwarmInit } from './swarm.ts'
+export {
+  createSwarm,
+  type PeerInfo,
+  Swarm,
+  type SwarmComponents,
+  type SwarmEvents,
+  type SwarmInit,
+  type SwarmLogLevel,
+} from './swarm.ts'
 export { newSwarmSecret, readSwarmSecret, writeSwarmSecret } from './swarm-key.ts'
 export type { SyncOutcome } from './sync.ts'

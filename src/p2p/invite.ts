@@ -32,21 +32,21 @@ export function encodeInvite(invite: Invite): string {
 export function decodeInvite(text: string): Invite {
   // Terminals and chat clients wrap long strings: whitespace is never part of an invite.
   const trimmed = text.replace(/\s+/g, '')
-  if (!trimmed.startsWith('farm')) throw P2PError.inviteInvalid("it does not start with 'farm1.'")
+  if (!trimmed.startsWith('farm')) throw P2PError.INVITE_INVALID("it does not start with 'farm1.'")
   if (!trimmed.startsWith(PREFIX)) {
-    throw P2PError.inviteInvalid(
+    throw P2PError.INVITE_INVALID(
       `it is version '${trimmed.split('.')[0]}', this farm reads 'farm1'; update farm`,
     )
   }
   const encoded = trimmed.slice(PREFIX.length)
   if (!/^[A-Za-z0-9_-]*$/.test(encoded))
-    throw P2PError.inviteInvalid('it contains characters an invite never has')
+    throw P2PError.INVITE_INVALID('it contains characters an invite never has')
   const bytes = Buffer.from(encoded, 'base64url')
   if (bytes.length < SWARM_SECRET_BYTES + 1 + CHECKSUM_BYTES)
-    throw P2PError.inviteInvalid('it is truncated (too short)')
+    throw P2PError.INVITE_INVALID('it is truncated (too short)')
   const body = bytes.subarray(0, bytes.length - CHECKSUM_BYTES)
   if (!checksum(body).equals(bytes.subarray(bytes.length - CHECKSUM_BYTES))) {
-    throw P2PError.inviteInvalid('its checksum does not match, so it was truncated or altered while copying')
+    throw P2PError.INVITE_INVALID('its checksum does not match, so it was truncated or altered while copying')
   }
   const secret = new Uint8Array(body.subarray(0, SWARM_SECRET_BYTES))
   const read = readStrings(body, SWARM_SECRET_BYTES)
@@ -54,16 +54,16 @@ export function decodeInvite(text: string): Invite {
     try {
       multiaddr(addr)
     } catch {
-      throw P2PError.inviteInvalid(`'${addr}' is not a multiaddr`)
+      throw P2PError.INVITE_INVALID(`'${addr}' is not a multiaddr`)
     }
   }
   if (read.at === body.length) return { secret, addresses: read.strings, genesis: [] }
   const genesis = readStrings(body, read.at)
   for (const id of genesis.strings) {
     if (!/^12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$/.test(id))
-      throw P2PError.inviteInvalid(`'${id}' is not a peer id`)
+      throw P2PError.INVITE_INVALID(`'${id}' is not a peer id`)
   }
-  if (genesis.at !== body.length) throw P2PError.inviteInvalid('it has trailing bytes')
+  if (genesis.at !== body.length) throw P2PError.INVITE_INVALID('it has trailing bytes')
   return { secret, addresses: read.strings, genesis: genesis.strings }
 }
 
@@ -83,9 +83,9 @@ function readStrings(body: Buffer, start: number): { strings: string[]; at: numb
   const strings: string[] = []
   let at = start + 1
   for (let i = 0; i < count; i++) {
-    if (at + 2 > body.length) throw P2PError.inviteInvalid('an address is cut short')
+    if (at + 2 > body.length) throw P2PError.INVITE_INVALID('an address is cut short')
     const len = body.readUInt16BE(at)
-    if (at + 2 + len > body.length) throw P2PError.inviteInvalid('an address is cut short')
+    if (at + 2 + len > body.length) throw P2PError.INVITE_INVALID('an address is cut short')
     strings.push(body.subarray(at + 2, at + 2 + len).toString('utf8'))
     at += 2 + len
   }

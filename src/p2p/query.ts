@@ -37,17 +37,13 @@ function decode(bytes: Uint8Array, peer: string): unknown {
   try {
     return cbor.decode(bytes)
   } catch {
-    throw P2PError.protocol(peer, 'a query message is not valid CBOR')
+    throw P2PError.PROTOCOL(peer, 'a query message is not valid CBOR')
   }
 }
 
 function encode(message: unknown): Uint8Array {
   const bytes = cbor.encode(message)
-  if (bytes.byteLength > MAX_QUERY_BYTES)
-    throw new P2PError(
-      'QUERY_TOO_LARGE',
-      `a query message of ${bytes.byteLength} bytes is over ${MAX_QUERY_BYTES}`,
-    )
+  if (bytes.byteLength > MAX_QUERY_BYTES) throw P2PError.QUERY_TOO_LARGE(bytes.byteLength, MAX_QUERY_BYTES)
   return bytes
 }
 

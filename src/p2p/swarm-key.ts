@@ -20,9 +20,9 @@ export function swarmKeyFile(secret: Uint8Array): Uint8Array {
 export function parseSwarmKeyFile(bytes: Uint8Array, file = SWARM_KEY_FILE): Uint8Array {
   const text = new TextDecoder().decode(bytes).trim()
   if (!text.startsWith(HEADER))
-    throw P2PError.swarmKeyInvalid(file, 'missing the /key/swarm/psk/1.0.0/ header')
+    throw P2PError.SWARM_KEY_INVALID(file, 'missing the /key/swarm/psk/1.0.0/ header')
   const hex = text.slice(HEADER.length).trim()
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw P2PError.swarmKeyInvalid(file, 'the key is not 64 hex digits')
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw P2PError.SWARM_KEY_INVALID(file, 'the key is not 64 hex digits')
   return new Uint8Array(Buffer.from(hex, 'hex'))
 }
 
@@ -35,12 +35,7 @@ export async function readSwarmSecret(home: string): Promise<Uint8Array | undefi
   })
   if (bytes === undefined) return undefined
   const info = await stat(file)
-  if ((info.mode & 0o077) !== 0) {
-    throw P2PError.swarmKeyInvalid(
-      file,
-      `readable by other users (mode ${(info.mode & 0o777).toString(8)}); run \`chmod 600 ${file}\``,
-    )
-  }
+  if ((info.mode & 0o077) !== 0) throw P2PError.SWARM_KEY_EXPOSED(file, info.mode)
   return parseSwarmKeyFile(bytes, file)
 }
 

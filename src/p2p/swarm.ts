@@ -1,48 +1,38 @@
 import { EventEmitter } from 'node:events'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import * as cbor from '@ipld/dag-cbor'
-import { bootstrap } from '@libp2p/bootstrap'
-import { type GossipSub, gossipsub, TopicValidatorResult } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
-import type { Connection, Libp2p, PeerId, PrivateKey, Stream } from '@libp2p/interface'
-import { mdns } from '@libp2p/mdns'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import type { PeerInfo as DiscoveredPeer, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { type Ping, ping } from '@libp2p/ping'
-import { preSharedKey } from '@libp2p/pnet'
-import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
+import { fetchFromEach } from './blob-fetch.ts'
 import { type FetchProgress, fetchBlobOver, serveBlob } from './blob-protocol.ts'
 import type { BlobStore } from './blob-store.ts'
 import {
   BLOB_PROTOCOL,
   DIAL_TIMEOUT_MS,
-  GOSSIP_MESSAGE_BYTES,
   GOSSIP_TOPIC,
   PING_INTERVAL_MS,
   SYNC_INTERVAL_MS,
   SYNC_PROTOCOL,
-  YAMUX_FRAME_BYTES,
-  YAMUX_INITIAL_WINDOW_BYTES,
-  YAMUX_MAX_WINDOW_BYTES,
 } from './constants.ts'
-import { P2PError } from './errors.ts'
+import { P2PError, reasonOf } from './errors.ts'
 import type { IngestResult, ReplicatedFeed } from './feed.ts'
+import { decodeGossip, encodeGossip, gossipMessages } from './gossip.ts'
 import { encodeInvite } from './invite.ts'
+import {
+  createFarmLibp2p,
+  type FarmLibp2pInit,
+  type SwarmConnection,
+  type SwarmLibp2p,
+} from './libp2p-node.ts'
+import { Members } from './members.ts'
 import { answerQuery, askOver, type QueryHandler } from './query.ts'
-import { swarmKeyFile } from './swarm-key.ts'
 import { runSync, type SyncOutcome } from './sync.ts'
 
-export interface SwarmInit {
-  privateKey: PrivateKey
-  /** The raw 32-byte swarm secret (what an invite carries). */
-  swarmKey: Uint8Array
-  listen: string[]
-  /** Multiaddrs with /p2p/<id> of members to dial at start and keep connected. */
-  bootstrap: string[]
-  /** Multicast on every interface: never on a host in tests, only inside a network namespace. */
-  mdns: boolean
+/**
+ * `bootstrap` names the members to dial at start and keep connected (multiaddrs with
+ * /p2p/<id>): they are tagged keep-alive, and dialled again while this node is alone.
+ */
+export interface SwarmInit extends Omit<FarmLibp2pInit, 'refuses'> {
   feed: ReplicatedFeed
   blobs: BlobStore
   syncIntervalMs?: number
@@ -52,6 +42,11 @@ export interface SwarmInit {
   readTimeoutMs?: number
 }
 
+/** What the swarm is given instead of building it, as js-libp2p services are given theirs. */
+export interface SwarmComponents {
+  libp2p: SwarmLibp2p
+}
+
 export interface PeerInfo {
   id: string
   addresses: string[]
@@ -59,17 +54,21 @@ export interface PeerInfo {
   latencyMs?: number
 }
 
+export type SwarmLogLevel = 'debug' | 'info' | 'warn' | 'error'
+
 export interface SwarmEvents {
   'peer:joined': [PeerInfo]
   'peer:left': [{ id: string }]
   'entries:received': [{ from: string; via: 'gossip' | 'sync'; accepted: number }]
   'peer:misbehaved': [{ id: string; reason: string }]
   'sync:done': [{ peer: string } & SyncOutcome]
-  log: [string]
+  /** Failures are `warn`, routine news `debug` or `info`. */
+  log: [{ level: SwarmLogLevel; message: string }]
 }
 
-type Services = { identify: unknown; ping: Ping; pubsub: GossipSub }
+type FetchOptions = { from?: string; signal?: AbortSignal; onProgress?: (p: FetchProgress) => void }
 
+/** Builds the real libp2p node (createFarmLibp2p) and starts a swarm on it. */
 export async function createSwarm(init: SwarmInit): Promise<Swarm> {
   const swarm = new Swarm(init)
   await swarm.start()
@@ -79,27 +78,39 @@ export async function createSwarm(init: SwarmInit): Promise<Swarm> {
 /**
  * A libp2p node in a private network carrying the ledger: new entries are gossiped at once,
  * clocks are compared on connect and periodically (/farm/sync/1), and blobs are fetched by
- * hash (/farm/blob/1). It knows nothing of what entries mean.
+ * hash (/farm/blob/1). It keeps its members connected (Members: keep-alive tags, and rounds of
+ * redials while it is alone), so no caller runs a redial loop. It knows nothing of what entries
+ * mean.
+ *
+ * Given `components`, it runs on that node (a stub in tests); without, `start` builds the real one.
  */
 export class Swarm extends EventEmitter<SwarmEvents> {
   readonly peerId: PeerId
   private readonly init: SwarmInit
-  private node: Libp2p<Services> | undefined
+  private node: SwarmLibp2p | undefined
   private readonly latency = new Map<string, number>()
   private readonly syncs = new Map<string, { running: Promise<void>; again: boolean }>()
   private readonly fetches = new Map<string, Promise<string>>()
   /** Peers that sent invalid entries: refused until this process restarts. */
   private readonly banned = new Set<string>()
+  private readonly members: Members
   private readonly timers: NodeJS.Timeout[] = []
   private unsubscribeFeed: (() => void) | undefined
 
-  constructor(init: SwarmInit) {
+  constructor(init: SwarmInit, components?: SwarmComponents) {
     super()
     this.init = init
+    this.node = components?.libp2p
     this.peerId = peerIdFromPrivateKey(init.privateKey)
     this.handleSync = this.handleSync.bind(this)
     this.handleBlob = this.handleBlob.bind(this)
     this.validateGossip = this.validateGossip.bind(this)
+    this.members = new Members({
+      libp2p: () => this.libp2p,
+      self: this.id,
+      refuses: (peer) => this.refuses(peer),
+      log: (level, message) => this.log(level, message),
+    })
   }
 
   get id(): string {
@@ -107,57 +118,22 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   }
 
   async start(): Promise<void> {
-    const banned = this.banned
-    const node = await createLibp2p({
-      privateKey: this.init.privateKey,
-      addresses: { listen: this.init.listen },
-      transports: [tcp()],
-      connectionProtector: preSharedKey({ psk: swarmKeyFile(this.init.swarmKey) }),
-      connectionEncrypters: [noise()],
-      streamMuxers: [
-        yamux({
-          maxMessageSize: YAMUX_FRAME_BYTES,
-          streamOptions: {
-            initialStreamWindowSize: YAMUX_INITIAL_WINDOW_BYTES,
-            maxStreamWindowSize: YAMUX_MAX_WINDOW_BYTES,
-          },
-        }),
-      ],
-      connectionGater: {
-        denyDialPeer: (peer) => banned.has(peer.toString()),
-        denyInboundEncryptedConnection: (peer) => banned.has(peer.toString()),
-      },
-      peerDiscovery: [
-        ...(this.init.bootstrap.length > 0 ? [bootstrap({ list: this.init.bootstrap })] : []),
-        ...(this.init.mdns ? [mdns()] : []),
-      ],
-      services: {
-        identify: identify(),
-        ping: ping(),
-        pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, floodPublish: true }),
-      },
-    })
+    const node: SwarmLibp2p =
+      this.node ?? (await createFarmLibp2p({ ...this.init, refuses: (peer) => this.refuses(peer) }))
     this.node = node
     await node.handle(SYNC_PROTOCOL, this.handleSync)
     await node.handle(BLOB_PROTOCOL, this.handleBlob)
-    node.services.pubsub.topicValidators.set(GOSSIP_TOPIC, this.validateGossip)
-    node.services.pubsub.subscribe(GOSSIP_TOPIC)
-    node.services.pubsub.addEventListener('subscription-change', (evt) => {
+    node.addEventListener('peer:connect', (evt) => this.onConnect(evt.detail))
+    node.addEventListener('peer:disconnect', (evt) => this.onDisconnect(evt.detail))
+    node.addEventListener('peer:discovery', (evt) => this.onDiscovery(evt.detail))
+    if (node.status !== 'started') await node.start()
+    const pubsub = node.services.pubsub
+    pubsub.topicValidators.set(GOSSIP_TOPIC, this.validateGossip)
+    pubsub.subscribe(GOSSIP_TOPIC)
+    pubsub.addEventListener('subscription-change', (evt) => {
       if (evt.detail.subscriptions.some((s) => s.topic === GOSSIP_TOPIC && s.subscribe)) {
         this.requestSync(evt.detail.peerId.toString())
       }
-    })
-    node.addEventListener('peer:connect', (evt) => this.onConnect(evt.detail))
-    node.addEventListener('peer:disconnect', (evt) => {
-      const id = evt.detail.toString()
-      this.latency.delete(id)
-      this.emit('peer:left', { id })
-    })
-    node.addEventListener('peer:discovery', (evt) => {
-      if (node.getConnections(evt.detail.id).length > 0 || banned.has(evt.detail.id.toString())) return
-      node.dial(evt.detail.id, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).catch((err: Error) => {
-        this.emit('log', `could not dial discovered peer ${evt.detail.id}: ${err.message}`)
-      })
     })
     this.unsubscribeFeed = this.init.feed.onEntries((_entries, encoded, origin) => {
       if (origin === 'local') this.publish(encoded)
@@ -171,14 +147,17 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       }, this.init.pingIntervalMs ?? PING_INTERVAL_MS),
     )
     for (const timer of this.timers) timer.unref()
+    await this.members.remember(this.init.bootstrap)
     await Promise.all(
       this.init.bootstrap.map((addr) =>
-        this.connect(addr).catch((err: Error) => this.emit('log', err.message)),
+        this.connect(addr).catch((err: Error) => this.log('warn', err.message)),
       ),
     )
+    this.members.maybeAlone()
   }
 
   async stop(): Promise<void> {
+    this.members.stop()
     for (const timer of this.timers.splice(0)) clearInterval(timer)
     this.unsubscribeFeed?.()
     await this.node?.stop()
@@ -194,8 +173,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       const conn = await this.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
       return conn.remotePeer.toString()
     } catch (err) {
-      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-      throw P2PError.dialFailed(addr, reason)
+      throw P2PError.DIAL_FAILED(addr, reasonOf(err))
     }
   }
 
@@ -208,6 +186,30 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       byPeer.set(id, info)
     }
     return [...byPeer.values()].sort((a, b) => a.id.localeCompare(b.id))
+  }
+
+  /**
+   * The first connected peer: at once if one is, else when one joins. Undefined when `signal`
+   * ends the wait first (e.g. `AbortSignal.timeout(5000)` to wait at most 5 s).
+   */
+  async waitForPeer(opts: { signal?: AbortSignal } = {}): Promise<PeerInfo | undefined> {
+    const connected = this.peers()[0]
+    if (connected !== undefined || opts.signal?.aborted) return connected
+    return new Promise((resolve) => {
+      const done = (peer: PeerInfo | undefined) => {
+        this.off('peer:joined', done)
+        opts.signal?.removeEventListener('abort', onAbort)
+        resolve(peer)
+      }
+      const onAbort = () => done(undefined)
+      this.on('peer:joined', done)
+      opts.signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  /** Whether this node refuses `peer` (it sent invalid entries); a refused peer is never dialled. */
+  refuses(peer: string): boolean {
+    return this.banned.has(peer)
   }
 
   /** How many connected peers subscribe to the entries topic, i.e. will get this node's gossip. */
@@ -243,49 +245,36 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   /**
    * Fetches a blob into the store and returns its path: from `from` if given, else from each
-   * connected peer in turn until one has it. An interrupted transfer resumes on the next call.
+   * connected peer in turn until one gives it (fetchFromEach). An interrupted transfer resumes
+   * on the next call.
    */
-  async fetchBlob(
-    hash: string,
-    opts: { from?: string; signal?: AbortSignal; onProgress?: (p: FetchProgress) => void } = {},
-  ): Promise<string> {
+  async fetchBlob(hash: string, opts: FetchOptions = {}): Promise<string> {
     if (await this.init.blobs.has(hash)) return this.init.blobs.path(hash)
     const running = this.fetches.get(hash)
     if (running !== undefined) return running
-    const fetching = this.fetchFromPeers(hash, opts).finally(() => this.fetches.delete(hash))
+    const candidates = opts.from !== undefined ? [opts.from] : this.connectedIds()
+    const fetching = fetchFromEach(hash, candidates, (peer) => this.fetchFrom(peer, hash, opts), {
+      signal: opts.signal,
+      onFailure: (peer, err) =>
+        this.log('debug', `fetching blob ${hash} from ${peer} failed: ${reasonOf(err)}`),
+    }).finally(() => this.fetches.delete(hash))
     this.fetches.set(hash, fetching)
     return fetching
   }
 
-  private async fetchFromPeers(
-    hash: string,
-    opts: { from?: string; signal?: AbortSignal; onProgress?: (p: FetchProgress) => void },
-  ): Promise<string> {
-    const candidates = opts.from !== undefined ? [opts.from] : this.connectedIds()
-    let lastError: unknown = P2PError.blobNotFound(hash, 'on any connected peer (none are connected)')
-    for (const peer of candidates) {
-      opts.signal?.throwIfAborted()
-      const stream = await this.libp2p.dialProtocol(peerIdFromString(peer), BLOB_PROTOCOL, {
-        signal: opts.signal,
+  private async fetchFrom(peer: string, hash: string, opts: FetchOptions): Promise<string> {
+    const stream = await this.openStream(peer, BLOB_PROTOCOL, opts.signal)
+    const onAbort = () => stream.abort(new Error('blob fetch aborted'))
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await fetchBlobOver(stream, this.init.blobs, hash, {
+        peer,
+        readTimeoutMs: this.init.readTimeoutMs,
+        onProgress: opts.onProgress,
       })
-      const onAbort = () => stream.abort(new Error('blob fetch aborted'))
-      opts.signal?.addEventListener('abort', onAbort, { once: true })
-      try {
-        return await fetchBlobOver(stream, this.init.blobs, hash, {
-          peer,
-          readTimeoutMs: this.init.readTimeoutMs,
-          onProgress: opts.onProgress,
-        })
-      } catch (err) {
-        if ((err as P2PError).code !== 'BLOB_NOT_FOUND') throw err
-        lastError = err
-      } finally {
-        opts.signal?.removeEventListener('abort', onAbort)
-      }
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort)
     }
-    throw candidates.length > 1
-      ? P2PError.blobNotFound(hash, `on any of ${candidates.length} connected peers`)
-      : lastError
   }
 
   /** Answers a query protocol of a part above p2p (one CBOR request, one answer) until stopped. */
@@ -293,12 +282,16 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     await this.libp2p.handle(protocol, async (stream, connection) => {
       const peer = connection.remotePeer.toString()
       await answerQuery(stream, handler, { peer, readTimeoutMs: this.init.readTimeoutMs }).catch(
-        (err: Error) => this.emit('log', `answering ${protocol} to ${peer} failed: ${err.message}`),
+        (err: Error) => this.log('warn', `answering ${protocol} to ${peer} failed: ${err.message}`),
       )
     })
   }
 
-  /** Asks `peer` one query of a protocol registered there with `answer`. */
+  /**
+   * Asks `peer` one query of a protocol registered there with `answer`. A stream that cannot be
+   * opened rejects with libp2p's own error: UnsupportedProtocolError when the peer does not answer
+   * `protocol`.
+   */
   async ask(
     peer: string,
     protocol: string,
@@ -311,8 +304,21 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     return askOver(stream, request, { peer, readTimeoutMs: this.init.readTimeoutMs })
   }
 
-  private get libp2p(): Libp2p<Services> {
-    if (this.node === undefined) throw new Error('the swarm is not started')
+  /** A stream of `protocol` to `peer`, dialling it if need be, within DIAL_TIMEOUT_MS; STREAM_OPEN_FAILED if not. */
+  private async openStream(peer: string, protocol: string, signal?: AbortSignal): Promise<Stream> {
+    const timeout = AbortSignal.timeout(DIAL_TIMEOUT_MS)
+    try {
+      return await this.libp2p.dialProtocol(peerIdFromString(peer), protocol, {
+        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+      })
+    } catch (err) {
+      signal?.throwIfAborted()
+      throw P2PError.STREAM_OPEN_FAILED(peer, protocol, reasonOf(err))
+    }
+  }
+
+  private get libp2p(): SwarmLibp2p {
+    if (this.node === undefined) throw P2PError.NOT_STARTED()
     return this.node
   }
 
@@ -320,11 +326,31 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     return this.libp2p.getPeers().map((p) => p.toString())
   }
 
+  private log(level: SwarmLogLevel, message: string): void {
+    this.emit('log', { level, message })
+  }
+
   private onConnect(peer: PeerId): void {
     const id = peer.toString()
     const addresses = this.libp2p.getConnections(peer).map((c) => c.remoteAddr.toString())
     this.emit('peer:joined', { id, addresses })
+    this.members.joined(peer)
     void this.ping(id)
+  }
+
+  private onDisconnect(peer: PeerId): void {
+    const id = peer.toString()
+    this.latency.delete(id)
+    this.emit('peer:left', { id })
+    this.members.maybeAlone()
+  }
+
+  private onDiscovery(peer: DiscoveredPeer): void {
+    const id = peer.id.toString()
+    if (this.libp2p.getConnections(peer.id).length > 0 || this.refuses(id)) return
+    this.libp2p.dial(peer.id, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).catch((err: Error) => {
+      this.log('warn', `could not dial discovered peer ${id}: ${err.message}`)
+    })
   }
 
   private async ping(peer: string): Promise<void> {
@@ -338,27 +364,14 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     }
   }
 
-  /** Gossips entries in messages of at most GOSSIP_MESSAGE_BYTES, far below gossipsub's limit. */
   private publish(encoded: Uint8Array[]): void {
-    let start = 0
-    while (start < encoded.length) {
-      let end = start
-      let bytes = 0
-      while (
-        end < encoded.length &&
-        (end === start || bytes + encoded[end]!.length <= GOSSIP_MESSAGE_BYTES)
-      ) {
-        bytes += encoded[end]!.length
-        end++
-      }
-      const batch = encoded.slice(start, end)
-      this.libp2p.services.pubsub.publish(GOSSIP_TOPIC, cbor.encode(batch)).catch((err: Error) => {
-        this.emit(
-          'log',
+    for (const batch of gossipMessages(encoded)) {
+      this.libp2p.services.pubsub.publish(GOSSIP_TOPIC, encodeGossip(batch)).catch((err: Error) => {
+        this.log(
+          'warn',
           `gossip of ${batch.length} entries failed: ${err.message}; peers will get them by sync`,
         )
       })
-      start = end
     }
   }
 
@@ -369,18 +382,12 @@ export class Swarm extends EventEmitter<SwarmEvents> {
    */
   private async validateGossip(from: PeerId, message: { data: Uint8Array }): Promise<TopicValidatorResult> {
     const peer = from.toString()
-    let encoded: unknown
-    try {
-      encoded = cbor.decode(message.data)
-    } catch {
-      this.misbehaved(peer, 'a gossip message that is not CBOR')
+    const gossip = decodeGossip(message.data)
+    if ('invalid' in gossip) {
+      this.misbehaved(peer, gossip.invalid)
       return TopicValidatorResult.Reject
     }
-    if (!Array.isArray(encoded) || !encoded.every((e) => e instanceof Uint8Array)) {
-      this.misbehaved(peer, 'a gossip message that is not a list of entries')
-      return TopicValidatorResult.Reject
-    }
-    const result = await this.init.feed.ingest(encoded)
+    const result = await this.init.feed.ingest(gossip.entries)
     this.reportIngest(peer, 'gossip', result)
     if (result.refused.length > 0) return TopicValidatorResult.Reject
     if (result.held.length > 0) this.requestSync(peer)
@@ -394,12 +401,14 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     }
   }
 
+  /** Refuses `peer` until restart: disconnected now, never dialled again, no longer a member. */
   private misbehaved(peer: string, reason: string): void {
     if (this.banned.has(peer)) return
     this.banned.add(peer)
     this.emit('peer:misbehaved', { id: peer, reason })
-    this.emit('log', `peer ${peer} sent invalid entries (${reason}): disconnected and refused until restart`)
-    this.libp2p.hangUp(peerIdFromString(peer)).catch(() => undefined)
+    const id = peerIdFromString(peer)
+    void this.members.forget(id)
+    this.libp2p.hangUp(id).catch(() => undefined)
   }
 
   private requestSync(peer: string): void {
@@ -423,17 +432,15 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   private async syncOnce(peer: string): Promise<SyncOutcome | undefined> {
     let stream: Stream
     try {
-      stream = await this.libp2p.dialProtocol(peerIdFromString(peer), SYNC_PROTOCOL, {
-        signal: AbortSignal.timeout(DIAL_TIMEOUT_MS),
-      })
+      stream = await this.openStream(peer, SYNC_PROTOCOL)
     } catch (err) {
-      this.emit('log', `could not open a sync with ${peer}: ${(err as Error).message}`)
+      if (this.node?.status === 'started') this.log('warn', reasonOf(err))
       return undefined
     }
     return this.runSyncStream(stream, peer)
   }
 
-  private async handleSync(stream: Stream, connection: Connection): Promise<void> {
+  private async handleSync(stream: Stream, connection: SwarmConnection): Promise<void> {
     await this.runSyncStream(stream, connection.remotePeer.toString())
   }
 
@@ -452,9 +459,8 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       this.meet(outcome.theirMembers)
       return outcome
     } catch (err) {
-      if ((err as P2PError).code === 'PEER_MISBEHAVED') this.misbehaved(peer, (err as Error).message)
-      else if (this.node?.status === 'started')
-        this.emit('log', `sync with ${peer} failed: ${(err as Error).message}`)
+      if (P2PError.is(err, 'PEER_MISBEHAVED')) this.misbehaved(peer, err.message)
+      else if (this.node?.status === 'started') this.log('warn', `sync with ${peer} failed: ${reasonOf(err)}`)
     }
   }
 
@@ -469,15 +475,17 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       } catch {
         continue
       }
-      this.libp2p.dial(target, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).catch(() => undefined)
+      this.libp2p
+        .dial(target, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+        .catch((err: Error) => this.log('debug', `could not meet member ${addr}: ${err.message}`))
     }
   }
 
-  private async handleBlob(stream: Stream, connection: Connection): Promise<void> {
+  private async handleBlob(stream: Stream, connection: SwarmConnection): Promise<void> {
     const peer = connection.remotePeer.toString()
     await serveBlob(stream, this.init.blobs, { peer, readTimeoutMs: this.init.readTimeoutMs }).catch(
       (err: Error) => {
-        this.emit('log', `serving a blob to ${peer} failed: ${err.message}`)
+        this.log('warn', `serving a blob to ${peer} failed: ${err.message}`)
       },
     )
   }

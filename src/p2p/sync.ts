@@ -67,7 +67,7 @@ export async function runSync(stream: Stream, feed: ReplicatedFeed, opts: SyncOp
       cbor.encode({ t: 'clock', clock: ours, members: (opts.members ?? []).slice(0, MAX_MEMBERS) }),
     )
     const first = decode(await framed.read(), opts.peer)
-    if (first.t !== 'clock') throw P2PError.protocol(opts.peer, `expected its clock, got '${first.t}'`)
+    if (first.t !== 'clock') throw P2PError.PROTOCOL(opts.peer, `expected its clock, got '${first.t}'`)
     outcome.theirs = first.clock
     outcome.theirMembers = first.members
     await new Session(framed, feed, opts, outcome).run()
@@ -138,7 +138,7 @@ class Session {
         if (message.t === 'ack') {
           this.acked++
           if (this.acked > this.batchesSent) {
-            throw P2PError.protocol(this.opts.peer, 'acknowledged a batch never sent')
+            throw P2PError.PROTOCOL(this.opts.peer, 'acknowledged a batch never sent')
           }
           this.creditWaiter?.()
         } else if (message.t === 'done') {
@@ -149,7 +149,7 @@ class Session {
           this.ingesting.push(this.feed.ingest(message.entries))
           if (this.ingesting.length >= INGEST_DEPTH) await this.settleOldest()
         } else {
-          throw P2PError.protocol(this.opts.peer, `unexpected '${message.t}' during sync`)
+          throw P2PError.PROTOCOL(this.opts.peer, `unexpected '${message.t}' during sync`)
         }
       }
     } finally {
@@ -163,7 +163,7 @@ class Session {
     this.outcome.accepted += result.accepted
     this.opts.onIngested?.(result)
     if (result.refused.length > 0) {
-      throw P2PError.misbehaved(
+      throw P2PError.PEER_MISBEHAVED(
         this.opts.peer,
         result.refused.map((r) => `${r.code}: ${r.message}`).join('; '),
       )
@@ -177,7 +177,7 @@ function decode(bytes: Uint8Array, peer: string): SyncMessage {
   try {
     value = cbor.decode(bytes)
   } catch {
-    throw P2PError.protocol(peer, 'a sync message is not valid CBOR')
+    throw P2PError.PROTOCOL(peer, 'a sync message is not valid CBOR')
   }
   const m = value as { t?: unknown; clock?: unknown; entries?: unknown; members?: unknown }
   if (m?.t === 'done' || m?.t === 'ack') return { t: m.t }
@@ -187,7 +187,7 @@ function decode(bytes: Uint8Array, peer: string): SyncMessage {
   if (m?.t === 'entries' && Array.isArray(m.entries) && m.entries.every((e) => e instanceof Uint8Array)) {
     return { t: 'entries', entries: m.entries }
   }
-  throw P2PError.protocol(peer, 'a sync message has an unknown shape')
+  throw P2PError.PROTOCOL(peer, 'a sync message has an unknown shape')
 }
 
 function isMembers(value: unknown): value is string[] | undefined {

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import * as cbor from '@ipld/dag-cbor'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import {
   BlobStore,
@@ -129,15 +130,19 @@ export async function memorySwarm<F extends ReplicatedFeed = MemoryFeed>(opts: {
   dir: string
   bootstrap?: string[]
   makeFeed?: (author: string) => F
+  /** To come back as the same peer (default: a new key). */
+  privateKey?: PrivateKey
+  /** Default: a free port on 127.0.0.1. */
+  listen?: string[]
 }): Promise<{ swarm: Swarm; feed: F; blobs: BlobStore }> {
-  const privateKey = await generateKeyPair('Ed25519')
+  const privateKey = opts.privateKey ?? (await generateKeyPair('Ed25519'))
   const author = peerIdFromPrivateKey(privateKey).toString()
   const feed = opts.makeFeed?.(author) ?? (new MemoryFeed(author) as unknown as F)
   const blobs = new BlobStore(join(opts.dir, 'blobs'))
   const swarm = await createSwarm({
     privateKey,
     swarmKey: opts.secret,
-    listen: ['/ip4/127.0.0.1/tcp/0'],
+    listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
     bootstrap: opts.bootstrap ?? [],
     mdns: false,
     feed,

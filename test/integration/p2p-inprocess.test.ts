@@ -6,12 +6,19 @@ import { Readable } from 'node:stream'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeEntry } from '../../src/ledger/index.ts'
-import { newSwarmSecret, type ReplicatedFeed, readSwarmSecret, type Swarm } from '../../src/p2p/index.ts'
+import {
+  createFarmLibp2p,
+  newSwarmSecret,
+  type ReplicatedFeed,
+  readSwarmSecret,
+  type Swarm,
+  type SwarmEvents,
+} from '../../src/p2p/index.ts'
 import { tempDir } from '../helpers/farm.ts'
 import { type MemoryFeed, memorySwarm } from '../helpers/p2p-memory-feed.ts'
 import { initNode, ledgerOf, peersOf, startNode, waitFor } from '../helpers/p2p-nodes.ts'
 
-const swarms: Swarm[] = []
+const swarms: { stop(): void | Promise<void> }[] = []
 afterEach(async () => {
   await Promise.all(swarms.splice(0).map((s) => s.stop()))
 })
@@ -165,6 +172,63 @@ describe('/farm/blob/1 over TCP', () => {
     expect(resumedAt).toBeGreaterThan(5 << 20)
     expect(await asker.blobs.size(hash)).toBe(20 << 20)
     expect(await readdir(join(asker.blobs.dir, 'tmp'))).toEqual([])
+  })
+
+  it('moves on from a connected peer that does not serve blobs to one that has the blob', async () => {
+    const secret = newSwarmSecret()
+    // A member of the swarm (same key) with no /farm/blob/1 handler: opening the stream fails.
+    const bare = await createFarmLibp2p({
+      privateKey: await generateKeyPair('Ed25519'),
+      swarmKey: secret,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      bootstrap: [],
+      mdns: false,
+      refuses: () => false,
+    })
+    await bare.start()
+    swarms.push(bare)
+    const holder = await swarmOf(secret)
+    const asker = await swarmOf(secret)
+    const logs: SwarmEvents['log'][0][] = []
+    asker.swarm.on('log', (entry) => logs.push(entry))
+    // Connected first, so asked first.
+    await asker.swarm.connect(bare.getMultiaddrs()[0]!.toString())
+    await asker.swarm.connect(holder.swarm.addresses()[0]!)
+    const hash = await holder.blobs.put(Readable.from(blobSource(1 << 20)))
+    expect(await asker.swarm.fetchBlob(hash)).toBe(asker.blobs.path(hash))
+    expect(await asker.blobs.size(hash)).toBe(1 << 20)
+    expect(logs).toContainEqual({
+      level: 'debug',
+      message: expect.stringContaining(
+        `fetching blob ${hash} from ${bare.peerId} failed: could not open /farm/blob/1`,
+      ),
+    })
+  })
+})
+
+describe('reconnection to members over TCP', () => {
+  it('dials a remembered member again until it is back, with no caller running a loop', async () => {
+    const secret = newSwarmSecret()
+    const memberKey = await generateKeyPair('Ed25519')
+    const dir = await tempDir('farm-p2p-member-')
+    const first = await memorySwarm({ secret, dir, privateKey: memberKey })
+    const address = first.swarm.addresses()[0]!
+    await first.swarm.stop()
+    const lonely = await swarmOf(secret, { bootstrap: [address] })
+    expect(lonely.swarm.peers()).toEqual([])
+    // libp2p's bootstrap discovery dials once, 1 s after start: the member is back only after that,
+    // as the same peer on the same port, and knows no one to dial.
+    await new Promise((r) => setTimeout(r, 1_500))
+    const port = /\/tcp\/(\d+)\//.exec(address)![1]
+    const back = await memorySwarm({
+      secret,
+      dir,
+      privateKey: memberKey,
+      listen: [`/ip4/127.0.0.1/tcp/${port}`],
+    })
+    swarms.push(back.swarm)
+    const joined = await lonely.swarm.waitForPeer({ signal: AbortSignal.timeout(20_000) })
+    expect(joined?.id).toBe(back.swarm.id)
   })
 })
 
