@@ -1,16 +1,33 @@
+export type LedgerErrorCode =
+  | 'BAD_ARGUMENT'
+  | 'BAD_ENCODING'
+  | 'OVERSIZE'
+  | 'UNKNOWN_VERSION'
+  | 'UNKNOWN_TYPE'
+  | 'BAD_AUTHOR'
+  | 'BAD_SIGNATURE'
+  | 'BAD_SCHEMA'
+  | 'BAD_PREV'
+  | 'BAD_LAMPORT'
+  | 'FORK'
+  | 'FORKED_AUTHOR'
+  | 'LOCKED'
+  | 'CLOSED'
+  | 'CORRUPT'
+
 /**
  * The ledger's one error class. Callers branch on `code`; users read `message`, which names the
  * entry at fault and what to do. Refusals of received entries carry the author and seq so the
  * p2p part can tell which peer misbehaved.
  */
 export class LedgerError extends Error {
-  readonly code: string
+  readonly code: LedgerErrorCode
   readonly exitCode: number
   readonly author: string | undefined
   readonly seq: number | undefined
 
-  constructor(
-    code: string,
+  private constructor(
+    code: LedgerErrorCode,
     message: string,
     opts: { author?: string; seq?: number; exitCode?: number } = {},
   ) {

@@ -39,7 +39,7 @@ export {
   encodeEntry,
   MAX_ENTRY_BYTES,
 } from './entry.ts'
-export { LedgerError } from './errors.ts'
+export { LedgerError, type LedgerErrorCode } from './errors.ts'
 export { foldEntries, MemoryFold } from './fold.ts'
 export { SHORT_ID_CHARS, shortJobId } from './ids.ts'
 export type {

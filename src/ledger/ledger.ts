@@ -13,7 +13,7 @@ import {
   sameEntry,
   startEntry,
 } from './entry.ts'
-import { LedgerError } from './errors.ts'
+import { LedgerError, type LedgerErrorCode } from './errors.ts'
 import type { MoneyEvent, Touched } from './fold.ts'
 import { applyEntry, applyMoney, MemoryFold, resetMoney, touchedNothing } from './fold.ts'
 import type { Clock, FarmState, FrameRecord, JobRecord } from './state.ts'
@@ -33,7 +33,7 @@ export interface IngestResult {
 }
 
 export interface LedgerRefusal {
-  code: string
+  code: LedgerErrorCode
   message: string
   author?: string
   seq?: number
@@ -256,7 +256,9 @@ export class Ledger {
   async #admit(
     d: DecodedEntry,
     pending: Pending,
-  ): Promise<'accepted' | 'duplicate' | 'held' | { code: string; error: LedgerError; proof?: Uint8Array }> {
+  ): Promise<
+    'accepted' | 'duplicate' | 'held' | { code: LedgerErrorCode; error: LedgerError; proof?: Uint8Array }
+  > {
     const { author, seq } = d.entry
     const at = { author, seq }
     if (this.#forked.has(author)) return { code: 'FORKED_AUTHOR', error: LedgerError.FORKED_AUTHOR(at) }

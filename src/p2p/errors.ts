@@ -15,9 +15,8 @@ export type P2PErrorCode =
   | 'QUERY_TOO_LARGE'
   | 'DIAL_FAILED'
   | 'STREAM_OPEN_FAILED'
+  | 'PROTOCOL_UNSUPPORTED'
   | 'NOT_STARTED'
-  /** The farm part's, thrown by src/farm/node.ts until it moves to FarmError (issue 10); p2p never throws it. */
-  | 'NOT_INITIALISED'
 
 /**
  * The p2p part's one error class. Callers branch on `code` (`P2PError.is(err, 'BLOB_NOT_FOUND')`);
@@ -147,6 +146,10 @@ export class P2PError extends Error {
 
   static STREAM_OPEN_FAILED(peer: string, protocol: string, reason: string) {
     return new P2PError('STREAM_OPEN_FAILED', `could not open ${protocol} with peer ${peer} (${reason})`)
+  }
+
+  static PROTOCOL_UNSUPPORTED(peer: string, protocol: string) {
+    return new P2PError('PROTOCOL_UNSUPPORTED', `peer ${peer} does not speak ${protocol}`)
   }
 
   static NOT_STARTED() {

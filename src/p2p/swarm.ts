@@ -288,9 +288,8 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   }
 
   /**
-   * Asks `peer` one query of a protocol registered there with `answer`. A stream that cannot be
-   * opened rejects with libp2p's own error: UnsupportedProtocolError when the peer does not answer
-   * `protocol`.
+   * Asks `peer` one query of a protocol registered there with `answer`: PROTOCOL_UNSUPPORTED when
+   * the peer does not answer `protocol`, STREAM_OPEN_FAILED when no stream could be opened.
    */
   async ask(
     peer: string,
@@ -298,9 +297,18 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     request: unknown,
     opts: { signal?: AbortSignal } = {},
   ): Promise<unknown> {
-    const stream = await this.libp2p.dialProtocol(peerIdFromString(peer), protocol, {
-      signal: opts.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS),
-    })
+    let stream: Stream
+    try {
+      stream = await this.libp2p.dialProtocol(peerIdFromString(peer), protocol, {
+        signal: opts.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS),
+      })
+    } catch (err) {
+      opts.signal?.throwIfAborted()
+      // libp2p names the failure by the error's name: the peer listed no handler for the protocol.
+      if ((err as Error).name === 'UnsupportedProtocolError')
+        throw P2PError.PROTOCOL_UNSUPPORTED(peer, protocol)
+      throw P2PError.STREAM_OPEN_FAILED(peer, protocol, reasonOf(err))
+    }
     return askOver(stream, request, { peer, readTimeoutMs: this.init.readTimeoutMs })
   }
 

@@ -13,6 +13,7 @@ import type {
   PrivateKey,
   Stream,
 } from '@libp2p/interface'
+import { UnsupportedProtocolError } from '@libp2p/interface'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { streamPair } from '@libp2p/utils'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
@@ -130,8 +131,10 @@ export class StubLibp2p implements SwarmLibp2p {
     await this.dial(peer, options)
     const remote = this.net.nodes.get(peer.toString())
     const handler = remote?.handlers.get(protocol)
-    if (remote === undefined || handler === undefined || this.refuseStreamsTo.has(peer.toString()))
-      throw new Error(`protocol selection failed: ${peer} does not speak ${protocol}`)
+    if (remote === undefined || this.refuseStreamsTo.has(peer.toString()))
+      throw new Error(`protocol selection failed: ${peer} refused the stream`)
+    // What libp2p throws when the remote lists no handler for the protocol.
+    if (handler === undefined) throw new UnsupportedProtocolError(`${peer} does not speak ${protocol}`)
     const [local, far] = await streamPair()
     void Promise.resolve(handler(far, remote.connections.get(this.id)!)).catch(() => undefined)
     return local

@@ -1,8 +1,7 @@
-import { UnsupportedProtocolError } from '@libp2p/interface'
 import { streamPair } from '@libp2p/utils'
 import { describe, expect, it } from 'vitest'
 import { answerCaptureHave, askCaptureHave, HAVE_BATCH } from '../../src/farm/backup/capture-have.ts'
-import type { QueryHandler, Swarm } from '../../src/p2p/index.ts'
+import { P2PError, type QueryHandler, type Swarm } from '../../src/p2p/index.ts'
 import { answerQuery, askOver } from '../../src/p2p/query.ts'
 
 /** Two swarms reduced to their query calls, joined by an in-memory stream per query. */
@@ -17,7 +16,8 @@ function pairOfSwarms() {
   const asker = {
     ask: async (peer: string, protocol: string, request: unknown) => {
       const handler = handlers.get(protocol)
-      if (handler === undefined) throw new UnsupportedProtocolError(`${peer} does not speak ${protocol}`)
+      // What Swarm.ask throws for a peer without the protocol.
+      if (handler === undefined) throw P2PError.PROTOCOL_UNSUPPORTED(peer, protocol)
       queries++
       const [near, far] = await streamPair()
       const [answer] = await Promise.all([

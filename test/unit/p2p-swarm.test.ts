@@ -149,6 +149,21 @@ describe('a swarm on a stub libp2p node', () => {
   })
 })
 
+describe('queries of a part above p2p', () => {
+  it('asks a peer that answers the protocol, and says which peer does not speak it', async () => {
+    const net = new StubNetwork()
+    const a = await started(net)
+    const b = await started(net)
+    await b.swarm.answer('/farm/echo/1', async (request) => ({ echo: request }))
+    await a.swarm.connect(b.address)
+    expect(await a.swarm.ask(b.libp2p.id, '/farm/echo/1', 'hi')).toEqual({ echo: 'hi' })
+    await expect(a.swarm.ask(b.libp2p.id, '/farm/other/1', 'hi')).rejects.toMatchObject({
+      code: 'PROTOCOL_UNSUPPORTED',
+      message: `peer ${b.libp2p.id} does not speak /farm/other/1`,
+    })
+  })
+})
+
 describe('reconnection to members', () => {
   it('waits 1 s, then twice as long each round, never more than 30 s', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 20].map((round) => redialDelay(round))).toEqual([

@@ -1,4 +1,4 @@
-import type { Swarm } from '../../p2p/index.ts'
+import { P2PError, type Swarm } from '../../p2p/index.ts'
 import { FarmError } from '../errors.ts'
 
 /**
@@ -42,7 +42,7 @@ export async function askCaptureHave(
     try {
       answer = await swarm.ask(peer, CAPTURE_HAVE_PROTOCOL, { hashes: batch })
     } catch (err) {
-      if ((err as Error).name === 'UnsupportedProtocolError') return undefined
+      if (P2PError.is(err, 'PROTOCOL_UNSUPPORTED')) return undefined
       throw err
     }
     const got = (answer as { held?: unknown } | null)?.held

@@ -3,7 +3,6 @@ import { resolve, sep } from 'node:path'
 import { type CaptureLog, type FrameRecord, frameDays, framePath, readManifest } from '../../capture/index.ts'
 import { callNode } from '../control/client.ts'
 import { FarmError } from '../errors.ts'
-import { readConfig } from '../home/config.ts'
 import { FarmNode } from '../node.ts'
 import { type Backup, startBackup } from './backup.ts'
 import { CaptureShare, type SharedFrame } from './capture-share.ts'
@@ -43,8 +42,8 @@ export async function startSharing(opts: {
     const who = (e: { peer: string; peerName?: string }) => e.peerName ?? e.peer
     if (event.type === 'peer:joined') log('info', `swarm: peer ${who(event)} joined`)
     else if (event.type === 'peer:left') log('info', `swarm: peer ${who(event)} left`)
-    else if (event.type === 'log' && event.level !== 'info')
-      log(event.level === 'error' ? 'error' : 'warn', `swarm: ${event.message}`)
+    else if (event.type === 'log' && (event.level === 'warn' || event.level === 'error'))
+      log(event.level, `swarm: ${event.message}`)
   })
   node.handle('capture:verify-peers', async (params) => verifyReport(node, params.dir))
   await node.start()
@@ -62,8 +61,6 @@ export async function startSharing(opts: {
     await node.stop()
     throw err
   }
-  const redial = setInterval(() => void meetMembers(node, opts.home), REDIAL_MS)
-  redial.unref()
   const caughtUp = localFrames(dir)
     .then(({ shared }) => share.catchUp(shared))
     .then(
@@ -76,24 +73,10 @@ export async function startSharing(opts: {
     },
     onPruned: (day, frames) => share.forget(frames.map((f) => sharedFrame(day, f))),
     stop: async () => {
-      clearInterval(redial)
       await caughtUp
       await backup?.stop()
       await node.stop()
     },
-  }
-}
-
-const REDIAL_MS = 30_000
-
-/**
- * The swarm dials the members it remembers once, at start: a Pi that came up before the machine
- * keeping its backups, or lost its network for a while, would otherwise never meet it again.
- */
-async function meetMembers(node: FarmNode, home: string): Promise<void> {
-  if (node.swarm.peers().length > 0) return
-  for (const address of (await readConfig(home).catch(() => undefined))?.bootstrap ?? []) {
-    await node.swarm.connect(address).catch(() => undefined)
   }
 }
 
@@ -151,20 +134,7 @@ async function withNode<T>(home: string, fn: (node: FarmNode) => Promise<T>): Pr
   const node = new FarmNode({ home, noRender: true })
   await node.start()
   try {
-    if (node.swarm.peers().length === 0) {
-      await new Promise<void>((resolveJoined) => {
-        const timer = setTimeout(done, PEER_WAIT_MS)
-        function done() {
-          clearTimeout(timer)
-          node.off('event', onEvent)
-          resolveJoined()
-        }
-        function onEvent(event: { type: string }) {
-          if (event.type === 'peer:joined') done()
-        }
-        node.on('event', onEvent)
-      })
-    }
+    await node.swarm.waitForPeer({ signal: AbortSignal.timeout(PEER_WAIT_MS) })
     return await fn(node)
   } finally {
     await node.stop()
