@@ -4,6 +4,7 @@ import {
   adoptInvite,
   FarmNode,
   formatEvent,
+  isShown,
   type LogFormat,
   requireJoined,
   startBackup,
@@ -93,7 +94,10 @@ Examples:
     const dashboard =
       values.headless !== true && process.stdout.isTTY === true && process.stdin.isTTY === true
     // The dashboard shows events in its log pane; lines on stderr would tear its screen.
-    if (!dashboard) node.on('event', (event) => process.stderr.write(`${formatEvent(event, logFormat)}\n`))
+    if (!dashboard)
+      node.on('event', (event) => {
+        if (isShown(event)) process.stderr.write(`${formatEvent(event, logFormat)}\n`)
+      })
     // Listening before start, so a Ctrl-C while starting still closes the ledger cleanly.
     let signalled = false
     const stopped = new Promise<NodeJS.Signals>((resolve) =>

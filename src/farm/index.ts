@@ -22,7 +22,7 @@ export { DashboardFeed, type DashboardNode } from './dashboard/dashboard-feed.ts
 export { type DashboardModelInput, dashboardModel } from './dashboard/dashboard-model.ts'
 export { FarmError, type FarmErrorCode } from './errors.ts'
 export type { FarmEvent, FarmEventType, LogLevel } from './events/events.ts'
-export { formatEvent, isLogFormat, LOG_FORMATS, type LogFormat } from './events/log-format.ts'
+export { formatEvent, isLogFormat, isShown, LOG_FORMATS, type LogFormat } from './events/log-format.ts'
 export { defaultConfig, type NodeConfig, readConfig, writeConfig } from './home/config.ts'
 export { FOUNDER_GRANT } from './home/genesis.ts'
 export { type InitOptions, type InitResult, initHome } from './home/init.ts'

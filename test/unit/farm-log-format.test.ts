@@ -3,6 +3,7 @@ import type { FarmEvent } from '../../src/farm/events/events.ts'
 import {
   formatEvent,
   isLogFormat,
+  isShown,
   levelOf,
   paneLine,
   parseHumanLine,
@@ -152,5 +153,22 @@ describe('the dashboard log pane', () => {
       level: 'warn',
       text: '…x7Qe2a failed frame 37 of 3f9a2c1b7d0e (attempt 2): File: scene.pov  Line: 12 | Parse Error: Expected object',
     })
+  })
+})
+
+describe('which events a log or the dashboard shows', () => {
+  it('leaves debug lines out unless FARM_DEBUG is set', () => {
+    const debug = { type: 'log' as const, ts, level: 'debug' as const, message: 'redial round 3' }
+    const warn = { ...debug, level: 'warn' as const }
+    const saved = process.env.FARM_DEBUG
+    try {
+      delete process.env.FARM_DEBUG
+      expect([isShown(debug), isShown(warn)]).toEqual([false, true])
+      process.env.FARM_DEBUG = '1'
+      expect(isShown(debug)).toBe(true)
+    } finally {
+      if (saved === undefined) delete process.env.FARM_DEBUG
+      else process.env.FARM_DEBUG = saved
+    }
   })
 })

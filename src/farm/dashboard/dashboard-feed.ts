@@ -2,6 +2,7 @@ import type { Clock, FarmState } from '../../ledger/index.ts'
 import { holdsAll } from '../../ledger/index.ts'
 import type { DashboardModel } from '../../tui/index.ts'
 import type { FarmEvent } from '../events/events.ts'
+import { isShown } from '../events/log-format.ts'
 import type { AcceptPolicy, Activity } from '../work/worker.ts'
 import { dashboardModel } from './dashboard-model.ts'
 
@@ -50,6 +51,7 @@ export class DashboardFeed {
     this.node = node
     this.accept = opts.accept ?? node.options?.accept
     const onEvent = (event: FarmEvent) => {
+      if (!isShown(event)) return
       this.events.push(event)
       if (this.events.length > LOG_EVENTS) this.events.splice(0, this.events.length - LOG_EVENTS)
       if (event.type === 'frame:rendered')

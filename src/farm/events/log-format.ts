@@ -23,6 +23,14 @@ export function formatEvent(event: FarmEvent, format: LogFormat = 'human'): stri
   return format === 'json' ? jsonLine(event) : humanLine(event)
 }
 
+/**
+ * Whether a log line or the dashboard shows the event: debug lines (the swarm's redial rounds,
+ * each peer a blob fetch skipped) only with FARM_DEBUG set, or a busy node's log is mostly them.
+ */
+export function isShown(event: FarmEvent): boolean {
+  return levelOf(event) !== 'debug' || process.env.FARM_DEBUG !== undefined
+}
+
 export function levelOf(event: FarmEvent): LogLevel {
   if (event.type === 'log') return event.level
   if (event.type === 'frame:failed') return 'warn'
