@@ -10,7 +10,6 @@ import { LatestWatcher, streamLatest } from './live.ts'
 import { calendarPage, emptyPage, monthsOf } from './pages/calendar.ts'
 import { CLIENT_SCRIPT } from './pages/client.ts'
 import { dayPage } from './pages/day.ts'
-import { jobsPage } from './pages/jobs.ts'
 import { errorPage, notFoundPage } from './pages/layout.ts'
 import { nowPage } from './pages/now.ts'
 import { sameTimePage } from './pages/same-time.ts'
@@ -196,6 +195,9 @@ function requestHandler(init: ViewerInit & { basePath: string }, watcher: Latest
       const list = await init
         .jobs!.list()
         .catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))
+      // Loaded on first use: the page shortens job ids the ledger's way, and the ledger brings
+      // LevelDB and libp2p's key code, which a capture viewer without --home never needs.
+      const { jobsPage } = await import('./pages/jobs.ts')
       return html(req, res, 200, jobsPage(list))
     }
     if (jobs && first === 'job-video' && one?.endsWith('.mp4')) {
