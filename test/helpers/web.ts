@@ -3,19 +3,8 @@ import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { CHROMIUM_ARGS } from './chromium.ts'
 import { type FarmChild, REPO_ROOT, spawnFarm, tempDir } from './farm.ts'
-
-/** Headless Chromium that talks to nothing but the pages the test opens. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 export async function launchChromium(): Promise<BrowserContext> {
   return chromium.launchPersistentContext(await tempDir('farm-chromium-'), {
