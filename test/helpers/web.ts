@@ -23,6 +23,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
 }
 
+/** The duration in seconds of the page's video once the browser can show its first frame. */
+export async function videoDuration(page: Page, selector: string): Promise<number> {
+  await page.waitForFunction(
+    (css) => (document.querySelector(css) as HTMLVideoElement).readyState >= 2,
+    selector,
+    { timeout: 30_000 },
+  )
+  return page.evaluate((css) => (document.querySelector(css) as HTMLVideoElement).duration, selector)
+}
+
 /** `farm serve` on a free port of 127.0.0.1; resolves with the URL it prints. */
 export async function serveDir(dir: string, args: string[] = []): Promise<{ url: string; child: FarmChild }> {
   const child = spawnFarm(['serve', '--dir', dir, '--port', '0', ...args])

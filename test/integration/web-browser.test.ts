@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clockedCapturer } from '../helpers/capture.ts'
 import { type FarmChild, tempDir } from '../helpers/farm.ts'
-import { launchChromium, reverseProxy, screenshot, serveDir } from '../helpers/web.ts'
+import { launchChromium, reverseProxy, screenshot, serveDir, videoDuration } from '../helpers/web.ts'
 
 // A name and a time a tampered manifest could carry: the pages must show them, never run them.
 const HOSTILE_FILE = `"><img src=x onerror=alert(1)>.jpg`
@@ -115,16 +115,7 @@ describe('farm serve in a browser, behind a reverse proxy under --base-path', ()
     const page = await open('')
     await page.locator('a[href="day/2026-11-21"]').click()
     await page.waitForURL(`${base}day/2026-11-21`)
-    await page.waitForFunction(
-      () => (document.querySelector('#timelapse') as HTMLVideoElement).readyState >= 2,
-      null,
-      {
-        timeout: 20_000,
-      },
-    )
-    expect(
-      await page.evaluate(() => (document.querySelector('#timelapse') as HTMLVideoElement).duration),
-    ).toBeCloseTo(3 / 4, 1)
+    expect(await videoDuration(page, '#timelapse')).toBeCloseTo(3 / 4, 1)
     const shown = () =>
       page.evaluate(() => ({
         label: document.querySelector('#scrub-time')?.textContent,
@@ -237,16 +228,7 @@ describe('farm serve in a browser, behind a reverse proxy under --base-path', ()
     const notes = await page.locator('#same-time-notes').textContent()
     expect(notes).toContain('2 days, from 2026-11-20 to 2026-11-21, one frame each at 10 frames a second.')
     expect(notes).toContain('no frame near 10:00: 2026-11-22, 2026-11-23')
-    await page.waitForFunction(
-      () => (document.querySelector('#same-time-video') as HTMLVideoElement).readyState >= 2,
-      null,
-      {
-        timeout: 30_000,
-      },
-    )
-    expect(
-      await page.evaluate(() => (document.querySelector('#same-time-video') as HTMLVideoElement).duration),
-    ).toBeCloseTo(0.2, 1)
+    expect(await videoDuration(page, '#same-time-video')).toBeCloseTo(0.2, 1)
     await screenshot(page, 'same-time')
     const bad = await fetch(`${base}same-time?span=2026-11&at=25:99`)
     expect(bad.status).toBe(400)

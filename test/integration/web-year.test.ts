@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { captureYear } from '../helpers/capture-year.ts'
 import { type FarmChild, tempDir } from '../helpers/farm.ts'
 import { probeVideo } from '../helpers/render-video.ts'
-import { launchChromium, screenshot, serveDir } from '../helpers/web.ts'
+import { launchChromium, screenshot, serveDir, videoDuration } from '../helpers/web.ts'
 
 // scripts/bench/web-year.ts measures the same pages; here only a bound a visitor would feel
 // (this machine is shared, so it is generous): a page with its pictures within 5 s.
@@ -74,16 +74,7 @@ describe('farm serve with a year of captures (365 days of 24 frames)', () => {
     expect(await page.locator('#same-time-notes').textContent()).toContain(
       '365 days, from 2026-01-01 to 2026-12-31',
     )
-    await page.waitForFunction(
-      () => (document.querySelector('#same-time-video') as HTMLVideoElement).readyState >= 2,
-      null,
-      {
-        timeout: 30_000,
-      },
-    )
-    expect(
-      await page.evaluate(() => (document.querySelector('#same-time-video') as HTMLVideoElement).duration),
-    ).toBeCloseTo(36.5, 0)
+    expect(await videoDuration(page, '#same-time-video')).toBeCloseTo(36.5, 0)
     expect((await probeVideo(join(dir, 'timelapse', 'same-time', '2026-at-1200.mp4'))).frames).toBe(365)
     await page.close()
   })
