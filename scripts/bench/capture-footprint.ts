@@ -1,15 +1,10 @@
-// What a Pi would feel of `farm capture`: the daemon's RSS idle and after 100 captures, and
-// the time to rebuild a day of 1,440 frames (one a minute). Baselines from the same run: a bare
-// Node process's idle RSS, and plain ffmpeg encoding the same 1,440 JPEGs.
-// Run: npm run build && node_modules/.bin/node scripts/bench/capture-footprint.ts
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { execa } from 'execa'
-import { readJpegInfo } from '../../src/capture/index.ts'
 import { TIMELAPSE_ENCODER } from '../../src/render/index.ts'
+import { recordRawFrames } from '../../test/helpers/capture-day.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js')
@@ -125,32 +120,7 @@ async function dayOfFrames(dir: string): Promise<string> {
     '3',
     join(frames, 'raw%04d.jpg'),
   ])
-  const records = []
-  for (let i = 0; i < FRAMES; i++) {
-    const file = `${String(Math.floor(i / 60)).padStart(2, '0')}${String(i % 60).padStart(2, '0')}00.jpg`
-    await rename(join(frames, `raw${String(i + 1).padStart(4, '0')}.jpg`), join(frames, file))
-    const bytes = await readFile(join(frames, file))
-    const info = readJpegInfo(bytes)!
-    records.push({
-      time: new Date(Date.parse(`${DAY}T00:00:00Z`) + i * 60_000).toISOString(),
-      file,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      size: bytes.length,
-      width: info.width,
-      height: info.height,
-      brightness: 128,
-    })
-  }
-  const manifest = {
-    version: 1,
-    day: DAY,
-    timeZone: 'UTC',
-    frames: records,
-    missed: [],
-    final: true,
-    pruned: false,
-  }
-  await writeFile(join(frames, 'manifest.json'), JSON.stringify(manifest))
+  await recordRawFrames({ dir, day: DAY, count: FRAMES, everySeconds: 60 })
   return frames
 }
 

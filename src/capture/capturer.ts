@@ -1,20 +1,11 @@
 import { createHash } from 'node:crypto'
 import { copyFile, mkdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
-import { encodeTimelapse, thumbnailAndBrightness, toJpeg } from '../render/index.ts'
+import { thumbnailAndBrightness, toJpeg } from '../render/index.ts'
 import { localMoment } from './days.ts'
 import { CaptureError } from './errors.ts'
 import { isPng, readJpegInfo } from './jpeg.ts'
-import {
-  FRAME_FILE,
-  frameDays,
-  framePath,
-  framesDir,
-  listNames,
-  posterPath,
-  thumbPath,
-  timelapsePath,
-} from './layout.ts'
+import { FRAME_FILE, frameDays, framePath, framesDir, listNames, posterPath, thumbPath } from './layout.ts'
 import {
   type DayManifest,
   emptyManifest,
@@ -31,6 +22,7 @@ import {
 import { daysToPrune } from './prune.ts'
 import type { Grab } from './sources.ts'
 import { isDaylight, type Place } from './sun.ts'
+import { buildDayTimelapse } from './timelapse/day.ts'
 
 export type LogLevel = 'info' | 'warn' | 'error'
 export type CaptureLog = (level: LogLevel, message: string) => void
@@ -257,29 +249,23 @@ export class Capturer {
   }
 
   /**
-   * Re-encodes a day's timelapse from its recorded frames still on disk; returns how many frames
-   * it holds (0: nothing written). Viewers keep the old file until the new one is renamed over it.
+   * Rebuilds a day's timelapse from its recorded frames still on disk; returns how many frames
+   * it holds (0: nothing written). Today's grows by its last segment (timelapse/day.ts); a day
+   * that is over is encoded whole.
    */
   async rebuild(day: string): Promise<number> {
     const manifest = await this.#manifest(day)
-    const first = manifest.frames[0]
-    if (manifest.pruned || first === undefined) return 0
-    const out = timelapsePath(this.dir, day)
-    const temp = tempPathFor(out)
-    await mkdir(join(this.dir, 'timelapse'), { recursive: true })
-    try {
-      await encodeTimelapse({
-        frames: manifest.frames.map((f) => framePath(this.dir, day, f.file)),
-        size: first,
-        fps: this.fps,
-        out: temp,
-        timeoutMs: this.#timeoutMs + manifest.frames.length * 200,
-      })
-      await rename(temp, out)
-      await this.#writePoster(day, manifest.frames[Math.floor(manifest.frames.length / 2)]!.file)
-    } finally {
-      await rm(temp, { force: true })
-    }
+    if (manifest.pruned || manifest.frames.length === 0) return 0
+    const today = localMoment(this.#now(), this.timeZone).day
+    await buildDayTimelapse({
+      dir: this.dir,
+      day,
+      frames: manifest.frames,
+      fps: this.fps,
+      timeoutMs: this.#timeoutMs,
+      live: !manifest.final && day >= today,
+    })
+    await this.#writePoster(day, manifest.frames[Math.floor(manifest.frames.length / 2)]!.file)
     return manifest.frames.length
   }
 

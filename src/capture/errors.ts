@@ -8,6 +8,7 @@ export type CaptureErrorCode =
   | 'SOURCE_FAILED'
   | 'NOT_AN_IMAGE'
   | 'LOW_DISK'
+  | 'NOTHING_NEAR'
 
 /**
  * The one error class of src/capture, made only by its factories, one per code. Callers branch
@@ -68,6 +69,14 @@ export class CaptureError extends Error {
 
   static NOT_AN_IMAGE(source: string, why: string) {
     return new CaptureError('NOT_AN_IMAGE', `capture from ${source} is not a usable JPEG or PNG: ${why}`)
+  }
+
+  static NOTHING_NEAR(span: string, at: string, withinMinutes: number) {
+    return new CaptureError(
+      'NOTHING_NEAR',
+      `no frame of ${span} was taken within ${withinMinutes} minutes of ${at}: pick another --at or --span`,
+      2,
+    )
   }
 
   static LOW_DISK(dir: string, freeMb: number, minFreeMb: number) {

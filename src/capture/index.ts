@@ -24,4 +24,11 @@ export {
   type SourceSpec,
 } from './sources.ts'
 export { isDaylight, type Place, parsePlace, type SunDay, sunDay } from './sun.ts'
+export {
+  buildSameTime,
+  parseAt,
+  parseSpan,
+  SAME_TIME_FPS,
+  type SameTimeResult,
+} from './timelapse/same-time.ts'
 export { type FrameProblem, type VerifyReport, verifyCaptures } from './verify.ts'

@@ -8,6 +8,8 @@ export const framePath = (dir: string, day: string, file: string) => join(dir, '
 export const thumbPath = (dir: string, day: string, file: string) => join(dir, 'thumbs', day, file)
 export const timelapsePath = (dir: string, day: string) => join(dir, 'timelapse', `${day}.mp4`)
 export const posterPath = (dir: string, day: string) => join(dir, 'timelapse', `${day}.jpg`)
+/** The live timelapse's segments of a day still being captured; gone once the day is final. */
+export const segmentsDir = (dir: string, day: string) => join(dir, 'segments', day)
 
 export const FRAME_FILE = /^\d{6}\.jpg$/
 

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path'
 import {
+  buildSameTime,
   CaptureError,
   type CaptureLog,
   Capturer,
@@ -14,6 +15,7 @@ import {
   parseSource,
   publicSourceName,
   runCaptureDaemon,
+  SAME_TIME_FPS,
   verifyCaptures,
 } from '../capture/index.ts'
 import type { Sharing } from '../farm/index.ts'
@@ -38,6 +40,8 @@ const options = {
   'min-free': { type: 'string' },
   once: { type: 'boolean' },
   rebuild: { type: 'boolean' },
+  span: { type: 'string' },
+  at: { type: 'string' },
   json: { type: 'boolean' },
   share: { type: 'boolean' },
   backup: { type: 'string' },
@@ -47,6 +51,7 @@ const options = {
 const help = `Usage: farm capture --source SRC [--hourly | --cron "EXPR"] [options]
        farm capture --once --source SRC [options]
        farm capture --rebuild [YYYY-MM-DD] [--dir DIR]
+       farm capture --rebuild --span 2026-11 --at 12:00 [--fps N] [--dir DIR]
        farm capture verify [--dir DIR] [--json]
        farm capture verify --peers --home HOME [--dir DIR] [--json]
 
@@ -76,6 +81,10 @@ Options:
   --min-free MB       write no frames while less than MB megabytes are free
   --once              take one frame now, print its path, and exit
   --rebuild [DAY]     rebuild the timelapse of DAY, or of every day, from the frames on disk
+  --span SPAN --at HH:MM
+                      with --rebuild: one frame per day of SPAN (2026, 2026-11, or
+                      2026-11-01..2026-12-15), the one nearest HH:MM, as
+                      timelapse/same-time/SPAN-at-HHMM.mp4 (--fps default 10)
   --json              verify: print the report as JSON
   --share             also offer each frame to the swarm of --home (made by \`farm init\` or
                       \`farm join <invite>\`): the image as a blob and a \`capture\` ledger entry,
@@ -90,6 +99,7 @@ Examples:
   farm capture --hourly --source cmd:"libcamera-still -n -o -" --dir /srv/timelapse --keep-days 30
   farm capture --cron "*/10 * * * *" --source http://cam.local/snapshot.jpg --daylight 48.85,2.35
   farm capture verify --dir /srv/timelapse
+  farm capture --rebuild --span 2026 --at 12:00 --dir /srv/timelapse
   farm capture --hourly --source http://cam.local/snapshot.jpg --share --home ~/.farm
   farm capture verify --peers --home ~/.farm
 `
@@ -180,11 +190,41 @@ async function rebuild(values: Values, dir: string, days: string[]): Promise<num
   return failed === 0 ? 0 : 1
 }
 
+/** `--rebuild --span --at`: the same-time video, which the viewer's same-time page builds too. */
+async function rebuildSameTime(values: Values, dir: string, positionals: string[]): Promise<number> {
+  if (values.span === undefined || values.at === undefined || positionals.length > 0) {
+    throw new UsageError(
+      'farm capture: --rebuild --span SPAN --at HH:MM go together, without a day, e.g. --rebuild --span 2026-11 --at 12:00.',
+    )
+  }
+  const result = await buildSameTime({
+    dir,
+    span: values.span,
+    at: values.at,
+    fps: flags.positive('fps', values.fps) ?? SAME_TIME_FPS,
+  })
+  const skipped =
+    result.skipped.length === 0 ? '' : `; no frame near ${values.at} on ${result.skipped.join(', ')}`
+  log(
+    'info',
+    `same-time video of ${result.days.length} days (${result.days[0]} to ${result.days.at(-1)})${skipped}`,
+  )
+  process.stdout.write(`${result.path}\n`)
+  return 0
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv)
   const dir = captureDir(values)
   if (positionals[0] === 'verify') return verify(values, dir)
+  if (values.rebuild && (values.span !== undefined || values.at !== undefined))
+    return rebuildSameTime(values, dir, positionals)
   if (values.rebuild) return rebuild(values, dir, positionals)
+  if (values.span !== undefined || values.at !== undefined) {
+    throw new UsageError(
+      'farm capture: --span and --at belong to `farm capture --rebuild --span SPAN --at HH:MM`.',
+    )
+  }
   if (positionals.length > 0) {
     throw new UsageError(
       `farm capture: unexpected '${positionals[0]}'. Run \`farm capture --help\` for its usage.`,

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path'
-import { startViewer } from '../web/index.ts'
+import { type SameTimeSource, startViewer } from '../web/index.ts'
 import { type Command, parseCommandArgs } from './command.ts'
 import { flagsOf } from './flags.ts'
 import { resolveHome } from './home.ts'
@@ -16,9 +16,11 @@ const options = {
 
 const help = `Usage: farm serve [--port 8080] [--host 127.0.0.1] [--dir DIR] [--base-path /timelapse] [--home HOME]
 
-Serves the capture directory in a browser: the days (newest first) with a picture, their frame
-count and timelapse; each day's video and its frames. With --home, also the farm's render jobs.
-Every link is relative, so it works behind a reverse proxy that forwards --base-path.
+Serves the capture directory in a browser: a calendar of the days with their pictures; each
+day's video with a scrubber through its frames (arrow keys: frames, PageUp/PageDown: days) and
+its frames as a zip; the latest frame live ("Now"); and "same time every day" videos. With
+--home, also the farm's render jobs. Every link is relative, so it works behind a reverse proxy
+that forwards --base-path.
 
 Options:
   --port N          TCP port (default 8080; 0 picks a free one)
@@ -32,6 +34,16 @@ Examples:
   farm serve --dir /srv/timelapse --base-path /timelapse   # behind nginx: location /timelapse/ { proxy_pass http://127.0.0.1:8080; }
 `
 
+/** The same-time page's videos, built by the capture part, loaded on the first request. */
+function sameTimeVideos(dir: string): SameTimeSource {
+  return {
+    build: async (span, at) => {
+      const { buildSameTime } = await import('../capture/index.ts')
+      return buildSameTime({ dir, span, at })
+    },
+  }
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('serve', argv, options)
   const port = flagsOf('serve').whole('port', values.port, { min: 0, max: 65535 }) ?? 8080
@@ -43,6 +55,7 @@ async function run(argv: string[]): Promise<number> {
     host: values.host ?? '127.0.0.1',
     basePath: values['base-path'] ?? '',
     jobs: values.home === undefined ? undefined : nodeJobs(home),
+    sameTime: sameTimeVideos(dir),
     log: (message) => process.stderr.write(`${new Date().toISOString()} ERROR ${message}\n`),
   })
   process.stderr.write(`serving ${dir} at ${viewer.url} (Ctrl-C to stop)\n`)

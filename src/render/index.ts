@@ -19,7 +19,13 @@ export {
 export { RenderError } from './errors.ts'
 export { grabV4l2, testPattern, thumbnailAndBrightness, toJpeg } from './ffmpeg/stills.ts'
 export { type StitchOptions, stitchVideo, type VideoFormat, videoFormatOf } from './ffmpeg/stitch.ts'
-export { encodeTimelapse, TIMELAPSE_ENCODER } from './ffmpeg/timelapse.ts'
+export {
+  encodeTimelapse,
+  encodeTimelapseSegment,
+  joinTimelapseSegments,
+  TIMELAPSE_ENCODER,
+  type TimelapseEncode,
+} from './ffmpeg/timelapse.ts'
 export { describeFrames, formatFrameList } from './frame-list.ts'
 export {
   chunkFrames,

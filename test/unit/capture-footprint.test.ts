@@ -30,3 +30,10 @@ describe('capture footprint', () => {
     expect([...packages].sort()).toEqual(['node-cron'])
   })
 })
+
+describe('viewer footprint', () => {
+  it('farm serve loads no package at all until --home asks for the jobs page', async () => {
+    const packages = await packagesLoadedBy(resolve(REPO_ROOT, 'src/cli/serve.ts'))
+    expect([...packages].sort()).toEqual([])
+  })
+})

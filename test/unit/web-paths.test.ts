@@ -2,7 +2,6 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { normaliseBasePath } from '../../src/web/index.ts'
-import { dayPage, daysPage } from '../../src/web/pages.ts'
 import { parseRange } from '../../src/web/range.ts'
 import { fileInside } from '../../src/web/safe-path.ts'
 import { tempDir } from '../helpers/farm.ts'
@@ -56,41 +55,5 @@ describe('files inside the served directory', () => {
     expect(await fileInside(root, ['frames', 'linkdir', 'secret.txt'])).toBeUndefined()
     expect(await fileInside(root, ['frames', '2026-11-21'])).toBeUndefined()
     expect(await fileInside(root, ['frames', '%E0%A4%A'])).toBeUndefined()
-  })
-})
-
-describe('pages', () => {
-  it('links relatively so a base path works, newest day first as given', () => {
-    const html = daysPage(
-      [
-        {
-          day: '2026-11-21',
-          frames: 3,
-          missed: 1,
-          pruned: false,
-          final: false,
-          hasTimelapse: true,
-          poster: 'timelapse/2026-11-21.jpg',
-        },
-        { day: '2026-11-20', frames: 24, missed: 0, pruned: false, final: true, hasTimelapse: true },
-      ],
-      { jobs: false },
-    )
-    expect(html).toContain('href="day/2026-11-21"')
-    expect(html).toContain('src="files/timelapse/2026-11-21.jpg"')
-    expect(html).toContain('3 frames · 1 missed · in progress')
-    expect(html.indexOf('2026-11-21')).toBeLessThan(html.indexOf('2026-11-20'))
-    expect(html).not.toMatch(/(href|src)="\//)
-  })
-  it('gives a day page its video and frame grid under ../', () => {
-    const html = dayPage(
-      { day: '2026-11-21', frames: 1, missed: 0, pruned: false, final: true, hasTimelapse: true },
-      [{ file: '120000.jpg', time: '2026-11-21T12:00:00Z', hasThumb: true }],
-      { jobs: false },
-    )
-    expect(html).toContain('src="../files/timelapse/2026-11-21.mp4"')
-    expect(html).toContain('href="../files/frames/2026-11-21/120000.jpg"')
-    expect(html).toContain('>12:00:00<')
-    expect(html).not.toMatch(/(href|src)="\//)
   })
 })
