@@ -45,9 +45,7 @@ export function nodeHealth({ summary, knownMembers }: HealthInput): NodeHealth {
 
 /** The node's health now: it syncs with every connected peer first (see `ledgerSummary`). */
 export async function healthOf(node: FarmNode): Promise<NodeHealth> {
-  let summary = await node.ledgerSummary()
-  // A sync can fail once on a race of streams; a second one tells that from a peer it cannot sync with.
-  if (summary.peers.some((p) => p.clock === null)) summary = await node.ledgerSummary()
+  const summary = await node.ledgerSummary()
   const others = Object.keys(node.state().nodes).filter((id) => id !== node.id).length
   const remembered = (await readConfig(node.home))?.bootstrap.length ?? 0
   return nodeHealth({ summary, knownMembers: Math.max(others, remembered) })
