@@ -28,8 +28,9 @@ Runs this node: connects to the swarm, replicates the ledger and serves blobs un
 (SIGINT) or SIGTERM, then stops cleanly and exits 0. The first time, give the INVITE printed by
 \`farm init\` or \`farm invite\` on a member: it creates the home for that swarm. Later, run it
 without an invite. Without an INVITE, a home that has joined no swarm yet takes it from
-$FARM_INVITE or from the file $FARM_INVITE_FILE names (a container's mounted secret). In a terminal it shows the dashboard (q quits, ? lists the keys); without a
-terminal, or with --headless, it logs one line per event on stderr.
+$FARM_INVITE or from the file $FARM_INVITE_FILE names (a container's mounted secret). In a
+terminal it shows the dashboard (q quits, ? lists the keys); without a terminal, or with
+--headless, it logs one line per event on stderr (--log-to stdout for a container).
 
 While it runs, the node renders frames of the jobs it accepts (claiming each with a lease it
 renews), and verifies and stitches the jobs that name it as stitcher. On SIGINT/SIGTERM it
