@@ -1,15 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { REPO_ROOT, runFarm, tempDir } from '../helpers/farm.ts'
-import {
-  type FarmProcess,
-  jobDetail,
-  renderersOf,
-  startNode,
-  stopNode,
-  waitFor,
-} from '../helpers/farm-cluster.ts'
+import { exitOf, REPO_ROOT, runFarm, tempDir } from '../helpers/farm.ts'
+import { type FarmProcess, jobDetail, renderersOf, startNode, waitFor } from '../helpers/farm-cluster.ts'
 
 const ORBIT = join(REPO_ROOT, 'examples', 'povray', 'orbit.pov')
 /** Long enough that a claim held until its lease ran out would show: the test never waits that long. */
@@ -53,11 +46,21 @@ describe('a worker leaving within its grace period', () => {
     return found.stdout.split('\n').filter(Boolean)
   }
 
-  /** SIGTERM, as Kubernetes and a preempted VM send it; the milliseconds until the process exited. */
-  async function terminate(node: FarmProcess): Promise<number> {
+  /**
+   * SIGTERM, as Kubernetes and a preempted VM send it; the milliseconds until the process exited.
+   * Sent with process.kill: execa's own kill() follows up with SIGKILL after 5 s, which would cut
+   * the grace period short (and orphan the renderers) instead of testing it.
+   */
+  async function terminate(node: FarmProcess, graceMs: number): Promise<number> {
     const sent = Date.now()
-    await stopNode(node)
-    return Date.now() - sent
+    process.kill(node.proc.pid!, 'SIGTERM')
+    const hung = setTimeout(() => process.kill(node.proc.pid!, 'SIGKILL'), graceMs + 10_000)
+    await node.proc
+    clearTimeout(hung)
+    expect(exitOf(node.proc)).toBe(0)
+    const took = Date.now() - sent
+    process.stderr.write(`deploy-grace: exited ${took} ms after SIGTERM, grace ${graceMs} ms\n`)
+    return took
   }
 
   it('finishes what it can, hands the frames over to the stitcher, releases the rest and exits in time', async () => {
@@ -73,7 +76,7 @@ describe('a worker leaving within its grace period', () => {
     expect(held.length).toBeGreaterThan(0)
     const verifiedBefore = before.frames.filter((f) => f.status === 'verified').length
 
-    expect(await terminate(beta)).toBeLessThan(10_000)
+    expect(await terminate(beta, 10_000)).toBeLessThan(10_000)
     expect(processesIn(betaHome)).toEqual([])
     // What alpha holds the moment beta is gone: nothing of beta's left to wait out a lease on, and
     // every frame beta rendered already fetched and verified, none to render again.
@@ -86,7 +89,7 @@ describe('a worker leaving within its grace period', () => {
   }, 120_000)
 
   it('releases a frame that cannot finish in time at once, and says so', async () => {
-    const beta = await startBeta('4s')
+    const beta = await startBeta('6s')
     const job = await submit(['--frames', '1-1', '--size', '2400x1800', '--name', 'too-long'])
     await waitFor(
       async () =>
@@ -94,7 +97,7 @@ describe('a worker leaving within its grace period', () => {
       60_000,
       'beta to start rendering the frame',
     )
-    expect(await terminate(beta)).toBeLessThan(4_000)
+    expect(await terminate(beta, 6_000)).toBeLessThan(6_000)
     expect(processesIn(betaHome)).toEqual([])
     const frame = (await jobDetail(alpha, job)).frames[0]!
     expect(frame.status).toBe('open')
