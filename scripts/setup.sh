@@ -21,6 +21,9 @@ command -v bwrap    >/dev/null 2>&1 || need+=(bubblewrap)
 command -v prlimit  >/dev/null 2>&1 || need+=(util-linux)
 command -v rclone   >/dev/null 2>&1 || need+=(rclone)
 command -v podman   >/dev/null 2>&1 || need+=(podman)
+# The container test's base image without a registry; runc where crun refuses hybrid cgroups.
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v runc     >/dev/null 2>&1 || need+=(runc)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v nft      >/dev/null 2>&1 || need+=(nftables)
 if [ ${#need[@]} -gt 0 ]; then

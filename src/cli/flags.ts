@@ -10,6 +10,8 @@ export interface Flags {
   whole(flag: string, text: string | undefined, range?: { min?: number; max?: number }): number | undefined
   /** A finite number above 0. */
   positive(flag: string, text: string | undefined): number | undefined
+  /** A duration such as 25s, 2m, 1h or 500ms (a bare number is seconds), in milliseconds; 0 allowed. */
+  duration(flag: string, text: string | undefined): number | undefined
   /** A finite number in [min, max]. */
   between(flag: string, text: string | undefined, min: number, max: number): number | undefined
   /** One of `choices`. */
@@ -19,6 +21,8 @@ export interface Flags {
   /** The usage error of a value that is not `expected`. */
   error(flag: string, text: string, expected: string): UsageError
 }
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
 
 export function flagsOf(command: string): Flags {
   const error = (flag: string, text: string, expected: string) =>
@@ -43,6 +47,12 @@ export function flagsOf(command: string): Flags {
       if (text.trim() === '' || !Number.isFinite(value) || value <= 0)
         throw error(flag, text, 'a number above 0')
       return value
+    },
+    duration(flag, text) {
+      if (text === undefined) return undefined
+      const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
+      if (match === null) throw error(flag, text, 'a duration such as 25s, 2m or 1h')
+      return Math.round(Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 's']!)
     },
     between(flag, text, min, max) {
       if (text === undefined) return undefined

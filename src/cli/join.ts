@@ -13,6 +13,7 @@ import type { RendererName } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { flagsOf } from './flags.ts'
 import { resolveHome } from './home.ts'
+import { inviteFromEnvironment } from './invite-source.ts'
 import { onStopSignal } from './signals.ts'
 
 const flags = flagsOf('join')
@@ -21,17 +22,24 @@ export const command: Command = {
   help: `Usage: farm join [INVITE] [--home DIR] [--headless] [--listen MULTIADDR]... [--no-mdns]
                  [--name NAME] [--owner OWNER] [--renderers povray,blender] [--jobs N]
                  [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
-                 [--log-format text|json] [--backup DIR]
+                 [--log-format text|json] [--log-to stderr|stdout] [--backup DIR]
+                 [--grace DURATION]
 
 Runs this node: connects to the swarm, replicates the ledger and serves blobs until Ctrl-C
 (SIGINT) or SIGTERM, then stops cleanly and exits 0. The first time, give the INVITE printed by
 \`farm init\` or \`farm invite\` on a member: it creates the home for that swarm. Later, run it
-without an invite. In a terminal it shows the dashboard (q quits, ? lists the keys); without a
-terminal, or with --headless, it logs one line per event on stderr.
+without an invite. Without an INVITE, a home that has joined no swarm yet takes it from
+$FARM_INVITE or from the file $FARM_INVITE_FILE names (a container's mounted secret). In a
+terminal it shows the dashboard (q quits, ? lists the keys); without a terminal, or with
+--headless, it logs one line per event on stderr (--log-to stdout for a container).
 
 While it runs, the node renders frames of the jobs it accepts (claiming each with a lease it
 renews), and verifies and stitches the jobs that name it as stitcher. On SIGINT/SIGTERM it
-stops claiming, aborts its renders and releases their claims so others take them at once.
+stops claiming, aborts its renders and releases their claims so others take them at once;
+with --grace it first lets them finish for that long (less 5 s to stop in), then releases what
+is left, waits for the stitchers to fetch the frames it rendered, and exits within the grace
+period: a spot VM's preemption notice or a pod's termination loses nothing. A second signal
+ends the grace period at once.
 
 Options:
   --home DIR          the node's home (default: $FARM_HOME or ~/.farm)
@@ -47,7 +55,11 @@ Options:
   --accept POLICY     whose jobs to render: all (default) or a comma list of owners
   --wupm N            WUPM to announce instead of the cached \`farm bench\` figure
                       (also $FARM_WUPM; without either, a first start measures it once)
-  --log-format F      text (default) or json, one event per line on stderr
+  --log-format F      text (default) or json, one event per line
+  --log-to STREAM     stderr (default) or stdout, where those lines go (a container's log
+                      collector reads stdout; stderr keeps Node's own crash reports apart)
+  --grace DURATION    on SIGTERM/SIGINT, how long renders may go on before their frames are
+                      released, e.g. 25s (default 0: release at once)
   --backup DIR        keep copies of the frames other nodes share with \`farm capture --share\`,
                       in DIR/<node name>/frames/YYYY-MM-DD/HHmmss.jpg
 
@@ -55,6 +67,7 @@ Examples:
   farm join farm1.8Jd...Qw --home ~/.farm
   farm join --home ~/.farm --headless --listen /ip4/127.0.0.1/tcp/4001 --no-mdns
   farm join --home ~/.farm --headless --renderers povray --jobs 1 --log-format json
+  FARM_INVITE_FILE=/run/secrets/farm-invite farm join --headless --log-to stdout --grace 25s
 `,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('join', argv, {
@@ -72,11 +85,19 @@ Examples:
       wupm: { type: 'string' },
       'log-format': { type: 'string' },
       backup: { type: 'string' },
+      'log-to': { type: 'string' },
+      grace: { type: 'string' },
     })
     if (positionals.length > 1)
       throw new UsageError('farm join takes at most one invite; quote it if your shell split it')
     const home = resolveHome(values.home)
-    const bootstrap = positionals[0] === undefined ? [] : await adoptInvite(home, positionals[0], values)
+    const logTo =
+      flags.choice('log-to', values['log-to'], ['stderr', 'stdout']) === 'stdout'
+        ? process.stdout
+        : process.stderr
+    const graceMs = flags.duration('grace', values.grace) ?? 0
+    const invite = positionals[0] ?? (await inviteFromEnvironment(home))
+    const bootstrap = invite === undefined ? [] : await adoptInvite(home, invite, values)
     await requireJoined(home)
     const logFormat = parseLogFormat(values['log-format'])
     const node = new FarmNode({
@@ -90,18 +111,21 @@ Examples:
       jobs: flags.whole('jobs', values.jobs),
       leaseMs: seconds(flags.positive('lease', values.lease)),
       wupm: flags.positive('wupm', values.wupm),
+      graceMs,
     })
     const dashboard =
       values.headless !== true && process.stdout.isTTY === true && process.stdin.isTTY === true
     // The dashboard shows events in its log pane; lines on stderr would tear its screen.
     if (!dashboard)
       node.on('event', (event) => {
-        if (isShown(event)) process.stderr.write(`${formatEvent(event, logFormat)}\n`)
+        if (isShown(event)) logTo.write(`${formatEvent(event, logFormat)}\n`)
       })
     // Listening before start, so a Ctrl-C while starting still closes the ledger cleanly.
     let signalled = false
+    const hurry = new AbortController()
     const stopped = new Promise<NodeJS.Signals>((resolve) =>
       onStopSignal((signal) => {
+        if (signalled) hurry.abort(new Error(`${signal} again`))
         signalled = true
         resolve(signal)
       }),
@@ -122,14 +146,29 @@ Examples:
       await backup?.stop()
       return 0
     }
-    node.log('info', `${await stopped}: stopping (aborting renders, releasing claims)`)
+    const signal = await stopped
+    node.log(
+      'info',
+      graceMs > 0
+        ? `${signal}: stopping within ${values.grace} (renders may finish; then their frames are released)`
+        : `${signal}: stopping (aborting renders, releasing claims)`,
+    )
+    if (graceMs > 0) exitAfterGrace(graceMs, (message) => node.log('error', message))
     await backup?.stop()
-    await node.stop()
-    process.stderr.write(
+    await node.stop({ hurry: hurry.signal })
+    logTo.write(
       `${formatEvent({ type: 'log', ts: Date.now(), level: 'info', message: 'stopped' }, logFormat)}\n`,
     )
     return 0
   },
+}
+
+/** The grace period is a promise to whoever sent the signal: past it, exit whatever still runs. */
+function exitAfterGrace(graceMs: number, log: (message: string) => void): void {
+  setTimeout(() => {
+    log(`the grace period of ${graceMs} ms is over and the node has not stopped: exiting now`)
+    process.exit(1)
+  }, graceMs).unref()
 }
 
 function parseLogFormat(text: string | undefined): LogFormat {

@@ -46,6 +46,8 @@ export interface FarmNodeOptions {
   accept?: AcceptPolicy
   /** WUPM to announce instead of the cached `farm bench` figures. */
   wupm?: number
+  /** On stop, how long renders may finish and stitchers fetch before frames are released (`--grace`). */
+  graceMs?: number
 }
 
 export interface LedgerSummary {
@@ -231,10 +233,13 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     }
   }
 
-  /** Stops claiming, aborts renders and releases their claims, then closes everything. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming, lets renders finish within the grace period (until `hurry` aborts), aborts
+   * the rest and releases their claims, then closes everything.
+   */
+  async stop(opts: { hurry?: AbortSignal } = {}): Promise<void> {
     await this.control?.close()
-    await this.worker?.stop()
+    await this.worker?.stop({ graceMs: this.options.graceMs ?? 0, ...opts })
     await this.stitcher?.stop()
     this.unlisten?.()
     await this.rememberMembers().catch((err: Error) =>

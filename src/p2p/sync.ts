@@ -133,8 +133,10 @@ class Session {
   private async receive(): Promise<void> {
     try {
       // Done when they finished sending and acknowledged all of ours (after our `done`).
-      while (!(this.theirDone && this.sentDone && this.acked === this.batchesSent)) {
-        const message = decode(await this.framed.read(), this.opts.peer)
+      while (!this.finished()) {
+        const bytes = await this.readUnlessFinished()
+        if (bytes === undefined) return
+        const message = decode(bytes, this.opts.peer)
         if (message.t === 'ack') {
           this.acked++
           if (this.acked > this.batchesSent) {
@@ -154,6 +156,24 @@ class Session {
       }
     } finally {
       await Promise.allSettled(this.ingesting)
+    }
+  }
+
+  private finished(): boolean {
+    return this.theirDone && this.sentDone && this.acked === this.batchesSent
+  }
+
+  /**
+   * The next message, or undefined when the stream ended after the exchange finished. Their
+   * `done` can arrive before ours is written: this side is then reading when its own `done`
+   * completes the exchange, and the other side, done too, closes the stream under that read.
+   */
+  private async readUnlessFinished(): Promise<Uint8Array | undefined> {
+    try {
+      return await this.framed.read()
+    } catch (err) {
+      if (this.finished() && (err as P2PError).code === 'STREAM_ENDED') return undefined
+      throw err
     }
   }
 

@@ -64,6 +64,25 @@ describe('/farm/sync/1', () => {
     expect(maxAhead).toBeLessThanOrEqual(SYNC_CREDIT_BATCHES + 1)
   })
 
+  it('ends well on both sides when the other side is done before this side wrote its own `done`', async () => {
+    const slow = new MemoryFeed('S')
+    const quick = new MemoryFeed('Q')
+    quick.seed('Q', 3)
+    const missing = slow.missing.bind(slow)
+    slow.missing = async function* (theirs, opts) {
+      // Quick's entries and its `done` arrive while this side is still looking for what to send.
+      await new Promise((r) => setTimeout(r, 50))
+      yield* missing(theirs, opts)
+    }
+    const [left, right] = await streamPair()
+    const [fromSlow, fromQuick] = await Promise.all([
+      runSync(left, slow, { peer: 'Q' }),
+      runSync(right, quick, { peer: 'S' }),
+    ])
+    expect(fromSlow).toMatchObject({ received: 3, accepted: 3 })
+    expect(fromQuick).toMatchObject({ sent: 3 })
+  })
+
   it('ends with PEER_MISBEHAVED when the other side sends a forged entry, and never applies it', async () => {
     const honest = new MemoryFeed('H')
     const forger = new MemoryFeed('F')

@@ -9,6 +9,7 @@ import type { PeerInfo } from '../../p2p/index.ts'
 import type { PeerVerifyReport } from '../backup/capture-verify.ts'
 import type { Credits, FrameLogs, JobDetail, JobSummary, NodeStatus, WorkerSummary } from '../jobs/summary.ts'
 import type { LedgerSummary } from '../node.ts'
+import type { NodeHealth } from './health.ts'
 
 const jobRef = z.strictObject({ id: z.string().min(1) })
 const none = z.strictObject({})
@@ -46,6 +47,7 @@ function method<R>() {
 
 export const CONTROL_API = {
   status: method<NodeStatus>()(none),
+  health: method<NodeHealth>()(none),
   peers: method<PeerInfo[]>()(none),
   ledger: method<LedgerSummary>()(none),
   invite: method<string>()(none),

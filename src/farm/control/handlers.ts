@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { creditsOf, detailOf, frameLogsOf, summaryOf, workersOf } from '../jobs/summary.ts'
 import type { FarmNode } from '../node.ts'
+import { healthOf } from './health.ts'
 
 /** The node's answers to every `farm` command that talks to it, registered on its control socket. */
 export function registerFarmMethods(node: FarmNode): void {
@@ -12,6 +13,7 @@ export function registerFarmMethods(node: FarmNode): void {
     addresses: node.swarm.addresses(),
     peers: node.peers().length,
   }))
+  node.handle('health', () => healthOf(node))
   node.handle('peers', async () => node.peers())
   node.handle('ledger', async () => node.ledgerSummary())
   node.handle('invite', async () => node.swarm.invite())

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import {
   blockedWorker,
   type FarmState,
@@ -26,6 +27,7 @@ import type { LogLevel } from '../events/events.ts'
 import { unpackArchive } from '../scene/archive.ts'
 import { frameMilliWU } from '../schedule/estimate.ts'
 import { nextClaim, nextClaims, type SchedulerInput, shouldAbandon } from '../schedule/scheduler.ts'
+import { unfetchedResults, workingGraceMs } from './grace.ts'
 import { Ticker } from './ticker.ts'
 
 /** Two minutes: long enough to ride out a slow sync, short enough that a dead worker's frame soon returns. */
@@ -41,6 +43,8 @@ const MAX_CHUNK = 10
 const COOLDOWN_MS = 15_000
 /** How often the worker looks again without news: leases expire silently. */
 const TICK_MS = 1_000
+/** How often a stopping worker looks whether its renders ended and its frames were fetched. */
+const LINGER_POLL_MS = 200
 
 /** `all`, or the owners whose jobs this node renders (its own always). */
 export type AcceptPolicy = 'all' | readonly string[]
@@ -167,12 +171,41 @@ export class Worker {
     this.ticker.start()
   }
 
-  /** Stops claiming, aborts every render and releases its claim. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming; within a grace period (see grace.ts) lets renders go on and the stitchers
+   * fetch what it rendered, until the period is nearly over or `hurry` aborts; then aborts every
+   * render left and releases its claim.
+   */
+  async stop(opts: { graceMs?: number; hurry?: AbortSignal } = {}): Promise<void> {
     this.benchAbort.abort(new Error('the node is stopping'))
     await this.ticker.stop()
-    for (const render of this.renders.values()) this.abort(render, 'the node is stopping')
+    const graceMs = opts.graceMs ?? 0
+    const until = Date.now() + workingGraceMs(graceMs)
+    await this.linger(until, opts.hurry, () => this.renders.size > 0)
+    const reason =
+      graceMs > 0 && opts.hurry?.aborted !== true
+        ? 'the node is stopping and its grace period is over'
+        : 'the node is stopping'
+    for (const render of this.renders.values()) this.abort(render, reason)
     await Promise.all([...this.renders.values()].map((r) => r.done))
+    if (graceMs === 0) return
+    const unfetched = () => unfetchedResults(this.host.ledger.state(), this.host.id).length
+    await this.linger(until, opts.hurry, () => unfetched() > 0)
+    if (unfetched() > 0)
+      this.host.log(
+        'warn',
+        `left ${unfetched()} rendered frames no stitcher fetched: others will render them`,
+      )
+  }
+
+  /** Waits while `busy()` until `until` or `hurry`, still stopping renders whose job settled or frame was lost. */
+  private async linger(until: number, hurry: AbortSignal | undefined, busy: () => boolean): Promise<void> {
+    while (busy() && Date.now() < until && hurry?.aborted !== true) {
+      this.checkRenders(this.host.ledger.state(), Date.now())
+      await sleep(Math.min(LINGER_POLL_MS, until - Date.now()), undefined, { signal: hurry }).catch(
+        () => undefined,
+      )
+    }
   }
 
   setPaused(paused: boolean): void {
