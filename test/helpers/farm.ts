@@ -37,12 +37,17 @@ export function runFarm(args: string[], { main = FARM_MAIN, ...options }: FarmOp
   return execa(process.execPath, [main, ...args], { reject: false, all: true, env: TEST_ENV, ...options })
 }
 
-/** Starts a long-running `farm` child (a node, a capture daemon); the caller stops it. */
+/**
+ * Starts a long-running `farm` child (a node, a capture daemon); the caller stops it. execa's
+ * own SIGKILL 5 s after a SIGTERM is off: a node stopping gracefully (`--grace`) may take longer,
+ * and the caller decides when to give up.
+ */
 export function spawnFarm(args: string[], { main = FARM_MAIN, ...options }: FarmOptions = {}) {
   return execa(process.execPath, [main, ...args], {
     reject: false,
     all: true,
     buffer: false,
+    forceKillAfterDelay: false,
     env: TEST_ENV,
     ...options,
   })
