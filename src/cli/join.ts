@@ -18,6 +18,7 @@ const flags = flagsOf('join')
 
 export const command: Command = {
   help: `Usage: farm join [INVITE] [--home DIR] [--headless] [--listen MULTIADDR]... [--no-mdns]
+                 [--relay | --no-relay] [--upnp]
                  [--name NAME] [--owner OWNER] [--renderers povray,blender] [--jobs N]
                  [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
                  [--log-format text|json] [--backup DIR]
@@ -37,6 +38,11 @@ Options:
   --headless          log lines instead of the dashboard
   --listen MULTIADDR  listen on this address, repeatable (default: the home's config)
   --no-mdns           do not look for peers on the LAN with multicast DNS
+  --relay             relay for members that have no public address, from the start (default:
+                      only while a peer has confirmed this node is reachable from the internet)
+  --no-relay          never relay for other members
+  --upnp              ask the router to forward a port to this node (UPnP); off by default, as
+                      it multicasts on the LAN and opens the router to the internet
   --name NAME         display name when creating the home (default: the host name)
   --owner OWNER       owner when creating the home (default: the user name)
   --renderers LIST    renderers this node may use, e.g. povray (default: every installed one)
@@ -61,6 +67,9 @@ Examples:
       headless: { type: 'boolean' },
       listen: { type: 'string', multiple: true },
       'no-mdns': { type: 'boolean' },
+      relay: { type: 'boolean' },
+      'no-relay': { type: 'boolean' },
+      upnp: { type: 'boolean' },
       name: { type: 'string' },
       owner: { type: 'string' },
       renderers: { type: 'string' },
@@ -74,6 +83,8 @@ Examples:
     })
     if (positionals.length > 1)
       throw new UsageError('farm join takes at most one invite; quote it if your shell split it')
+    if (values.relay && values['no-relay'])
+      throw new UsageError('farm join takes --relay or --no-relay, not both')
     const home = resolveHome(values.home)
     const bootstrap = positionals[0] === undefined ? [] : await adoptInvite(home, positionals[0], values)
     await requireJoined(home)
@@ -83,6 +94,8 @@ Examples:
       listen: values.listen,
       bootstrap,
       mdns: values['no-mdns'] ? false : undefined,
+      relay: values.relay ? 'on' : values['no-relay'] ? 'off' : 'auto',
+      upnp: values.upnp ?? false,
       noRender: values['no-render'] ?? false,
       accept: parseAccept(values.accept),
       ...(values.renderers !== undefined ? { renderers: parseRenderers(values.renderers) } : {}),

@@ -135,7 +135,7 @@ export async function ledgerOf(
 
 export async function peersOf(
   home: string,
-): Promise<{ id: string; addresses: string[]; latencyMs?: number }[]> {
+): Promise<{ id: string; addresses: string[]; latencyMs?: number; path: string; relay?: string }[]> {
   const result = await runFarm(['peers', '--home', home, '--json'])
   if (result.exitCode !== 0) throw new Error(`farm peers failed: ${result.all}`)
   return JSON.parse(result.stdout)
