@@ -1,6 +1,5 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { autoNAT } from '@libp2p/autonat'
 import { bootstrap } from '@libp2p/bootstrap'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
@@ -10,7 +9,7 @@ import {
   type SubscriptionChangeData,
   type TopicValidatorFn,
 } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import type {
   AbortOptions,
   Connection,
@@ -31,6 +30,7 @@ import { uPnPNAT } from '@libp2p/upnp-nat'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { YAMUX_FRAME_BYTES, YAMUX_INITIAL_WINDOW_BYTES, YAMUX_MAX_WINDOW_BYTES } from './constants.ts'
+import { farmAutoNAT } from './nat/autonat.ts'
 import { type FarmNat, farmNat } from './nat/nat-service.ts'
 import type { RelayMode } from './nat/reach.ts'
 import { swarmKeyFile } from './swarm-key.ts'
@@ -97,7 +97,13 @@ export interface FarmLibp2pInit {
   upnp?: boolean
 }
 
-export type FarmServices = { identify: unknown; ping: Ping; pubsub: GossipSub; nat: FarmNat }
+export type FarmServices = {
+  identify: unknown
+  identifyPush: unknown
+  ping: Ping
+  pubsub: GossipSub
+  nat: FarmNat
+}
 
 /**
  * The farm's libp2p node, not started: TCP in a private network (pnet pre-shared key, then
@@ -137,6 +143,8 @@ export async function createFarmLibp2p(init: FarmLibp2pInit): Promise<Libp2p<Far
     ],
     services: {
       identify: identify(),
+      // Tells connected peers when this node starts or stops relaying, or gains an address.
+      identifyPush: identifyPush(),
       ping: ping(),
       // The relay's limits are sized for a member's whole traffic, so gossip runs on relayed connections too.
       pubsub: gossipsub({
@@ -145,7 +153,7 @@ export async function createFarmLibp2p(init: FarmLibp2pInit): Promise<Libp2p<Far
         floodPublish: true,
         runOnLimitedConnection: true,
       }),
-      autoNAT: autoNAT(),
+      autoNAT: farmAutoNAT(),
       dcutr: dcutr(),
       nat: farmNat({ relay: init.relay ?? 'auto' }),
       ...(init.upnp === true ? { upnp: uPnPNAT() } : {}),

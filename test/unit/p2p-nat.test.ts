@@ -3,6 +3,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
+import { withForcedDialBack } from '../../src/p2p/nat/autonat.ts'
 import { FarmNat, type FarmNatComponents, type NatStatus } from '../../src/p2p/nat/nat-service.ts'
 import { natNews } from '../../src/p2p/nat/news.ts'
 import { fetchOrder, Paths } from '../../src/p2p/nat/paths.ts'
@@ -207,5 +208,34 @@ describe('a swarm with relayed peers', () => {
         ),
       ),
     ).toBe(true)
+  })
+})
+
+describe("AutoNAT's dial-back", () => {
+  it('opens a new connection to the one address it checks, and reuses connections otherwise', async () => {
+    const calls: { to: string; force: boolean }[] = []
+    const peer = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const components = withForcedDialBack({
+      peerId: peer,
+      connectionManager: {
+        openConnection: async (to: unknown, options?: { force?: boolean }) => {
+          calls.push({ to: String(to), force: options?.force === true })
+          return {}
+        },
+        getConnections: () => [],
+      },
+    } as unknown as Parameters<typeof withForcedDialBack>[0])
+    expect(components.peerId).toBe(peer)
+    await components.connectionManager.openConnection(multiaddr('/ip4/6.0.0.10/tcp/4001'), {
+      signal: undefined,
+    })
+    await components.connectionManager.openConnection([multiaddr('/ip4/6.0.0.20/tcp/4001')])
+    await components.connectionManager.openConnection(peer)
+    expect(calls).toEqual([
+      { to: '/ip4/6.0.0.10/tcp/4001', force: true },
+      { to: '/ip4/6.0.0.20/tcp/4001', force: false },
+      { to: peer.toString(), force: false },
+    ])
+    expect(components.connectionManager.getConnections()).toEqual([])
   })
 })
