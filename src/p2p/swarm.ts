@@ -445,8 +445,10 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   private onDiscovery(peer: DiscoveredPeer): void {
     const id = peer.id.toString()
     if (this.libp2p.getConnections(peer.id).length > 0 || this.refuses(id)) return
+    // Routine behind NAT: a member of another home is first known by its LAN address, which no
+    // one outside that LAN can dial; it is met through a relay once one holds a slot for it.
     this.libp2p.dial(peer.id, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).catch((err: Error) => {
-      this.log('warn', `could not dial discovered peer ${id}: ${err.message}`)
+      this.log('debug', `could not dial discovered peer ${id}: ${err.message}`)
     })
   }
 
