@@ -26,7 +26,6 @@ import { mdns } from '@libp2p/mdns'
 import { type Ping, ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
-import { uPnPNAT } from '@libp2p/upnp-nat'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { YAMUX_FRAME_BYTES, YAMUX_INITIAL_WINDOW_BYTES, YAMUX_MAX_WINDOW_BYTES } from './constants.ts'
@@ -117,6 +116,8 @@ export type FarmServices = {
  * starts the node once its handlers are in place, so no early stream finds a protocol missing.
  */
 export async function createFarmLibp2p(init: FarmLibp2pInit): Promise<Libp2p<FarmServices>> {
+  // Loaded only when asked for: the UPnP port mapper and its XML parser added ~8 MB to every idle node.
+  const upnp = init.upnp === true ? { upnp: (await import('@libp2p/upnp-nat')).uPnPNAT() } : {}
   return createLibp2p({
     start: false,
     privateKey: init.privateKey,
@@ -156,7 +157,7 @@ export async function createFarmLibp2p(init: FarmLibp2pInit): Promise<Libp2p<Far
       autoNAT: farmAutoNAT(),
       dcutr: dcutr(),
       nat: farmNat({ relay: init.relay ?? 'auto' }),
-      ...(init.upnp === true ? { upnp: uPnPNAT() } : {}),
+      ...upnp,
     },
   })
 }
