@@ -3,6 +3,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
+import { createFarmLibp2p, newSwarmSecret } from '../../src/p2p/index.ts'
 import { withForcedDialBack } from '../../src/p2p/nat/autonat.ts'
 import { FarmNat, type FarmNatComponents, type NatStatus } from '../../src/p2p/nat/nat-service.ts'
 import { natNews } from '../../src/p2p/nat/news.ts'
@@ -237,5 +238,23 @@ describe("AutoNAT's dial-back", () => {
       { to: peer.toString(), force: false },
     ])
     expect(components.connectionManager.getConnections()).toEqual([])
+  })
+})
+
+describe('the libp2p node', () => {
+  it('has a UPnP port mapper only when asked for one (built, never started here: it would multicast)', async () => {
+    for (const upnp of [false, true]) {
+      const node = await createFarmLibp2p({
+        privateKey: await generateKeyPair('Ed25519'),
+        swarmKey: newSwarmSecret(),
+        listen: [],
+        bootstrap: [],
+        mdns: false,
+        refuses: () => false,
+        upnp,
+      })
+      expect('upnp' in node.services, `upnp: ${upnp}`).toBe(upnp)
+      expect(node.status).toBe('stopped')
+    }
   })
 })
