@@ -46,6 +46,8 @@ export interface FarmNodeOptions {
   relay?: RelayMode
   /** Ask the router for a port mapping with UPnP (`farm join --upnp`). */
   upnp?: boolean
+  /** Public addresses to announce that this node cannot see itself (`farm join --announce`). */
+  announce?: string[]
   syncIntervalMs?: number
   /** Renderers this node may use (default: every installed one). */
   renderers?: RendererName[]
@@ -201,6 +203,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
         mdns: this.options.mdns ?? config.mdns,
         relay: this.options.relay ?? 'auto',
         upnp: this.options.upnp ?? false,
+        announce: this.options.announce ?? [],
         feed: ledger,
         blobs: this.blobs,
         syncIntervalMs: this.options.syncIntervalMs,

@@ -94,6 +94,11 @@ export interface FarmLibp2pInit {
   relay?: RelayMode
   /** Ask the router for a port mapping (UPnP IGD): SSDP multicast on the LAN, so never in tests. */
   upnp?: boolean
+  /**
+   * Addresses this node is reachable at that it cannot see itself (a forwarded port, a cloud load
+   * balancer): announced as confirmed, so the node relays in `auto` mode on the user's word.
+   */
+  announce?: string[]
 }
 
 export type FarmServices = {
@@ -121,7 +126,7 @@ export async function createFarmLibp2p(init: FarmLibp2pInit): Promise<Libp2p<Far
   return createLibp2p({
     start: false,
     privateKey: init.privateKey,
-    addresses: { listen: [...init.listen, '/p2p-circuit'] },
+    addresses: { listen: [...init.listen, '/p2p-circuit'], appendAnnounce: init.announce ?? [] },
     transports: [tcp(), circuitRelayTransport()],
     connectionProtector: preSharedKey({ psk: swarmKeyFile(init.swarmKey) }),
     connectionEncrypters: [noise()],

@@ -28,7 +28,7 @@ import { Members } from './members.ts'
 import type { NatStatus } from './nat/nat-service.ts'
 import { natNews } from './nat/news.ts'
 import { fetchOrder, Paths } from './nat/paths.ts'
-import { inviteOrder, type PeerPath, relayOf } from './nat/reach.ts'
+import { bestFirst, inviteOrder, type PeerPath, relayOf } from './nat/reach.ts'
 import { answerQuery, askOver, type QueryHandler } from './query.ts'
 import { runSync, type SyncOutcome } from './sync.ts'
 
@@ -181,12 +181,12 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   }
 
   /**
-   * The multiaddrs (with /p2p/<id>) this node can be reached on: those libp2p confirms (and
-   * announces), then the listen addresses it has not confirmed yet.
+   * The multiaddrs (with /p2p/<id>) this node can be reached on, public ones first (bestFirst):
+   * those libp2p confirms (and announces), then the listen addresses it has not confirmed yet.
    */
   addresses(): string[] {
     const confirmed = this.libp2p.getMultiaddrs().map((ma) => ma.toString())
-    return [...new Set([...confirmed, ...(this.libp2p.services.nat?.listenAddresses() ?? [])])]
+    return bestFirst([...confirmed, ...(this.libp2p.services.nat?.listenAddresses() ?? [])])
   }
 
   async connect(addr: string): Promise<string> {

@@ -58,7 +58,7 @@ interface Member {
 /** A swarm on 127.0.0.1, on a libp2p node the test can look into. `listen: []`: reachable only through a relay. */
 async function member(
   secret: Uint8Array,
-  opts: { relay?: RelayMode; listen?: string[]; bootstrap?: string[] } = {},
+  opts: { relay?: RelayMode; listen?: string[]; bootstrap?: string[]; announce?: string[] } = {},
 ): Promise<Member> {
   const privateKey = await generateKeyPair('Ed25519')
   const init = {
@@ -68,6 +68,7 @@ async function member(
     bootstrap: opts.bootstrap ?? [],
     mdns: false,
     relay: opts.relay ?? 'auto',
+    announce: opts.announce ?? [],
   }
   const node = await createFarmLibp2p({ ...init, refuses: () => false })
   const feed = new MemoryFeed(node.peerId.toString())
@@ -160,5 +161,17 @@ describe('a member that relays for the others', () => {
     expect(relay.swarm.peers().map((p) => p.id)).toEqual([hidden.swarm.id])
     // The relay holds a slot for its member only.
     expect(relay.node.services.nat.status().relayedFor).toBe(1)
+  })
+})
+
+describe('an address announced by hand', () => {
+  it('counts as reachable: announced first, in invites first, and the member relays in auto mode', async () => {
+    // A member alone, so no peer ever dials the announced address (it is outside this machine).
+    const forwarded = '/ip4/6.0.0.99/tcp/4001'
+    const lone = await member(newSwarmSecret(), { announce: [forwarded] })
+    const announced = `${forwarded}/p2p/${lone.swarm.id}`
+    expect(lone.swarm.addresses()[0]).toBe(announced)
+    expect(decodeInvite(await lone.swarm.invite()).addresses[0]).toBe(announced)
+    expect(lone.node.services.nat.status()).toMatchObject({ reachable: [announced], relaying: true })
   })
 })

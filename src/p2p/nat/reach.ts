@@ -50,21 +50,23 @@ export function offersRelay(mode: RelayMode, confirmed: readonly (Multiaddr | st
   return confirmed.some((addr) => isPublicDirect(addr))
 }
 
-/**
- * The addresses an invite carries, best first: per member (the `/p2p/<id>` each ends with), its
- * relayed addresses only when it has no public one, since a joiner dials every address it is
- * given and a relay is the slow way; then across members public addresses first, relayed ones
- * next, private (LAN) ones last, each group in the given order.
- */
-export function inviteOrder(addresses: readonly string[]): string[] {
-  const unique = [...new Set(addresses)]
-  const publicPeers = new Set(unique.filter((a) => isPublicDirect(a)).map(peerOf))
-  const kept = unique.filter((a) => !isRelayed(a) || !publicPeers.has(peerOf(a)))
+/** Addresses without repeats, public ones first, relayed ones next, private (LAN) ones last, each group in the given order. */
+export function bestFirst(addresses: readonly string[]): string[] {
   const rank = (a: string) => (isPublicDirect(a) ? 0 : isRelayed(a) ? 1 : 2)
-  return kept
+  return [...new Set(addresses)]
     .map((a, i) => ({ a, i }))
     .sort((x, y) => rank(x.a) - rank(y.a) || x.i - y.i)
     .map(({ a }) => a)
+}
+
+/**
+ * The addresses an invite carries, bestFirst, and per member (the `/p2p/<id>` each ends with)
+ * its relayed addresses only when it has no public one: a joiner dials every address it is
+ * given, and a relay is the slow way.
+ */
+export function inviteOrder(addresses: readonly string[]): string[] {
+  const publicPeers = new Set(addresses.filter((a) => isPublicDirect(a)).map(peerOf))
+  return bestFirst(addresses.filter((a) => !isRelayed(a) || !publicPeers.has(peerOf(a))))
 }
 
 function peerOf(addr: string): string {
