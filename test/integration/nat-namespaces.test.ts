@@ -34,8 +34,10 @@ import { probeVideo } from '../helpers/render-video.ts'
 const unavailable = labUnavailable()
 if (unavailable !== undefined) process.stderr.write(`nat-namespaces: skipped, ${unavailable}\n`)
 
-// DCUtR's own log lines, so the test can show why no punch succeeded.
+// DCUtR's own log lines, so the test can show why no punch succeeded; and farm's debug lines,
+// where direct blob transfers say how fast they went.
 process.env.DEBUG = 'libp2p:dcutr,libp2p:dcutr:error'
+process.env.FARM_DEBUG = '1'
 
 let lab: NatLab | undefined
 const nodes: RunningNode[] = []
