@@ -20,6 +20,7 @@ const flags = flagsOf('join')
 
 export const command: Command = {
   help: `Usage: farm join [INVITE] [--home DIR] [--headless] [--listen MULTIADDR]... [--no-mdns]
+                 [--relay | --no-relay] [--upnp] [--announce MULTIADDR]...
                  [--name NAME] [--owner OWNER] [--renderers povray,blender] [--jobs N]
                  [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
                  [--log-format text|json] [--log-to stderr|stdout] [--backup DIR]
@@ -46,6 +47,16 @@ Options:
   --headless          log lines instead of the dashboard
   --listen MULTIADDR  listen on this address, repeatable (default: the home's config)
   --no-mdns           do not look for peers on the LAN with multicast DNS
+  --relay             relay for members that have no public address, from the start (default:
+                      only while a peer has confirmed this node is reachable from the internet)
+  --no-relay          never relay for other members
+  --upnp              ask the router to forward a port to this node (UPnP); off by default, as
+                      it multicasts on the LAN and opens the router to the internet
+  --announce MULTIADDR
+                      a public address that reaches this node though it cannot see it (a port
+                      forwarded by hand, a cloud load balancer), e.g. /ip4/203.0.113.7/tcp/4001,
+                      repeatable: peers and invites get it first, and the node relays on your
+                      word, without AutoNAT's check
   --name NAME         display name when creating the home (default: the host name)
   --owner OWNER       owner when creating the home (default: the user name)
   --renderers LIST    renderers this node may use, e.g. povray (default: every installed one)
@@ -75,6 +86,10 @@ Examples:
       headless: { type: 'boolean' },
       listen: { type: 'string', multiple: true },
       'no-mdns': { type: 'boolean' },
+      relay: { type: 'boolean' },
+      'no-relay': { type: 'boolean' },
+      upnp: { type: 'boolean' },
+      announce: { type: 'string', multiple: true },
       name: { type: 'string' },
       owner: { type: 'string' },
       renderers: { type: 'string' },
@@ -90,6 +105,9 @@ Examples:
     })
     if (positionals.length > 1)
       throw new UsageError('farm join takes at most one invite; quote it if your shell split it')
+    if (values.relay && values['no-relay'])
+      throw new UsageError('farm join takes --relay or --no-relay, not both')
+    const announce = parseAnnounce(values.announce)
     const home = resolveHome(values.home)
     const logTo =
       flags.choice('log-to', values['log-to'], ['stderr', 'stdout']) === 'stdout'
@@ -105,6 +123,9 @@ Examples:
       listen: values.listen,
       bootstrap,
       mdns: values['no-mdns'] ? false : undefined,
+      relay: values.relay ? 'on' : values['no-relay'] ? 'off' : 'auto',
+      upnp: values.upnp ?? false,
+      announce,
       noRender: values['no-render'] ?? false,
       accept: parseAccept(values.accept),
       ...(values.renderers !== undefined ? { renderers: parseRenderers(values.renderers) } : {}),
@@ -169,6 +190,19 @@ function exitAfterGrace(graceMs: number, log: (message: string) => void): void {
     log(`the grace period of ${graceMs} ms is over and the node has not stopped: exiting now`)
     process.exit(1)
   }, graceMs).unref()
+}
+
+/** Public TCP addresses, as libp2p announces them: no peer id (libp2p adds this node's). */
+function parseAnnounce(addresses: string[] | undefined): string[] {
+  for (const addr of addresses ?? []) {
+    if (!/^\/(ip4|ip6|dns|dns4|dns6)\/[^/]+\/tcp\/\d{1,5}$/.test(addr))
+      throw flags.error(
+        'announce',
+        addr,
+        'an address like /ip4/203.0.113.7/tcp/4001 or /dns4/farm.example.org/tcp/4001',
+      )
+  }
+  return addresses ?? []
 }
 
 function parseLogFormat(text: string | undefined): LogFormat {

@@ -12,7 +12,14 @@ import {
   type Ledger,
   openLedger,
 } from '../ledger/index.ts'
-import { BlobStore, loadOrCreateIdentity, type PeerInfo, readSwarmSecret, Swarm } from '../p2p/index.ts'
+import {
+  BlobStore,
+  loadOrCreateIdentity,
+  type PeerInfo,
+  type RelayMode,
+  readSwarmSecret,
+  Swarm,
+} from '../p2p/index.ts'
 import type { RendererName } from '../render/index.ts'
 import type { Handler, JobSpec, MethodName } from './control/api.ts'
 import { registerFarmMethods } from './control/handlers.ts'
@@ -35,6 +42,12 @@ export interface FarmNodeOptions {
   /** Extra members to dial at start (from an invite), beside the config's. */
   bootstrap?: string[]
   mdns?: boolean
+  /** Relay for members without a public address: `auto` (default) while AutoNAT confirms one. */
+  relay?: RelayMode
+  /** Ask the router for a port mapping with UPnP (`farm join --upnp`). */
+  upnp?: boolean
+  /** Public addresses to announce that this node cannot see itself (`farm join --announce`). */
+  announce?: string[]
   syncIntervalMs?: number
   /** Renderers this node may use (default: every installed one). */
   renderers?: RendererName[]
@@ -190,6 +203,9 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
         listen: this.options.listen ?? config.listen,
         bootstrap: [...new Set([...(this.options.bootstrap ?? []), ...config.bootstrap])],
         mdns: this.options.mdns ?? config.mdns,
+        relay: this.options.relay ?? 'auto',
+        upnp: this.options.upnp ?? false,
+        announce: this.options.announce ?? [],
         feed: ledger,
         blobs: this.blobs,
         syncIntervalMs: this.options.syncIntervalMs,

@@ -11,6 +11,8 @@ export {
   type SwarmLibp2p,
   type SwarmStreamHandler,
 } from './libp2p-node.ts'
+export type { NatStatus } from './nat/nat-service.ts'
+export type { PeerPath, RelayMode } from './nat/reach.ts'
 export type { QueryHandler } from './query.ts'
 export {
   createSwarm,

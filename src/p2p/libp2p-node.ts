@@ -1,13 +1,15 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
 import {
   type GossipSub,
   gossipsub,
   type SubscriptionChangeData,
   type TopicValidatorFn,
 } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import type {
   AbortOptions,
   Connection,
@@ -18,6 +20,7 @@ import type {
   PeerStore,
   PrivateKey,
   Stream,
+  StreamHandlerOptions,
 } from '@libp2p/interface'
 import { mdns } from '@libp2p/mdns'
 import { type Ping, ping } from '@libp2p/ping'
@@ -26,14 +29,21 @@ import { tcp } from '@libp2p/tcp'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { YAMUX_FRAME_BYTES, YAMUX_INITIAL_WINDOW_BYTES, YAMUX_MAX_WINDOW_BYTES } from './constants.ts'
+import { farmAutoNAT } from './nat/autonat.ts'
+import { type FarmNat, farmNat } from './nat/nat-service.ts'
+import type { RelayMode } from './nat/reach.ts'
 import { swarmKeyFile } from './swarm-key.ts'
 
-/** What the swarm reads of a connection. */
-export type SwarmConnection = Pick<Connection, 'remotePeer' | 'remoteAddr'>
+/**
+ * What the swarm reads of a connection. It opens its streams on a connection it chose (a direct
+ * one before a relayed one), with `newStream`; `rtt` is libp2p's connection monitor's last ping.
+ */
+export type SwarmConnection = Pick<Connection, 'remotePeer' | 'remoteAddr' | 'newStream'> &
+  Partial<Pick<Connection, 'rtt'>>
 
 export type SwarmStreamHandler = (stream: Stream, connection: SwarmConnection) => void | Promise<void>
 
-type SwarmNodeEvent = 'peer:connect' | 'peer:disconnect' | 'peer:discovery'
+type SwarmNodeEvent = 'peer:connect' | 'peer:disconnect' | 'peer:discovery' | 'connection:open'
 
 /**
  * The part of a libp2p node the swarm uses, and all it uses: a libp2p v3 node built by
@@ -45,6 +55,8 @@ export interface SwarmLibp2p {
   readonly peerStore: Pick<PeerStore, 'get' | 'merge'>
   readonly services: {
     ping: Pick<Ping, 'ping'>
+    /** How the node is reached and whether it relays; a stub node has none. */
+    nat?: Pick<FarmNat, 'status' | 'listenAddresses' | 'on'>
     pubsub: {
       readonly topicValidators: Map<string, TopicValidatorFn>
       subscribe(topic: string): void
@@ -62,9 +74,8 @@ export interface SwarmLibp2p {
   getConnections(peer?: PeerId): SwarmConnection[]
   getPeers(): PeerId[]
   dial(peer: PeerId | Multiaddr, options?: AbortOptions): Promise<SwarmConnection>
-  dialProtocol(peer: PeerId, protocol: string, options?: AbortOptions): Promise<Stream>
   hangUp(peer: PeerId): Promise<void>
-  handle(protocol: string, handler: SwarmStreamHandler): Promise<void>
+  handle(protocol: string, handler: SwarmStreamHandler, options?: StreamHandlerOptions): Promise<void>
   addEventListener<K extends SwarmNodeEvent>(type: K, listener: (evt: Libp2pEvents[K]) => void): void
 }
 
@@ -79,22 +90,44 @@ export interface FarmLibp2pInit {
   mdns: boolean
   /** Peers the swarm refuses (they sent invalid entries): never dialled, inbound closed at once. */
   refuses: (peer: string) => boolean
+  /** Whether this node relays for members without a public address (default `auto`). */
+  relay?: RelayMode
+  /** Ask the router for a port mapping (UPnP IGD): SSDP multicast on the LAN, so never in tests. */
+  upnp?: boolean
+  /**
+   * Addresses this node is reachable at that it cannot see itself (a forwarded port, a cloud load
+   * balancer): announced as confirmed, so the node relays in `auto` mode on the user's word.
+   */
+  announce?: string[]
 }
 
-export type FarmServices = { identify: unknown; ping: Ping; pubsub: GossipSub }
+export type FarmServices = {
+  identify: unknown
+  identifyPush: unknown
+  ping: Ping
+  pubsub: GossipSub
+  nat: FarmNat
+}
 
 /**
  * The farm's libp2p node, not started: TCP in a private network (pnet pre-shared key, then
  * Noise), yamux with windows sized for blob transfers, a gater for refused peers, bootstrap and
- * (optionally) mDNS discovery, identify, ping and gossipsub. The swarm starts it once its
- * handlers are in place, so no early stream finds a protocol missing.
+ * (optionally) mDNS discovery, identify, ping and gossipsub. Beyond one LAN (nat/): AutoNAT
+ * learns whether a peer can dial this node back, the farm's NAT service relays for members
+ * while that holds, every node listens on `/p2p-circuit` (a slot on some member that relays), and
+ * DCUtR tries to turn relayed connections into direct ones; UPnP only when asked. A relayed
+ * connection is upgraded like any other, pnet and then Noise end to end, so a relay forwards
+ * bytes it cannot read, and only members with the swarm key reach the relay at all. The swarm
+ * starts the node once its handlers are in place, so no early stream finds a protocol missing.
  */
 export async function createFarmLibp2p(init: FarmLibp2pInit): Promise<Libp2p<FarmServices>> {
+  // Loaded only when asked for: the UPnP port mapper and its XML parser added ~8 MB to every idle node.
+  const upnp = init.upnp === true ? { upnp: (await import('@libp2p/upnp-nat')).uPnPNAT() } : {}
   return createLibp2p({
     start: false,
     privateKey: init.privateKey,
-    addresses: { listen: init.listen },
-    transports: [tcp()],
+    addresses: { listen: [...init.listen, '/p2p-circuit'], appendAnnounce: init.announce ?? [] },
+    transports: [tcp(), circuitRelayTransport()],
     connectionProtector: preSharedKey({ psk: swarmKeyFile(init.swarmKey) }),
     connectionEncrypters: [noise()],
     streamMuxers: [
@@ -116,8 +149,20 @@ export async function createFarmLibp2p(init: FarmLibp2pInit): Promise<Libp2p<Far
     ],
     services: {
       identify: identify(),
+      // Tells connected peers when this node starts or stops relaying, or gains an address.
+      identifyPush: identifyPush(),
       ping: ping(),
-      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, floodPublish: true }),
+      // The relay's limits are sized for a member's whole traffic, so gossip runs on relayed connections too.
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        floodPublish: true,
+        runOnLimitedConnection: true,
+      }),
+      autoNAT: farmAutoNAT(),
+      dcutr: dcutr(),
+      nat: farmNat({ relay: init.relay ?? 'auto' }),
+      ...upnp,
     },
   })
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import type { PeerInfo as DiscoveredPeer, PeerId, Stream } from '@libp2p/interface'
+import type { Connection, PeerInfo as DiscoveredPeer, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { fetchFromEach } from './blob-fetch.ts'
@@ -25,6 +25,10 @@ import {
   type SwarmLibp2p,
 } from './libp2p-node.ts'
 import { Members } from './members.ts'
+import type { NatStatus } from './nat/nat-service.ts'
+import { natNews } from './nat/news.ts'
+import { fetchOrder, Paths } from './nat/paths.ts'
+import { bestFirst, inviteOrder, type PeerPath, relayOf } from './nat/reach.ts'
 import { answerQuery, askOver, type QueryHandler } from './query.ts'
 import { runSync, type SyncOutcome } from './sync.ts'
 
@@ -52,6 +56,10 @@ export interface PeerInfo {
   addresses: string[]
   /** Round trip of the last ping in ms; undefined until one came back. */
   latencyMs?: number
+  /** How this node reaches the peer now: its best connection's path. */
+  path: PeerPath
+  /** The relay's peer id, when the path is `relayed`. */
+  relay?: string
 }
 
 export type SwarmLogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -67,6 +75,9 @@ export interface SwarmEvents {
 }
 
 type FetchOptions = { from?: string; signal?: AbortSignal; onProgress?: (p: FetchProgress) => void }
+
+/** Every stream may run on a relayed connection: the relay's limits are sized for a member's traffic. */
+const ANY_CONNECTION = { runOnLimitedConnection: true }
 
 /** Builds the real libp2p node (createFarmLibp2p) and starts a swarm on it. */
 export async function createSwarm(init: SwarmInit): Promise<Swarm> {
@@ -94,6 +105,10 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   /** Peers that sent invalid entries: refused until this process restarts. */
   private readonly banned = new Set<string>()
   private readonly members: Members
+  private readonly paths = new Paths()
+  /** When each peer's first relayed connection opened: how long hole punching took. */
+  private readonly relayedSince = new Map<string, number>()
+  private nat: NatStatus | undefined
   private readonly timers: NodeJS.Timeout[] = []
   private unsubscribeFeed: (() => void) | undefined
 
@@ -121,8 +136,10 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     const node: SwarmLibp2p =
       this.node ?? (await createFarmLibp2p({ ...this.init, refuses: (peer) => this.refuses(peer) }))
     this.node = node
-    await node.handle(SYNC_PROTOCOL, this.handleSync)
-    await node.handle(BLOB_PROTOCOL, this.handleBlob)
+    await node.handle(SYNC_PROTOCOL, this.handleSync, ANY_CONNECTION)
+    await node.handle(BLOB_PROTOCOL, this.handleBlob, ANY_CONNECTION)
+    node.addEventListener('connection:open', (evt) => this.onConnection(evt.detail))
+    node.services.nat?.on('change', (status) => this.onNat(status))
     node.addEventListener('peer:connect', (evt) => this.onConnect(evt.detail))
     node.addEventListener('peer:disconnect', (evt) => this.onDisconnect(evt.detail))
     node.addEventListener('peer:discovery', (evt) => this.onDiscovery(evt.detail))
@@ -163,9 +180,13 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     await this.node?.stop()
   }
 
-  /** The multiaddrs (with /p2p/<id>) this node can be reached on. */
+  /**
+   * The multiaddrs (with /p2p/<id>) this node can be reached on, public ones first (bestFirst):
+   * those libp2p confirms (and announces), then the listen addresses it has not confirmed yet.
+   */
   addresses(): string[] {
-    return this.libp2p.getMultiaddrs().map((ma) => ma.toString())
+    const confirmed = this.libp2p.getMultiaddrs().map((ma) => ma.toString())
+    return bestFirst([...confirmed, ...(this.libp2p.services.nat?.listenAddresses() ?? [])])
   }
 
   async connect(addr: string): Promise<string> {
@@ -178,14 +199,27 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   }
 
   peers(): PeerInfo[] {
-    const byPeer = new Map<string, PeerInfo>()
+    const byPeer = new Map<string, SwarmConnection[]>()
     for (const conn of this.libp2p.getConnections()) {
       const id = conn.remotePeer.toString()
-      const info = byPeer.get(id) ?? { id, addresses: [], latencyMs: this.latency.get(id) }
-      info.addresses.push(conn.remoteAddr.toString())
-      byPeer.set(id, info)
+      byPeer.set(id, [...(byPeer.get(id) ?? []), conn])
     }
-    return [...byPeer.values()].sort((a, b) => a.id.localeCompare(b.id))
+    return [...byPeer.entries()]
+      .map(([id, conns]) => this.peerInfo(id, conns))
+      .sort((a, b) => a.id.localeCompare(b.id))
+  }
+
+  private peerInfo(id: string, conns: SwarmConnection[]): PeerInfo {
+    const best = this.paths.best(conns)
+    const path = best === undefined ? 'direct' : this.paths.pathOf(best)
+    const relay = path === 'relayed' && best !== undefined ? relayOf(best.remoteAddr) : undefined
+    return {
+      id,
+      addresses: conns.map((c) => c.remoteAddr.toString()),
+      latencyMs: this.latency.get(id),
+      path,
+      ...(relay !== undefined ? { relay } : {}),
+    }
   }
 
   /**
@@ -217,12 +251,15 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     return this.libp2p.services.pubsub.getSubscribers(GOSSIP_TOPIC).length
   }
 
-  /** An invite to this swarm: the secret plus this node's and its connected members' listen addresses. */
+  /**
+   * An invite to this swarm: the secret plus this node's and its connected members' addresses,
+   * public ones first, and a member's relayed addresses where it has no public one (inviteOrder).
+   */
   async invite(): Promise<string> {
     const addresses = [...this.addresses(), ...(await this.memberAddresses())]
     return encodeInvite({
       secret: this.init.swarmKey,
-      addresses: [...new Set(addresses)].slice(0, 16),
+      addresses: inviteOrder(addresses).slice(0, 16),
       genesis: this.init.genesis ?? [],
     })
   }
@@ -245,14 +282,18 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   /**
    * Fetches a blob into the store and returns its path: from `from` if given, else from each
-   * connected peer in turn until one gives it (fetchFromEach). An interrupted transfer resumes
-   * on the next call.
+   * connected peer in turn until one gives it (fetchFromEach), peers with a direct connection
+   * first; when only a relay reaches `from`, the directly connected peers are asked before it
+   * (fetchOrder). An interrupted transfer resumes on the next call.
    */
   async fetchBlob(hash: string, opts: FetchOptions = {}): Promise<string> {
     if (await this.init.blobs.has(hash)) return this.init.blobs.path(hash)
     const running = this.fetches.get(hash)
     if (running !== undefined) return running
-    const candidates = opts.from !== undefined ? [opts.from] : this.connectedIds()
+    const connected = this.libp2p
+      .getPeers()
+      .map((peer) => this.peerInfo(peer.toString(), this.libp2p.getConnections(peer)))
+    const candidates = fetchOrder(opts.from, connected)
     const fetching = fetchFromEach(hash, candidates, (peer) => this.fetchFrom(peer, hash, opts), {
       signal: opts.signal,
       onFailure: (peer, err) =>
@@ -262,29 +303,52 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     return fetching
   }
 
+  /** One transfer; says how it went, and at `info` when it had to go through a relay. */
   private async fetchFrom(peer: string, hash: string, opts: FetchOptions): Promise<string> {
-    const stream = await this.openStream(peer, BLOB_PROTOCOL, opts.signal)
+    const { stream, connection } = await this.openStream(peer, BLOB_PROTOCOL, opts.signal)
     const onAbort = () => stream.abort(new Error('blob fetch aborted'))
     opts.signal?.addEventListener('abort', onAbort, { once: true })
+    const started = Date.now()
+    let bytes = 0
     try {
-      return await fetchBlobOver(stream, this.init.blobs, hash, {
+      const path = await fetchBlobOver(stream, this.init.blobs, hash, {
         peer,
         readTimeoutMs: this.init.readTimeoutMs,
-        onProgress: opts.onProgress,
+        onProgress: (p) => {
+          bytes = p.received
+          opts.onProgress?.(p)
+        },
       })
+      this.logTransfer(hash, peer, connection, bytes, Date.now() - started)
+      return path
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
     }
   }
 
+  private logTransfer(hash: string, peer: string, via: SwarmConnection, bytes: number, ms: number): void {
+    const rate = `${(bytes / 1e6).toFixed(1)} MB in ${(ms / 1000).toFixed(1)} s, ${(bytes / 1e3 / Math.max(ms, 1)).toFixed(1)} MB/s`
+    const relay = relayOf(via.remoteAddr)
+    if (relay === undefined) this.log('debug', `fetched blob ${hash} from ${peer} directly (${rate})`)
+    else
+      this.log(
+        'info',
+        `fetched blob ${hash} from ${peer} through relay ${relay} (${rate}): no direct connection to it`,
+      )
+  }
+
   /** Answers a query protocol of a part above p2p (one CBOR request, one answer) until stopped. */
   async answer(protocol: string, handler: QueryHandler): Promise<void> {
-    await this.libp2p.handle(protocol, async (stream, connection) => {
-      const peer = connection.remotePeer.toString()
-      await answerQuery(stream, handler, { peer, readTimeoutMs: this.init.readTimeoutMs }).catch(
-        (err: Error) => this.log('warn', `answering ${protocol} to ${peer} failed: ${err.message}`),
-      )
-    })
+    await this.libp2p.handle(
+      protocol,
+      async (stream, connection) => {
+        const peer = connection.remotePeer.toString()
+        await answerQuery(stream, handler, { peer, readTimeoutMs: this.init.readTimeoutMs }).catch(
+          (err: Error) => this.log('warn', `answering ${protocol} to ${peer} failed: ${err.message}`),
+        )
+      },
+      ANY_CONNECTION,
+    )
   }
 
   /**
@@ -297,30 +361,34 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     request: unknown,
     opts: { signal?: AbortSignal } = {},
   ): Promise<unknown> {
-    let stream: Stream
-    try {
-      stream = await this.libp2p.dialProtocol(peerIdFromString(peer), protocol, {
-        signal: opts.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS),
-      })
-    } catch (err) {
-      opts.signal?.throwIfAborted()
-      // libp2p names the failure by the error's name: the peer listed no handler for the protocol.
-      if ((err as Error).name === 'UnsupportedProtocolError')
-        throw P2PError.PROTOCOL_UNSUPPORTED(peer, protocol)
-      throw P2PError.STREAM_OPEN_FAILED(peer, protocol, reasonOf(err))
-    }
+    const { stream } = await this.openStream(peer, protocol, opts.signal)
     return askOver(stream, request, { peer, readTimeoutMs: this.init.readTimeoutMs })
   }
 
-  /** A stream of `protocol` to `peer`, dialling it if need be, within DIAL_TIMEOUT_MS; STREAM_OPEN_FAILED if not. */
-  private async openStream(peer: string, protocol: string, signal?: AbortSignal): Promise<Stream> {
+  /**
+   * A stream of `protocol` to `peer` within DIAL_TIMEOUT_MS, on its best connection (a direct one
+   * before a relayed one), dialling it if it has none: PROTOCOL_UNSUPPORTED when the peer does not
+   * answer `protocol`, STREAM_OPEN_FAILED when no stream could be opened. libp2p's own
+   * `dialProtocol` never reuses a relayed connection (it dials a new one for every stream).
+   */
+  private async openStream(
+    peer: string,
+    protocol: string,
+    signal?: AbortSignal,
+  ): Promise<{ stream: Stream; connection: SwarmConnection }> {
     const timeout = AbortSignal.timeout(DIAL_TIMEOUT_MS)
+    const bounded = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
     try {
-      return await this.libp2p.dialProtocol(peerIdFromString(peer), protocol, {
-        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
-      })
+      const id = peerIdFromString(peer)
+      const connection =
+        this.paths.best(this.libp2p.getConnections(id)) ?? (await this.libp2p.dial(id, { signal: bounded }))
+      const stream = await connection.newStream(protocol, { signal: bounded, ...ANY_CONNECTION })
+      return { stream, connection }
     } catch (err) {
       signal?.throwIfAborted()
+      // libp2p names the failure by the error's name: the peer listed no handler for the protocol.
+      if ((err as Error).name === 'UnsupportedProtocolError')
+        throw P2PError.PROTOCOL_UNSUPPORTED(peer, protocol)
       throw P2PError.STREAM_OPEN_FAILED(peer, protocol, reasonOf(err))
     }
   }
@@ -340,15 +408,36 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   private onConnect(peer: PeerId): void {
     const id = peer.toString()
-    const addresses = this.libp2p.getConnections(peer).map((c) => c.remoteAddr.toString())
-    this.emit('peer:joined', { id, addresses })
+    this.emit('peer:joined', this.peerInfo(id, this.libp2p.getConnections(peer)))
     this.members.joined(peer)
     void this.ping(id)
+  }
+
+  /** Says when a peer is reached through a relay, and when hole punching made that direct. */
+  private onConnection(conn: Connection): void {
+    const id = conn.remotePeer.toString()
+    const relay = relayOf(conn.remoteAddr)
+    if (relay !== undefined) {
+      if (!this.relayedSince.has(id)) this.relayedSince.set(id, Date.now())
+      this.log('info', `peer ${id} is reached through relay ${relay}: no direct connection yet`)
+      return
+    }
+    if (!this.paths.opened(conn, this.libp2p.getConnections(conn.remotePeer))) return
+    const since = this.relayedSince.get(id)
+    const after =
+      since === undefined ? '' : ` ${((Date.now() - since) / 1000).toFixed(1)} s after the relayed one opened`
+    this.log('info', `peer ${id} is reached directly now: hole punching (DCUtR) replaced the relay${after}`)
+  }
+
+  private onNat(status: NatStatus): void {
+    for (const line of natNews(this.nat, status, this.id)) this.log('info', line)
+    this.nat = status
   }
 
   private onDisconnect(peer: PeerId): void {
     const id = peer.toString()
     this.latency.delete(id)
+    this.relayedSince.delete(id)
     this.emit('peer:left', { id })
     this.members.maybeAlone()
   }
@@ -356,12 +445,25 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   private onDiscovery(peer: DiscoveredPeer): void {
     const id = peer.id.toString()
     if (this.libp2p.getConnections(peer.id).length > 0 || this.refuses(id)) return
+    // Routine behind NAT: a member of another home is first known by its LAN address, which no
+    // one outside that LAN can dial; it is met through a relay once one holds a slot for it.
     this.libp2p.dial(peer.id, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).catch((err: Error) => {
-      this.log('warn', `could not dial discovered peer ${id}: ${err.message}`)
+      this.log('debug', `could not dial discovered peer ${id}: ${err.message}`)
     })
   }
 
+  /**
+   * Pings a peer reached directly; for one reached through a relay it reads the round trip
+   * libp2p's connection monitor measured on that connection, since the ping service would dial
+   * a new relayed connection for every ping.
+   */
   private async ping(peer: string): Promise<void> {
+    const best = this.paths.best(this.libp2p.getConnections(peerIdFromString(peer)))
+    if (best !== undefined && relayOf(best.remoteAddr) !== undefined) {
+      if (best.rtt === undefined) this.latency.delete(peer)
+      else this.latency.set(peer, best.rtt)
+      return
+    }
     try {
       const ms = await this.libp2p.services.ping.ping(peerIdFromString(peer), {
         signal: AbortSignal.timeout(DIAL_TIMEOUT_MS),
@@ -440,7 +542,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   private async syncOnce(peer: string): Promise<SyncOutcome | undefined> {
     let stream: Stream
     try {
-      stream = await this.openStream(peer, SYNC_PROTOCOL)
+      ;({ stream } = await this.openStream(peer, SYNC_PROTOCOL))
     } catch (err) {
       if (this.node?.status === 'started') this.log('warn', reasonOf(err))
       return undefined

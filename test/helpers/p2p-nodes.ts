@@ -53,21 +53,17 @@ export async function initNode(name: string): Promise<string> {
 
 /**
  * Starts `farm join` on 127.0.0.1 and waits for its "started" line. mDNS stays off unless the
- * node runs inside a network namespace the test made: `netns` is the command prefix entering it.
+ * node runs inside a network namespace the test made: `netns` is the command prefix entering it,
+ * and `listen` may then name an address of that namespace.
  */
-export async function startNode(home: string, extra: string[] = [], netns?: string[]): Promise<RunningNode> {
+export async function startNode(
+  home: string,
+  extra: string[] = [],
+  netns?: string[],
+  listen = '/ip4/127.0.0.1/tcp/0',
+): Promise<RunningNode> {
   // --wupm: these tests are about the swarm; a fresh home would otherwise benchmark POV-Ray first.
-  const args = [
-    'join',
-    ...extra,
-    '--home',
-    home,
-    '--headless',
-    '--wupm',
-    '1',
-    '--listen',
-    '/ip4/127.0.0.1/tcp/0',
-  ]
+  const args = ['join', ...extra, '--home', home, '--headless', '--wupm', '1', '--listen', listen]
   const child =
     netns === undefined
       ? spawnFarm([...args, '--no-mdns'])
@@ -135,7 +131,7 @@ export async function ledgerOf(
 
 export async function peersOf(
   home: string,
-): Promise<{ id: string; addresses: string[]; latencyMs?: number }[]> {
+): Promise<{ id: string; addresses: string[]; latencyMs?: number; path: string; relay?: string }[]> {
   const result = await runFarm(['peers', '--home', home, '--json'])
   if (result.exitCode !== 0) throw new Error(`farm peers failed: ${result.all}`)
   return JSON.parse(result.stdout)

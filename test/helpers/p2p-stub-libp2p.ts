@@ -33,7 +33,9 @@ import { MemoryFeed } from './p2p-memory-feed.ts'
  * Nodes of an in-memory network, each a stub of the libp2p node a Swarm is given (SwarmLibp2p),
  * as js-libp2p's own tests stub a service's components: dials reach the other nodes' handlers
  * over in-memory stream pairs, gossip goes straight to the subscribers' topic validators, and
- * nothing touches a socket. A node in `down` cannot be dialled, like a member that is off.
+ * nothing touches a socket. A node in `down` cannot be dialled, like a member that is off. Two
+ * nodes may also be joined through a third as relay (`relayThrough`), and such a pair upgraded
+ * to a direct connection as DCUtR does (`punch`).
  */
 export class StubNetwork {
   readonly nodes = new Map<string, StubLibp2p>()
@@ -65,7 +67,8 @@ export class StubLibp2p implements SwarmLibp2p {
   /** Peer ids whose protocol streams fail to open although connected, as a peer that does not speak it. */
   readonly refuseStreamsTo = new Set<string>()
   readonly handlers = new Map<string, SwarmStreamHandler>()
-  readonly connections = new Map<string, SwarmConnection>()
+  /** Open connections by remote peer id, oldest first. */
+  readonly connections = new Map<string, SwarmConnection[]>()
   private readonly net: StubNetwork
   /** Its listen address, without /p2p/<id>, as identify tells it to peers. */
   readonly listenAddress: Multiaddr
@@ -97,13 +100,12 @@ export class StubLibp2p implements SwarmLibp2p {
   }
 
   getConnections(peer?: PeerId): SwarmConnection[] {
-    if (peer === undefined) return [...this.connections.values()]
-    const conn = this.connections.get(peer.toString())
-    return conn === undefined ? [] : [conn]
+    if (peer === undefined) return [...this.connections.values()].flat()
+    return [...(this.connections.get(peer.toString()) ?? [])]
   }
 
   getPeers(): PeerId[] {
-    return [...this.connections.values()].map((c) => c.remotePeer)
+    return [...this.connections.values()].map((conns) => conns[0]!.remotePeer)
   }
 
   async dial(target: PeerId | Multiaddr, options: AbortOptions = {}): Promise<SwarmConnection> {
@@ -114,30 +116,27 @@ export class StubLibp2p implements SwarmLibp2p {
         : target.toString()
     if (id === undefined) throw new Error('the stub network dials peer ids only')
     this.dials.push(id)
-    const known = this.connections.get(id)
+    const known = this.connections.get(id)?.[0]
     if (known !== undefined) return known
     const remote = this.net.reachable(id)
     if (remote === undefined || this.status !== 'started') throw new Error(`connection refused by ${id}`)
-    const conn = this.connectTo(remote)
-    remote.connectTo(this)
-    this.dispatch('peer:connect', remote.peerId)
-    remote.dispatch('peer:connect', this.peerId)
-    this.services.pubsub.announceTo(remote)
-    remote.services.pubsub.announceTo(this)
-    return conn
+    return this.link(remote, remote.listenAddress, this.listenAddress)
   }
 
-  async dialProtocol(peer: PeerId, protocol: string, options: AbortOptions = {}): Promise<Stream> {
-    await this.dial(peer, options)
-    const remote = this.net.nodes.get(peer.toString())
-    const handler = remote?.handlers.get(protocol)
-    if (remote === undefined || this.refuseStreamsTo.has(peer.toString()))
-      throw new Error(`protocol selection failed: ${peer} refused the stream`)
-    // What libp2p throws when the remote lists no handler for the protocol.
-    if (handler === undefined) throw new UnsupportedProtocolError(`${peer} does not speak ${protocol}`)
-    const [local, far] = await streamPair()
-    void Promise.resolve(handler(far, remote.connections.get(this.id)!)).catch(() => undefined)
-    return local
+  /** Connects to `remote` through `relay`'s circuit, as a dial of a `/p2p-circuit` address does. */
+  relayThrough(remote: StubLibp2p, relay: StubLibp2p): SwarmConnection {
+    const circuit = (node: StubLibp2p) =>
+      relay.listenAddress.encapsulate(`/p2p/${relay.id}/p2p-circuit/p2p/${node.id}`)
+    return this.link(remote, circuit(remote), circuit(this))
+  }
+
+  /** DCUtR's upgrade: a direct connection to `remote` opens, then the relayed ones close. */
+  punch(remote: StubLibp2p): SwarmConnection {
+    const direct = this.link(remote, remote.listenAddress, this.listenAddress)
+    const isDirect = (c: SwarmConnection) => !c.remoteAddr.toString().includes('/p2p-circuit')
+    this.connections.set(remote.id, this.getConnections(remote.peerId).filter(isDirect))
+    remote.connections.set(this.id, remote.getConnections(this.peerId).filter(isDirect))
+    return direct
   }
 
   async hangUp(peer: PeerId): Promise<void> {
@@ -153,7 +152,7 @@ export class StubLibp2p implements SwarmLibp2p {
     this.handlers.set(protocol, handler)
   }
 
-  addEventListener<K extends 'peer:connect' | 'peer:disconnect' | 'peer:discovery'>(
+  addEventListener<K extends 'peer:connect' | 'peer:disconnect' | 'peer:discovery' | 'connection:open'>(
     type: K,
     listener: (evt: Libp2pEvents[K]) => void,
   ): void {
@@ -165,15 +164,48 @@ export class StubLibp2p implements SwarmLibp2p {
     return this.connections.has(peer.toString()) ? this.net.nodes.get(peer.toString()) : undefined
   }
 
+  /** A stream of `protocol` to `remote`'s handler, as a connection's newStream opens one. */
+  private async openStream(remote: StubLibp2p, protocol: string, options: AbortOptions): Promise<Stream> {
+    options.signal?.throwIfAborted()
+    const handler = remote.handlers.get(protocol)
+    const far = remote.connections.get(this.id)?.[0]
+    if (far === undefined || this.refuseStreamsTo.has(remote.id))
+      throw new Error(`protocol selection failed: ${remote.id} refused the stream`)
+    // What libp2p throws when the remote lists no handler for the protocol.
+    if (handler === undefined) throw new UnsupportedProtocolError(`${remote.id} does not speak ${protocol}`)
+    const [local, farEnd] = await streamPair()
+    void Promise.resolve(handler(farEnd, far)).catch(() => undefined)
+    return local
+  }
+
   /** What libp2p's mDNS or bootstrap discovery would announce. */
   discover(peer: StubLibp2p): void {
     this.dispatch('peer:discovery', { id: peer.peerId, multiaddrs: peer.getMultiaddrs() })
   }
 
-  private connectTo(remote: StubLibp2p): SwarmConnection {
-    const conn = { remotePeer: remote.peerId, remoteAddr: remote.listenAddress }
-    this.connections.set(remote.id, conn)
-    void this.peerStore.merge(remote.peerId, { multiaddrs: [remote.listenAddress] })
+  /** Opens a connection both ways (at `theirs` here, `ours` there), with libp2p's events. */
+  private link(remote: StubLibp2p, theirs: Multiaddr, ours: Multiaddr): SwarmConnection {
+    const first = !this.connections.has(remote.id)
+    const conn = this.addConnection(remote, theirs)
+    const back = remote.addConnection(this, ours)
+    this.dispatch('connection:open', conn)
+    remote.dispatch('connection:open', back)
+    if (!first) return conn
+    this.dispatch('peer:connect', remote.peerId)
+    remote.dispatch('peer:connect', this.peerId)
+    this.services.pubsub.announceTo(remote)
+    remote.services.pubsub.announceTo(this)
+    return conn
+  }
+
+  private addConnection(remote: StubLibp2p, at: Multiaddr): SwarmConnection {
+    const conn: SwarmConnection = {
+      remotePeer: remote.peerId,
+      remoteAddr: at,
+      newStream: (protocols, options = {}) => this.openStream(remote, [protocols].flat()[0]!, options),
+    }
+    this.connections.set(remote.id, [...(this.connections.get(remote.id) ?? []), conn])
+    void this.peerStore.merge(remote.peerId, { multiaddrs: [at] })
     return conn
   }
 

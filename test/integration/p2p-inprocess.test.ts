@@ -200,7 +200,7 @@ describe('/farm/blob/1 over TCP', () => {
     expect(logs).toContainEqual({
       level: 'debug',
       message: expect.stringContaining(
-        `fetching blob ${hash} from ${bare.peerId} failed: could not open /farm/blob/1`,
+        `fetching blob ${hash} from ${bare.peerId} failed: peer ${bare.peerId} does not speak /farm/blob/1`,
       ),
     })
   })

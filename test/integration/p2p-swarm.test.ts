@@ -28,6 +28,7 @@ describe('a swarm of farm processes on 127.0.0.1', () => {
     // b and c joined through a alone; the members each sync offers bring them together.
     await waitFor(async () => (await peersOf(b.home)).some((p) => p.id === c.id), 'b and c to meet')
     expect(peers.every((p) => p.addresses.every((addr) => addr.startsWith('/ip4/127.0.0.1/')))).toBe(true)
+    expect(peers.map((p) => p.path)).toEqual(['direct', 'direct'])
 
     // A node joining later learns the whole history by sync.
     const history = (await ledgerOf(a.home)).clock
