@@ -7,6 +7,8 @@
 #   FARM_ADDRESS                     the address to listen on (default: this container's IPv4)
 #   FARM_PORT                        the TCP port (default 4001)
 #   FARM_GRACE                       the grace period on SIGTERM (default 25s)
+#   FARM_ANNOUNCE                    a public address to announce, e.g. a LoadBalancer's
+#                                    /ip4/203.0.113.7/tcp/4001 (a relay behind a Service needs it)
 set -eu
 address=${FARM_ADDRESS:-}
 if [ -z "$address" ]; then
@@ -20,5 +22,6 @@ if [ -z "$address" ]; then
   echo "farm-container: this container has no IPv4 address; set FARM_ADDRESS" >&2
   exit 2
 fi
+if [ -n "${FARM_ANNOUNCE:-}" ]; then set -- --announce "$FARM_ANNOUNCE" "$@"; fi
 exec farm join --headless --log-format json --log-to stdout --grace "${FARM_GRACE:-25s}" \
   --listen "/ip4/${address}/tcp/${FARM_PORT:-4001}" "$@"
