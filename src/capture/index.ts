@@ -14,6 +14,17 @@ export {
   withMiss,
 } from './manifest.ts'
 export { daysToPrune } from './prune.ts'
+export {
+  credentialsAsHeader,
+  type Redact,
+  redactDeep,
+  redactor,
+  redactRemote,
+  redactText,
+  redactUrl,
+  remoteSecrets,
+  urlSecrets,
+} from './redact.ts'
 export { captureSchedule, HOURLY } from './schedule.ts'
 export {
   describeSource,
@@ -22,6 +33,7 @@ export {
   parseSource,
   publicSourceName,
   type SourceSpec,
+  sourceSecrets,
 } from './sources.ts'
 export { isDaylight, type Place, parsePlace, type SunDay, sunDay } from './sun.ts'
 export { type FrameProblem, type VerifyReport, verifyCaptures } from './verify.ts'
