@@ -5,6 +5,7 @@ import { WebError } from './errors.ts'
 import type { JobSource } from './jobs.ts'
 import { dayDetail, isDayName, listDays } from './library.ts'
 import { dayPage, daysPage, jobsPage, notFoundPage, STYLE } from './pages.ts'
+import { sendManifest } from './public-manifest.ts'
 import { fileInside } from './safe-path.ts'
 import { sendFile } from './send-file.ts'
 
@@ -115,6 +116,8 @@ function requestHandler(init: ViewerInit & { basePath: string }) {
     if (first === 'files' && rest.length >= 2 && SERVED.has(rest[0]!)) {
       const file = await fileInside(init.dir, rest)
       if (file === undefined) return notFound(res, depth)
+      // Decoded and resolved by fileInside: `manifest%2Ejson` is caught too.
+      if (file.endsWith('/manifest.json')) return sendManifest(req, res, file)
       return sendFile(req, res, file)
     }
     if (init.jobs !== undefined && segments.length === 1 && first === 'jobs') {

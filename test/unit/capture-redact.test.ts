@@ -12,6 +12,7 @@ import {
   sourceSecrets,
   urlSecrets,
 } from '../../src/capture/index.ts'
+import { publicManifest } from '../../src/web/public-manifest.ts'
 
 describe('redaction', () => {
   it('takes userinfo and query values out of every URL in a text, keeping host, path and keys', () => {
@@ -83,5 +84,19 @@ describe('redaction', () => {
       authorization: `Basic ${Buffer.from('ad@min:p:ss').toString('base64')}`,
     })
     expect(credentialsAsHeader('http://cam/snap.jpg')).toEqual({ url: 'http://cam/snap.jpg' })
+  })
+
+  it('publishes a manifest without the text of its missed captures', () => {
+    const manifest = {
+      version: 1,
+      day: '2026-11-21',
+      frames: [{ file: '100000.jpg', sha256: 'ab' }],
+      missed: [
+        { time: '2026-11-21T11:00:00.000Z', reason: 'error', message: 'camera said: wrong password hunter2' },
+      ],
+    }
+    const published = JSON.parse(publicManifest(JSON.stringify(manifest)))
+    expect(published.missed).toEqual([{ time: '2026-11-21T11:00:00.000Z', reason: 'error' }])
+    expect(published.frames).toEqual(manifest.frames)
   })
 })
