@@ -8,6 +8,8 @@ export type CaptureErrorCode =
   | 'SOURCE_FAILED'
   | 'NOT_AN_IMAGE'
   | 'LOW_DISK'
+  | 'CAPTURE_RUNNING'
+  | 'NOT_CAPTURING'
 
 /**
  * The one error class of src/capture, made only by its factories, one per code. Callers branch
@@ -74,6 +76,21 @@ export class CaptureError extends Error {
     return new CaptureError(
       'LOW_DISK',
       `only ${freeMb} MB free under ${dir}, below --min-free ${minFreeMb} MB: frame not written; free some space or lower --keep-days`,
+    )
+  }
+
+  static CAPTURE_RUNNING(dir: string) {
+    return new CaptureError(
+      'CAPTURE_RUNNING',
+      `another farm capture already runs on ${dir} (its socket ${dir}/capture.sock answers): stop it first, or give another --dir`,
+      2,
+    )
+  }
+
+  static NOT_CAPTURING(dir: string) {
+    return new CaptureError(
+      'NOT_CAPTURING',
+      `no farm capture runs on ${dir} (nothing answers on ${dir}/capture.sock): start \`farm capture --dir ${dir} ...\` first`,
     )
   }
 }

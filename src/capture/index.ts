@@ -2,6 +2,8 @@ export { type CaptureLog, Capturer, type CapturerInit, type LogLevel, type TickO
 export { runCaptureDaemon } from './daemon.ts'
 export { addDays, checkTimeZone, isDay, type LocalMoment, localMoment, parseDay } from './days.ts'
 export { CaptureError } from './errors.ts'
+export { CaptureSocket, captureSocketPath, socketAnswers } from './event-socket.ts'
+export { type CaptureEvent, formatCaptureEvent } from './events.ts'
 export { readJpegInfo } from './jpeg.ts'
 export { frameDays, framePath } from './layout.ts'
 export {
