@@ -4,6 +4,9 @@ export { addDays, checkTimeZone, isDay, type LocalMoment, localMoment, parseDay 
 export { CaptureError } from './errors.ts'
 export { CaptureSocket, captureSocketPath, socketAnswers } from './event-socket.ts'
 export { type CaptureEvent, formatCaptureEvent } from './events.ts'
+export { hookEnv } from './hooks/command-hook.ts'
+export { EventHooks, hookSecrets, ONCE_HOOKS_GRACE_MS } from './hooks/event-hooks.ts'
+export { splitCommand } from './hooks/split-command.ts'
 export { readJpegInfo } from './jpeg.ts'
 export { frameDays, framePath } from './layout.ts'
 export {
