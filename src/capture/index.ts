@@ -1,3 +1,9 @@
+export { RemoteBackup } from './backup/remote-backup.ts'
+export {
+  type RemoteProblem,
+  type RemoteVerifyReport,
+  verifyRemote,
+} from './backup/verify-remote.ts'
 export { type CaptureLog, Capturer, type CapturerInit, type LogLevel, type TickOutcome } from './capturer.ts'
 export { runCaptureDaemon } from './daemon.ts'
 export { addDays, checkTimeZone, isDay, type LocalMoment, localMoment, parseDay } from './days.ts'
