@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs'
 import { resolve as resolvePath } from 'node:path'
+import { EventHooks, hookSecrets, redactor } from '../capture/index.ts'
 import {
   type AcceptPolicy,
   adoptInvite,
@@ -20,7 +22,7 @@ export const command: Command = {
   help: `Usage: farm join [INVITE] [--home DIR] [--headless] [--listen MULTIADDR]... [--no-mdns]
                  [--name NAME] [--owner OWNER] [--renderers povray,blender] [--jobs N]
                  [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
-                 [--log-format text|json] [--backup DIR]
+                 [--log-format text|json] [--backup DIR] [--on-event CMD] [--webhook URL]
 
 Runs this node: connects to the swarm, replicates the ledger and serves blobs until Ctrl-C
 (SIGINT) or SIGTERM, then stops cleanly and exits 0. The first time, give the INVITE printed by
@@ -49,11 +51,17 @@ Options:
   --log-format F      text (default) or json, one event per line on stderr
   --backup DIR        keep copies of the frames other nodes share with \`farm capture --share\`,
                       in DIR/<node name>/frames/YYYY-MM-DD/HHmmss.jpg
+  --on-event CMD      run CMD for each of the farm's events (job:submitted, job:stitched,
+                      job:failed, job:cancelled, frame:failed, frame:rendered, frame:verified,
+                      worker:blocked, peer:joined, peer:left...; not log lines or syncs): no
+                      shell, the event's JSON on stdin, FARM_EVENT, FARM_JOB, FARM_VIDEO set
+  --webhook URL       POST each of those events' JSON to URL (retried 5 times, never waited for)
 
 Examples:
   farm join farm1.8Jd...Qw --home ~/.farm
   farm join --home ~/.farm --headless --listen /ip4/127.0.0.1/tcp/4001 --no-mdns
   farm join --home ~/.farm --headless --renderers povray --jobs 1 --log-format json
+  farm join --home ~/.farm --headless --webhook https://chat.example/hooks/farm
 `,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('join', argv, {
@@ -71,6 +79,8 @@ Examples:
       wupm: { type: 'string' },
       'log-format': { type: 'string' },
       backup: { type: 'string' },
+      'on-event': { type: 'string' },
+      webhook: { type: 'string' },
     })
     if (positionals.length > 1)
       throw new UsageError('farm join takes at most one invite; quote it if your shell split it')
@@ -94,6 +104,25 @@ Examples:
       values.headless !== true && process.stdout.isTTY === true && process.stdin.isTTY === true
     // The dashboard shows events in its log pane; lines on stderr would tear its screen.
     if (!dashboard) node.on('event', (event) => process.stderr.write(`${formatEvent(event, logFormat)}\n`))
+    const hooks = new EventHooks({
+      command: values['on-event'],
+      webhook: values.webhook,
+      log: (level, message) => node.log(level, message),
+      redact: redactor(
+        values.webhook === undefined || !URL.canParse(values.webhook)
+          ? []
+          : hookSecrets({ webhook: values.webhook }),
+      ),
+    })
+    // Log lines and syncs are the node's bookkeeping, many a second: scripts want what happened.
+    node.on('event', (event) => {
+      if (event.type === 'log' || event.type === 'entries:synced') return
+      // The stitcher holds the video it just made: a hook gets its path (FARM_VIDEO).
+      if (event.type === 'job:stitched' && existsSync(node.blobs.path(event.video))) {
+        const held: typeof event = { ...event, path: node.blobs.path(event.video) }
+        hooks.deliver(held)
+      } else hooks.deliver(event)
+    })
     // Listening before start, so a Ctrl-C while starting still closes the ledger cleanly.
     let signalled = false
     const stopped = new Promise<NodeJS.Signals>((resolve) =>
@@ -116,11 +145,13 @@ Examples:
         accept: parseAccept(values.accept),
       })
       await backup?.stop()
+      await hooks.close()
       return 0
     }
     node.log('info', `${await stopped}: stopping (aborting renders, releasing claims)`)
     await backup?.stop()
     await node.stop()
+    await hooks.close()
     process.stderr.write(
       `${formatEvent({ type: 'log', ts: Date.now(), level: 'info', message: 'stopped' }, logFormat)}\n`,
     )

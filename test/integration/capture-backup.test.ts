@@ -1,0 +1,331 @@
+import { createHash } from 'node:crypto'
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { execa } from 'execa'
+import { afterEach, describe, expect, it } from 'vitest'
+import { RemoteBackup } from '../../src/capture/index.ts'
+import { clockedCapturer } from '../helpers/capture.ts'
+import { type FarmChild, runFarm, spawnFarm, tempDir } from '../helpers/farm.ts'
+import { rcloneEnv, useRcloneEnv, webdavServer, webhookServer } from '../helpers/rclone.ts'
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((c) => c()))
+})
+
+/** Every file below `root`, as relative path -> sha256. */
+async function tree(root: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>()
+  const walk = async (dir: string) => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) await walk(path)
+      else if (entry.isFile())
+        files.set(
+          relative(root, path),
+          createHash('sha256')
+            .update(await readFile(path))
+            .digest('hex'),
+        )
+    }
+  }
+  await walk(root)
+  return files
+}
+
+/** The capture layout's files in `dir` (what goes to the remote), without farm's own state. */
+async function layout(dir: string): Promise<Map<string, string>> {
+  const all = await tree(dir)
+  for (const path of all.keys()) if (!/^(frames|thumbs|timelapse)\//.test(path)) all.delete(path)
+  return all
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+function daemon(args: string[], env: Record<string, string>) {
+  const child = spawnFarm(['capture', ...args, '--tz', 'UTC'], { env })
+  let log = ''
+  child.all?.on('data', (chunk: Buffer) => {
+    log += chunk.toString()
+  })
+  cleanups.push(async () => {
+    child.kill('SIGKILL')
+    await child
+  })
+  return { child, log: () => log }
+}
+
+async function rcloneChildOf(child: FarmChild): Promise<number | undefined> {
+  const found = await execa('pgrep', ['-P', String(child.pid), '-x', 'rclone'], { reject: false })
+  const pid = Number(found.stdout.trim().split('\n')[0])
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined
+}
+
+describe('farm capture --backup-remote', () => {
+  it('sends every file of the layout to a local-disk remote; verify --remote finds a corrupted, a deleted and an extra file, and the next run mends what it can', async () => {
+    const dir = await tempDir()
+    const remote = join(await tempDir(), 'bucket')
+    const env = await rcloneEnv(dir)
+    const once = () =>
+      runFarm(
+        [
+          'capture',
+          '--once',
+          '--source',
+          'test:160x120',
+          '--dir',
+          dir,
+          '--tz',
+          'UTC',
+          '--backup-remote',
+          remote,
+        ],
+        {
+          env,
+        },
+      )
+    expect((await once()).exitCode).toBe(0)
+    await new Promise((r) => setTimeout(r, 1_100))
+    expect((await once()).exitCode).toBe(0)
+    const local = await layout(dir)
+    expect([...local.keys()].filter((p) => p.startsWith('frames/') && p.endsWith('.jpg'))).toHaveLength(2)
+    expect(await tree(remote)).toEqual(local)
+
+    const clean = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })
+    expect(clean.exitCode).toBe(0)
+    expect(clean.stdout).toContain(`7 files of 1 days compared with ${remote}: 7 by sha256; 0 problems`)
+
+    const [day] = await readdir(join(dir, 'frames'))
+    const [first, second] = (await readdir(join(remote, 'frames', day!)))
+      .filter((n) => n !== 'manifest.json')
+      .sort()
+    const corrupted = join(remote, 'frames', day!, first!)
+    const bytes = await readFile(corrupted)
+    bytes[bytes.length >> 1]! ^= 0xff
+    await writeFile(corrupted, bytes)
+    await rm(join(remote, 'thumbs', day!, second!))
+    await writeFile(join(remote, 'frames', day!, '235959.jpg'), 'not ours')
+    const broken = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })
+    expect(broken.exitCode).toBe(1)
+    expect(broken.stdout).toMatch(
+      new RegExp(`differs +frames/${day}/${first}: sha256 [0-9a-f]{12}\\.\\.\\. on the remote`),
+    )
+    expect(broken.stdout).toContain(`missing-remote thumbs/${day}/${second}: on disk here, not on ${remote}`)
+    expect(broken.stdout).toContain(
+      `missing-local  frames/${day}/235959.jpg: on the remote, not on disk here`,
+    )
+    expect(broken.stdout).toContain('3 problems (2 files queued to be sent again)')
+
+    // The next capture sends the two again; the stranger stays the user's to decide about.
+    await new Promise((r) => setTimeout(r, 1_100))
+    expect((await once()).exitCode).toBe(0)
+    const after = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir, '--json'], { env })
+    expect(after.exitCode).toBe(1)
+    expect(JSON.parse(after.stdout).problems).toEqual([
+      {
+        path: `frames/${day}/235959.jpg`,
+        problem: 'missing-local',
+        detail: 'on the remote, not on disk here',
+      },
+    ])
+    await rm(join(remote, 'frames', day!, '235959.jpg'))
+    expect((await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })).exitCode).toBe(0)
+  })
+
+  it('mends a partial upload: killed mid-transfer with rclone, the next run sends the file whole', async () => {
+    const dir = await tempDir()
+    const remote = join(await tempDir(), 'bucket')
+    const env = await rcloneEnv(dir)
+    const args = ['--once', '--source', 'test:1920x1080', '--dir', dir, '--backup-remote', remote]
+    const { child } = daemon([...args, '--backup-bwlimit', '20k'], env)
+    let frame = ''
+    await until('a frame half uploaded', async () => {
+      const [day] = await readdir(join(remote, 'frames')).catch(() => [])
+      const [name] =
+        day === undefined
+          ? []
+          : (await readdir(join(remote, 'frames', day))).filter((n) => n.endsWith('.jpg'))
+      if (name === undefined) return false
+      frame = `frames/${day}/${name}`
+      return (await stat(join(remote, frame))).size > 0
+    })
+    // A power cut: farm and its rclone both die at once.
+    const rclone = await rcloneChildOf(child)
+    child.kill('SIGKILL')
+    if (rclone !== undefined) process.kill(rclone, 'SIGKILL')
+    await child
+    const partial = (await stat(join(remote, frame))).size
+    expect(partial).toBeLessThan((await stat(join(dir, frame))).size)
+    const seen = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })
+    expect(seen.exitCode).toBe(1)
+    expect(seen.stdout).toMatch(
+      new RegExp(`differs +${frame}: ${partial} bytes on the remote, \\d+ in the manifest`),
+    )
+
+    await new Promise((r) => setTimeout(r, 1_100))
+    expect((await runFarm(['capture', ...args, '--tz', 'UTC'], { env })).exitCode).toBe(0)
+    expect(await tree(remote)).toEqual(await layout(dir))
+    expect((await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })).exitCode).toBe(0)
+  })
+
+  it('keeps capturing through a WebDAV outage, says backup:failed to its webhook, and catches up when the endpoint is back', async () => {
+    const dir = await tempDir()
+    const store = await tempDir()
+    const env = await rcloneEnv(dir)
+    const dav = await webdavServer(store, env)
+    cleanups.push(() => dav.stop())
+    const hook = await webhookServer()
+    cleanups.push(hook.close)
+    const remote = dav.remote('pi')
+    const shown = remote.replace(/pass=[^:]*/, 'pass=***')
+    const quoted = shown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    const { child, log } = daemon(
+      ['--cron', '*/2 * * * * *', '--source', 'test:160x120', '--dir', dir, '--backup-remote', remote].concat(
+        ['--backup-retry', '1', '--backup-bwlimit', '1M', '--webhook', hook.url],
+      ),
+      env,
+    )
+    const savedFrames = () => log().match(/saved frames\//g)?.length ?? 0
+    const remoteFrames = async () =>
+      [...(await tree(join(store, 'pi'))).keys()].filter((p) => /^frames\/.*\d{6}\.jpg$/.test(p)).length
+    await until('two frames on the WebDAV remote', async () => (await remoteFrames()) >= 2)
+
+    await dav.stop()
+    const before = savedFrames()
+    await until('three frames captured with the endpoint down', async () => savedFrames() >= before + 3)
+    await until('backup:failed at the webhook', async () => hook.of('backup:failed').length > 0)
+    const failed = hook.of('backup:failed')[0]!
+    expect(failed).toMatchObject({
+      remote: shown,
+      failures: 1,
+      files: expect.arrayContaining([expect.stringMatching(/^frames\//)]),
+    })
+    expect(JSON.stringify(hook.bodies)).not.toContain(remote.match(/pass=([^:]*)/)![1])
+    expect(log()).toMatch(new RegExp(`WARN  backup: upload to ${quoted} failed \\(\\d+ in a row\\)`))
+
+    await dav.start()
+    await until('every frame on the remote again', async () => {
+      const local = [...(await layout(dir)).keys()].filter((p) => /^frames\/.*\d{6}\.jpg$/.test(p)).length
+      return (await remoteFrames()) >= local && local >= before + 3
+    })
+    await until('the backup to say the remote is back', async () =>
+      /backup: .* answers again after \d+ failed uploads/.test(log()),
+    )
+    child.kill('SIGTERM')
+    expect((await child).exitCode).toBe(0)
+
+    const verified = await runFarm(
+      ['capture', 'verify', '--remote', remote, '--dir', dir, '--sample', 'all'],
+      { env },
+    )
+    expect(verified.stdout).toMatch(
+      new RegExp(`compared with ${quoted}: \\d+ downloaded and hashed; 0 problems`),
+    )
+    expect(verified.exitCode).toBe(0)
+    expect(await tree(join(store, 'pi'))).toEqual(await layout(dir))
+
+    // WebDAV keeps no hash: a same-size corruption shows only in what is downloaded.
+    const [day] = await readdir(join(dir, 'frames'))
+    const [name] = (await readdir(join(store, 'pi', 'frames', day!))).filter((n) => n.endsWith('.jpg'))
+    const file = join(store, 'pi', 'frames', day!, name!)
+    const bytes = await readFile(file)
+    bytes[bytes.length >> 1]! ^= 0xff
+    await writeFile(file, bytes)
+    const sizes = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir, '--sample', '0'], {
+      env,
+    })
+    expect(sizes.stdout).toMatch(/: \d+ by size only; 0 problems/)
+    const sampled = await runFarm(
+      ['capture', 'verify', '--remote', remote, '--dir', dir, '--sample', 'all'],
+      { env },
+    )
+    expect(sampled.exitCode).toBe(1)
+    expect(sampled.stdout).toMatch(
+      new RegExp(`differs +frames/${day}/${name}: downloaded, sha256 [0-9a-f]{12}\\.\\.\\., expected`),
+    )
+  })
+
+  it('--keep-days deletes no frame the remote does not hold: kept through the outage, pruned once it is there', async () => {
+    const dir = await tempDir()
+    const store = await tempDir()
+    const env = await rcloneEnv(dir)
+    cleanups.push(await useRcloneEnv(dir))
+    const dav = await webdavServer(store, env)
+    cleanups.push(() => dav.stop())
+    await dav.stop()
+    const failures: unknown[] = []
+    const backup = await RemoteBackup.start({
+      dir,
+      remote: dav.remote('pi'),
+      log: () => {},
+      redact: (t) => t,
+      onEvent: (e) => failures.push(e),
+      maxBackoffMs: 200,
+    })
+    cleanups.push(() => backup.stop())
+    const { captureAt } = clockedCapturer(dir, {
+      keepDays: 1,
+      mayPrune: (day) => backup.mayPrune(day),
+      onEvent: (e) => backup.onCaptureEvent(e),
+    })
+    await captureAt(['2026-11-20T12:00:00Z'])
+    await backup.settled()
+    expect(failures.length).toBeGreaterThan(0)
+    // The next day: the 20th is past --keep-days 1, but nothing of it reached the remote.
+    await captureAt(['2026-11-21T12:00:00Z', '2026-11-21T12:01:00Z'])
+    expect(await readdir(join(dir, 'frames', '2026-11-20'))).toEqual(['120000.jpg', 'manifest.json'])
+
+    await dav.start()
+    await until('the 20th on the remote', async () =>
+      (await tree(join(store, 'pi'))).has('thumbs/2026-11-20/120000.jpg'),
+    )
+    await backup.settled()
+    // The first tick after asks the remote (in the background), the next one prunes.
+    await captureAt(['2026-11-21T12:02:00Z'])
+    await backup.settled()
+    await captureAt(['2026-11-21T12:03:00Z'])
+    expect(await readdir(join(dir, 'frames', '2026-11-20'))).toEqual(['manifest.json'])
+    const kept = await tree(join(store, 'pi'))
+    expect(kept.has('frames/2026-11-20/120000.jpg')).toBe(true)
+    expect(kept.has('thumbs/2026-11-20/120000.jpg')).toBe(true)
+  })
+
+  it('after a restart sends only what changed: a finished day is checked by its manifest and video, not frame by frame', async () => {
+    const dir = await tempDir()
+    const remote = join(await tempDir(), 'bucket')
+    cleanups.push(await useRcloneEnv(dir))
+    const start = () =>
+      RemoteBackup.start({ dir, remote, log: () => {}, redact: (t) => t, onEvent: () => {} })
+    let backup = await start()
+    cleanups.push(() => backup.stop())
+    const { capturer, captureAt } = clockedCapturer(dir, { onEvent: (e) => backup.onCaptureEvent(e) })
+    await captureAt(['2026-11-20T10:00:00Z', '2026-11-20T11:00:00Z', '2026-11-21T12:00:00Z'])
+    await backup.settled()
+    const journal = join(dir, 'backup-remote', 'days', '2026-11-20.jsonl')
+    // The 20th is over and all of it is on the remote: recorded complete, its journal one line a file.
+    await stat(join(dir, 'backup-remote', 'days', '2026-11-20.complete'))
+    const recorded = await readFile(journal, 'utf8')
+    expect(recorded.trim().split('\n')).toHaveLength(7)
+    await backup.stop()
+
+    backup = await start()
+    await backup.scanAll()
+    await backup.settled()
+    expect(await readFile(journal, 'utf8')).toBe(recorded)
+
+    // `farm capture --rebuild` in another process: the new video goes at the next start.
+    await backup.stop()
+    await capturer.rebuild('2026-11-20')
+    backup = await start()
+    await backup.scanAll()
+    await backup.settled()
+    expect((await readFile(journal, 'utf8')).length).toBeGreaterThan(recorded.length)
+    expect(await tree(remote)).toEqual(await layout(dir))
+  })
+})
