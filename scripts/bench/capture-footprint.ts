@@ -38,46 +38,40 @@ async function idleBaseline(): Promise<number> {
   return rss
 }
 
+/** A schedule that does not fire while the process is measured idle. */
+const IDLE = ['--cron', '0 0 1 1 *', '--source', 'test:']
+/** A 640x480 frame every second. */
+const BUSY = ['--cron', '* * * * * *', '--source', 'test:640x480', '--tz', 'UTC']
+
+/** `farm capture ARGS`, and how many frames its log said it saved so far. */
+function capture(args: string[], env?: NodeJS.ProcessEnv) {
+  const child = execa(process.execPath, [MAIN, 'capture', ...args], {
+    reject: false,
+    buffer: false,
+    stderr: 'pipe',
+    ...(env === undefined ? {} : { env }),
+  })
+  let saved = 0
+  child.stderr?.on('data', (chunk: Buffer) => {
+    saved += chunk.toString().match(/saved frames\//g)?.length ?? 0
+  })
+  return { child, saved: () => saved }
+}
+
 async function daemonFootprint(dir: string) {
-  // Idle: a schedule that will not fire during the measurement.
-  const idle = execa(
-    process.execPath,
-    [MAIN, 'capture', '--cron', '0 0 1 1 *', '--source', 'test:', '--dir', dir],
-    {
-      reject: false,
-    },
-  )
+  const { child: idle } = capture([...IDLE, '--dir', dir])
   await sleep(10_000)
   const idleRss = await rssMb(idle.pid!)
   idle.kill('SIGTERM')
   await idle
 
-  const busy = execa(
-    process.execPath,
-    [
-      MAIN,
-      'capture',
-      '--cron',
-      '* * * * * *',
-      '--source',
-      'test:640x480',
-      '--dir',
-      join(dir, 'busy'),
-      '--tz',
-      'UTC',
-    ],
-    { reject: false, buffer: false, stderr: 'pipe' },
-  )
-  let saved = 0
-  busy.stderr?.on('data', (chunk: Buffer) => {
-    saved += chunk.toString().match(/saved frames\//g)?.length ?? 0
-  })
+  const { child: busy, saved: savedSoFar } = capture([...BUSY, '--dir', join(dir, 'busy')])
   const started = Date.now()
-  while (saved < CAPTURES && Date.now() - started < 400_000) await sleep(200)
+  while (savedSoFar() < CAPTURES && Date.now() - started < 400_000) await sleep(200)
   const busyRss = await rssMb(busy.pid!)
   busy.kill('SIGTERM')
   await busy
-  return { idleRss, busyRss, saved, seconds: (Date.now() - started) / 1000 }
+  return { idleRss, busyRss, saved: savedSoFar(), seconds: (Date.now() - started) / 1000 }
 }
 
 /** The pids of a process's children named `name` now. */
@@ -95,21 +89,9 @@ async function backupFootprint(dir: string) {
   const remote = join(dir, 'remote')
   const env = { ...process.env, RCLONE_CONFIG: join(dir, 'rclone.conf') }
   await writeFile(env.RCLONE_CONFIG, '')
-  const idle = execa(
-    process.execPath,
-    [
-      MAIN,
-      'capture',
-      '--cron',
-      '0 0 1 1 *',
-      '--source',
-      'test:',
-      '--dir',
-      join(dir, 'backup-idle'),
-      '--backup-remote',
-      remote,
-    ],
-    { reject: false, env },
+  const { child: idle } = capture(
+    [...IDLE, '--dir', join(dir, 'backup-idle'), '--backup-remote', remote],
+    env,
   )
   await sleep(10_000)
   const idleRss = (await rssMb(idle.pid!)).rss
@@ -117,33 +99,12 @@ async function backupFootprint(dir: string) {
   await idle
 
   const busyDir = join(dir, 'backup-busy')
-  const busy = execa(
-    process.execPath,
-    [
-      MAIN,
-      'capture',
-      '--cron',
-      '* * * * * *',
-      '--source',
-      'test:640x480',
-      '--dir',
-      busyDir,
-      '--tz',
-      'UTC',
-      '--backup-remote',
-      remote,
-    ],
-    { reject: false, buffer: false, stderr: 'pipe', env },
-  )
-  let saved = 0
-  busy.stderr?.on('data', (chunk: Buffer) => {
-    saved += chunk.toString().match(/saved frames\//g)?.length ?? 0
-  })
+  const { child: busy, saved } = capture([...BUSY, '--dir', busyDir, '--backup-remote', remote], env)
   let farmPeak = 0
   let rclonePeak = 0
   const rcloneRuns = new Set<number>()
   const started = Date.now()
-  while (saved < BACKUP_CAPTURES && Date.now() - started < 120_000) {
+  while (saved() < BACKUP_CAPTURES && Date.now() - started < 120_000) {
     farmPeak = Math.max(farmPeak, (await rssMb(busy.pid!)).rss)
     for (const pid of await childrenNamed(busy.pid!, 'rclone')) {
       rcloneRuns.add(pid)
@@ -166,7 +127,7 @@ async function backupFootprint(dir: string) {
   const sent = (await readdir(join(remote, 'frames'), { recursive: true })).filter((f) =>
     f.endsWith('.jpg'),
   ).length
-  return { idleRss, busyRss, farmPeak, rclonePeak, rcloneRuns: rcloneRuns.size, saved, local, sent }
+  return { idleRss, busyRss, farmPeak, rclonePeak, rcloneRuns: rcloneRuns.size, saved: saved(), local, sent }
 }
 
 /** `--share` loads libp2p and LevelDB: the idle RSS of a capture process that also runs a node. */

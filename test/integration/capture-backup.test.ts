@@ -5,8 +5,9 @@ import { execa } from 'execa'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RemoteBackup } from '../../src/capture/index.ts'
 import { clockedCapturer } from '../helpers/capture.ts'
-import { type FarmChild, runFarm, spawnFarm, tempDir } from '../helpers/farm.ts'
+import { type FarmChild, runFarm, tempDir } from '../helpers/farm.ts'
 import { rcloneEnv, useRcloneEnv, webdavServer, webhookServer } from '../helpers/rclone.ts'
+import { spawnWatched } from '../helpers/watched.ts'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -49,16 +50,8 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
 }
 
 function daemon(args: string[], env: Record<string, string>) {
-  const child = spawnFarm(['capture', ...args, '--tz', 'UTC'], { env })
-  let log = ''
-  child.all?.on('data', (chunk: Buffer) => {
-    log += chunk.toString()
-  })
-  cleanups.push(async () => {
-    child.kill('SIGKILL')
-    await child
-  })
-  return { child, log: () => log }
+  const { child, output } = spawnWatched(['capture', ...args, '--tz', 'UTC'], { env })
+  return { child, log: output }
 }
 
 async function rcloneChildOf(child: FarmChild): Promise<number | undefined> {
@@ -72,24 +65,18 @@ describe('farm capture --backup-remote', () => {
     const dir = await tempDir()
     const remote = join(await tempDir(), 'bucket')
     const env = await rcloneEnv(dir)
-    const once = () =>
-      runFarm(
-        [
-          'capture',
-          '--once',
-          '--source',
-          'test:160x120',
-          '--dir',
-          dir,
-          '--tz',
-          'UTC',
-          '--backup-remote',
-          remote,
-        ],
-        {
-          env,
-        },
-      )
+    const args = [
+      '--once',
+      '--source',
+      'test:160x120',
+      '--dir',
+      dir,
+      '--tz',
+      'UTC',
+      '--backup-remote',
+      remote,
+    ]
+    const once = () => runFarm(['capture', ...args], { env })
     expect((await once()).exitCode).toBe(0)
     await new Promise((r) => setTimeout(r, 1_100))
     expect((await once()).exitCode).toBe(0)

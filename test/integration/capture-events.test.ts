@@ -7,10 +7,11 @@ import jpeg from 'jpeg-js'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CaptureEvent } from '../../src/capture/index.ts'
 import { clockedCapturer } from '../helpers/capture.ts'
-import { REPO_ROOT, runFarm, spawnFarm, tempDir } from '../helpers/farm.ts'
+import { REPO_ROOT, runFarm, tempDir } from '../helpers/farm.ts'
 import { startCluster, stopNode } from '../helpers/farm-cluster.ts'
 import { webhookServer } from '../helpers/rclone.ts'
 import { probeVideo } from '../helpers/render-video.ts'
+import { spawnWatched } from '../helpers/watched.ts'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -73,38 +74,19 @@ describe('capture events', () => {
     const web = await webhookServer()
     cleanups.push(web.close)
     const source = await camera([200, 500, 200])
-    const capture = spawnFarm([
-      'capture',
-      '--cron',
-      '*/2 * * * * *',
-      '--source',
-      source,
-      '--dir',
-      dir,
-      '--tz',
-      'UTC',
-      '--on-event',
-      hook.argv,
-      '--webhook',
-      web.url,
-    ])
-    cleanups.push(async () => {
-      capture.kill('SIGKILL')
-      await capture
-    })
+    const { child: capture } = spawnWatched(
+      ['capture', '--cron', '*/2 * * * * *', '--source', source, '--dir', dir, '--tz', 'UTC'].concat([
+        '--on-event',
+        hook.argv,
+        '--webhook',
+        web.url,
+      ]),
+    )
     await until(
       'the capture socket',
       async () => (await readFile(join(dir, 'capture.sock')).catch((e) => e.code)) !== 'ENOENT',
     )
-    const follow = spawnFarm(['events', '--follow', '--dir', dir, '--json'])
-    cleanups.push(async () => {
-      follow.kill('SIGKILL')
-      await follow
-    })
-    let followed = ''
-    follow.all?.on('data', (chunk: Buffer) => {
-      followed += chunk.toString()
-    })
+    const { child: follow, output: followed } = spawnWatched(['events', '--follow', '--dir', dir, '--json'])
     await until('two frames saved and one missed, seen by all three', async () => {
       const lines = await hook.lines()
       const saved = lines.filter((l) => l.startsWith('frame:saved|')).length
@@ -113,7 +95,7 @@ describe('capture events', () => {
         lines.some((l) => l.startsWith('frame:missed|')) &&
         web.of('frame:saved').length >= 2 &&
         web.of('frame:missed').length >= 1 &&
-        (followed.match(/"type":"frame:saved"/g)?.length ?? 0) >= 2
+        (followed().match(/"type":"frame:saved"/g)?.length ?? 0) >= 2
       )
     })
     capture.kill('SIGTERM')
@@ -138,7 +120,7 @@ describe('capture events', () => {
     const missed = web.of('frame:missed')[0]!
     expect(missed).toMatchObject({ reason: 'error', message: expect.stringContaining('HTTP 500') })
 
-    const streamed = followed
+    const streamed = followed()
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l))
@@ -154,35 +136,20 @@ describe('capture events', () => {
     const web = await webhookServer()
     web.answer(500)
     cleanups.push(web.close)
-    const capture = spawnFarm([
-      'capture',
-      '--cron',
-      '* * * * * *',
-      '--source',
-      'test:64x48',
-      '--dir',
-      dir,
-      '--tz',
-      'UTC',
-      '--on-event',
-      'sh -c "sleep 30"',
-      '--webhook',
-      web.url,
-    ])
-    let log = ''
-    capture.all?.on('data', (chunk: Buffer) => {
-      log += chunk.toString()
-    })
-    cleanups.push(async () => {
-      capture.kill('SIGKILL')
-      await capture
-    })
+    const { child: capture, output: log } = spawnWatched(
+      ['capture', '--cron', '* * * * * *', '--source', 'test:64x48', '--dir', dir, '--tz', 'UTC'].concat([
+        '--on-event',
+        'sh -c "sleep 30"',
+        '--webhook',
+        web.url,
+      ]),
+    )
     const started = Date.now()
-    await until('four frames', () => (log.match(/saved frames\//g)?.length ?? 0) >= 4)
+    await until('four frames', () => (log().match(/saved frames\//g)?.length ?? 0) >= 4)
     expect(Date.now() - started).toBeLessThan(15_000)
     await until(
       'the webhook given up',
-      () => log.includes('not delivered after 5 attempts: HTTP 500'),
+      () => log().includes('not delivered after 5 attempts: HTTP 500'),
       60_000,
     )
     // Not capture.kill(): execa would SIGKILL a child still stopping after 5 s.
@@ -191,7 +158,7 @@ describe('capture events', () => {
     expect((await capture).exitCode).toBe(0)
     // The hooks' stop grace, not the 30 s of the hung command, nor every queued retry.
     expect(Date.now() - stopped).toBeLessThan(15_000)
-    expect(log).toMatch(/WARN {2}--on-event 'sh': stopping, \S+ of \S+ not delivered/)
+    expect(log()).toMatch(/WARN {2}--on-event 'sh': stopping, \S+ of \S+ not delivered/)
   })
 
   it('say when a day is finalised and pruned (the capturer in-process, on a clock of its own)', async () => {
@@ -220,7 +187,7 @@ describe('capture events', () => {
 })
 
 describe('farm join events', () => {
-  it('drive --on-event and --webhook for job:submitted, job:stitched, frame:failed and job:failed', async () => {
+  it('drive --on-event and --webhook for job:submitted, job:stitched (with its video) and job:failed', async () => {
     const dir = await tempDir()
     const hook = await recordingHook(dir)
     const web = await webhookServer()
@@ -229,15 +196,7 @@ describe('farm join events', () => {
       extraArgs: ['--on-event', hook.argv, '--webhook', web.url],
     })
     cleanups.push(() => stopNode(solo!))
-    const follow = spawnFarm(['events', '--follow', '--home', solo!.home])
-    let followed = ''
-    follow.all?.on('data', (chunk: Buffer) => {
-      followed += chunk.toString()
-    })
-    cleanups.push(async () => {
-      follow.kill('SIGKILL')
-      await follow
-    })
+    const { output: followed } = spawnWatched(['events', '--follow', '--home', solo!.home])
     const orbit = join(REPO_ROOT, 'examples', 'povray', 'orbit.pov')
     const good = await runFarm(['submit', orbit, '--frames', '1-2', '--size', '32x24', '--home', solo!.home])
     expect(good.exitCode, String(good.all)).toBe(0)
@@ -265,7 +224,7 @@ describe('farm join events', () => {
     // FARM_VIDEO: the video in the stitcher's blob store, a playable MP4 of the job's frames.
     expect(stitched[2]).toBe(web.of('job:stitched')[0]!.path)
     expect((await probeVideo(stitched[2]!)).frames).toBe(2)
-    expect(followed).toMatch(/ info {2}job:stitched +job \S+ stitched from 2 frames/)
-    expect(followed).toMatch(/ error job:failed +job broken failed/)
+    expect(followed()).toMatch(/ info {2}job:stitched +job \S+ stitched from 2 frames/)
+    expect(followed()).toMatch(/ error job:failed +job broken failed/)
   })
 })

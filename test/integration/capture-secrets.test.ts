@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import jpeg from 'jpeg-js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runFarm, spawnFarm, tempDir } from '../helpers/farm.ts'
+import { runFarm, tempDir } from '../helpers/farm.ts'
 import { rcloneEnv, webdavServer, webhookServer } from '../helpers/rclone.ts'
+import { spawnWatched } from '../helpers/watched.ts'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -98,7 +99,7 @@ describe('secrets', () => {
     cleanups.push(web.close)
     const planted = [PASSWORD, TOKEN, HOOK_TOKEN, obscured, dav.password]
     const source = `http://farm:${PASSWORD}@127.0.0.1:${port}/snap.jpg?channel=1&token=${TOKEN}`
-    const capture = spawnFarm(
+    const { child: capture, output: log } = spawnWatched(
       ['capture', '--cron', '* * * * * *', '--source', source, '--dir', dir, '--tz', 'UTC'].concat([
         '--backup-remote',
         remote,
@@ -109,32 +110,24 @@ describe('secrets', () => {
       ]),
       { env },
     )
-    let log = ''
-    capture.all?.on('data', (chunk: Buffer) => {
-      log += chunk.toString()
-    })
-    cleanups.push(async () => {
-      capture.kill('SIGKILL')
-      await capture
-    })
     const deadline = Date.now() + 60_000
     while (
       Date.now() < deadline &&
       !(
-        (log.match(/saved frames\//g)?.length ?? 0) >= 2 &&
-        log.includes('refused') &&
-        log.includes('backup: upload to')
+        (log().match(/saved frames\//g)?.length ?? 0) >= 2 &&
+        log().includes('refused') &&
+        log().includes('backup: upload to')
       )
     )
       await new Promise((r) => setTimeout(r, 200))
     capture.kill('SIGTERM')
     expect((await capture).exitCode).toBe(0)
     // The credentials worked (frames), and errors were recorded: what could have leaked did happen.
-    expect(log.match(/saved frames\//g)?.length).toBeGreaterThanOrEqual(2)
-    expect(log).toContain(
+    expect(log().match(/saved frames\//g)?.length).toBeGreaterThanOrEqual(2)
+    expect(log()).toContain(
       `capture from http://***@127.0.0.1:${port}/snap.jpg?channel=***&token=*** failed: HTTP 500 token *** refused`,
     )
-    expect(log).toContain('backup: upload to :webdav,')
+    expect(log()).toContain('backup: upload to :webdav,')
     expect(web.of('frame:missed').length).toBeGreaterThan(0)
     expect(web.of('backup:failed').length).toBeGreaterThan(0)
 
@@ -156,20 +149,17 @@ describe('secrets', () => {
     const verified = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })
     expect(verified.exitCode).toBe(1)
 
-    const serve = spawnFarm(['serve', '--dir', dir, '--port', '0'])
-    cleanups.push(async () => {
-      serve.kill('SIGKILL')
-      await serve
-    })
-    let url = ''
-    serve.stdout?.on('data', (chunk: Buffer) => {
-      url += chunk.toString()
-    })
-    while (!url.includes('\n')) await new Promise((r) => setTimeout(r, 100))
+    const { output: served } = spawnWatched(['serve', '--dir', dir, '--port', '0'])
+    const url = () =>
+      served()
+        .split('\n')
+        .slice(0, -1)
+        .find((line) => line.startsWith('http://')) ?? ''
+    while (url() === '') await new Promise((r) => setTimeout(r, 100))
     // Manifests are not linked from the pages, but anyone can ask for them.
     const days = await readdir(join(dir, 'frames'))
     const pages = await crawl(
-      url.trim(),
+      url(),
       days.map((day) => `files/frames/${day}/manifest.json`),
     )
     expect([...pages.keys()].some((u) => u.endsWith('/manifest.json'))).toBe(true)
@@ -179,7 +169,7 @@ describe('secrets', () => {
     expect(manifest).not.toContain('refused')
 
     const everything = [
-      log,
+      log(),
       String(cmd.all),
       String(verified.all),
       JSON.stringify(web.bodies),
