@@ -294,9 +294,11 @@ describe('farm capture --backup-remote', () => {
     const { capturer, captureAt } = clockedCapturer(dir, { onEvent: (e) => backup.onCaptureEvent(e) })
     await captureAt(['2026-11-20T10:00:00Z', '2026-11-20T11:00:00Z', '2026-11-21T12:00:00Z'])
     await backup.settled()
-    const journal = join(dir, 'backup-remote', 'days', '2026-11-20.jsonl')
+    // One folder of records for the one remote this directory was sent to.
+    const [id] = await readdir(join(dir, 'backup-remote'))
+    const journal = join(dir, 'backup-remote', id!, 'days', '2026-11-20.jsonl')
     // The 20th is over and all of it is on the remote: recorded complete, its journal one line a file.
-    await stat(join(dir, 'backup-remote', 'days', '2026-11-20.complete'))
+    await stat(join(dir, 'backup-remote', id!, 'days', '2026-11-20.complete'))
     const recorded = await readFile(journal, 'utf8')
     expect(recorded.trim().split('\n')).toHaveLength(7)
     await backup.stop()
@@ -314,5 +316,37 @@ describe('farm capture --backup-remote', () => {
     await backup.settled()
     expect((await readFile(journal, 'utf8')).length).toBeGreaterThan(recorded.length)
     expect(await tree(remote)).toEqual(await layout(dir))
+  })
+
+  it('refuses a remote rclone cannot make sense of, a missing rclone and bad hook options with exit 2, writing nothing', async () => {
+    const dir = await tempDir()
+    const env = await rcloneEnv(await tempDir())
+    const run = (args: string[], extra: Record<string, string> = {}) =>
+      runFarm(['capture', '--once', '--source', 'test:64x48', '--dir', dir, ...args], {
+        env: { ...env, ...extra },
+      })
+    const unknown = await run(['--backup-remote', 'garden:pi'])
+    expect(unknown.exitCode).toBe(2)
+    expect(unknown.stderr).toContain(
+      "backup remote 'garden:pi' is not usable: Failed to backend: didn't find section in config file; give a remote from `rclone listremotes`",
+    )
+    const backend = await run(['--backup-remote', ':nosuch,secret_key=Sh0uldNotShow:pi'])
+    expect(backend.exitCode).toBe(2)
+    expect(backend.stderr).toContain("backup remote ':nosuch,secret_key=***:pi' is not usable")
+    expect(backend.stderr).not.toContain('Sh0uldNotShow')
+    const missing = await run(['--backup-remote', join(dir, 'remote')], {
+      FARM_RCLONE: join(dir, 'no-rclone'),
+    })
+    expect(missing.exitCode).toBe(2)
+    expect(missing.stderr).toContain(
+      '--backup-remote uploads with rclone, which is not installed: sudo apt-get install rclone',
+    )
+    const bw = await run(['--backup-remote', join(dir, 'remote'), '--backup-bwlimit', 'fast'])
+    expect(bw.exitCode).toBe(2)
+    expect(bw.stderr).toContain("--backup-bwlimit 'fast' is not a rate such as 1M or 512k")
+    const hook = await run(['--webhook', 'ftp://x', '--on-event', 'true'])
+    expect(hook.exitCode).toBe(2)
+    expect(hook.stderr).toContain("--webhook 'ftp://x' is not valid: give an http:// or https:// URL")
+    expect(await readdir(dir)).toEqual([])
   })
 })

@@ -22,6 +22,10 @@ const USABLE_HASHES: readonly RemoteHash[] = ['sha256', 'sha1', 'md5']
  */
 const QUICK = ['--retries', '1', '--low-level-retries', '2', '--contimeout', '10s', '--timeout', '60s']
 
+/** rclone's words for a remote it cannot make sense of, which no waiting mends. */
+const NEVER_HEALS =
+  /didn't find (section|backend)|unknown backend|config file not found|failed to parse|syntax error/i
+
 /** A listing of a day of frames is ~300 bytes a file: this is a few hundred thousand files. */
 const MAX_LISTING = 128 * 1024 * 1024
 
@@ -73,12 +77,7 @@ export class RcloneRemote {
     if (result.spawnError?.code === 'ENOENT') throw CaptureError.RCLONE_MISSING()
     if (!result.ok) {
       const why = this.#why(result)
-      if (
-        /didn't find section in config|unknown backend|couldn't find|config file not found|failed to parse|syntax/i.test(
-          why,
-        )
-      )
-        throw CaptureError.BAD_REMOTE(this.shown, why)
+      if (NEVER_HEALS.test(why)) throw CaptureError.BAD_REMOTE(this.shown, why)
       return why
     }
     let features: { Hashes?: unknown }

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto'
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../manifest.ts'
 
 /**
  * What farm confirmed is on the backup remote, kept in the capture directory under
- * `backup-remote/`: one journal per day (`days/YYYY-MM-DD.jsonl`) of the files it uploaded and
- * then saw on the remote with the same size (and hash, where the remote has one). A line is
+ * `backup-remote/<id>/` (the id a hash of the remote's string): one journal per day
+ * (`days/YYYY-MM-DD.jsonl`) of the files it uploaded and then saw on the remote with the same
+ * size (and hash, where the remote has one). A line is
  * appended only after that check, so `--keep-days` can trust it; a torn last line after a power
  * cut is skipped, which at worst uploads a file again. A finished day whose every file was
  * confirmed gets `days/YYYY-MM-DD.complete` too: the records of the few files that may still
  * change (its manifest, video and picture), so a start checks those three, not thousands of
- * frames. Nothing here holds the remote's name in clear (`remote.json` keeps its hash): a
- * connection string may carry keys.
+ * frames. Nothing here holds the remote's name in clear: a connection string may carry keys.
  */
 
 export interface SentRecord {
@@ -60,46 +60,25 @@ export function foldRecords(text: string): Map<string, SentRecord> {
 
 const STATE_DIR = 'backup-remote'
 
-function remoteId(remote: string): string {
-  return createHash('sha256').update(remote).digest('hex')
-}
-
 export class RemoteRecords {
+  /** `backup-remote/<remote's id>/`: each remote its own records, what one holds says nothing of another. */
   readonly root: string
   readonly #days: string
 
-  constructor(dir: string) {
-    this.root = join(dir, STATE_DIR)
+  constructor(dir: string, remote: string) {
+    this.root = join(dir, STATE_DIR, createHash('sha256').update(remote).digest('hex').slice(0, 16))
     this.#days = join(this.root, 'days')
   }
 
-  /**
-   * Makes the folders, and forgets every record when they were made for another remote: what
-   * one bucket holds says nothing of another.
-   */
-  async open(remote: string): Promise<{ forgot: boolean }> {
+  async open(): Promise<void> {
     await mkdir(this.#days, { recursive: true })
-    const id = remoteId(remote)
-    const known = await this.#knownRemote()
-    if (known === id) return { forgot: false }
-    const forgot = known !== undefined
-    if (forgot) {
-      await rm(this.#days, { recursive: true, force: true })
-      await mkdir(this.#days, { recursive: true })
-    }
-    await writeFileAtomic(join(this.root, 'remote.json'), `${JSON.stringify({ remote: id })}\n`)
-    return { forgot }
   }
 
-  /** Whether these records are about `remote` (a verify of another remote must leave them alone). */
-  async isFor(remote: string): Promise<boolean> {
-    return (await this.#knownRemote()) === remoteId(remote)
-  }
-
-  async #knownRemote(): Promise<string | undefined> {
-    return readFile(join(this.root, 'remote.json'), 'utf8').then(
-      (text) => (JSON.parse(text) as { remote?: string }).remote,
-      () => undefined,
+  /** Whether anything was ever sent to this remote from here (a verify of another remote writes nothing). */
+  async known(): Promise<boolean> {
+    return stat(this.#days).then(
+      () => true,
+      () => false,
     )
   }
 

@@ -80,23 +80,24 @@ export class RemoteBackup {
    * not to capture: uploads start when it answers.
    */
   static async start(init: RemoteBackupInit): Promise<RemoteBackup> {
-    const records = new RemoteRecords(init.dir)
+    const records = new RemoteRecords(init.dir, init.remote)
     const rclone = new RcloneRemote({
       remote: init.remote,
       scratch: records.root,
       redact: init.redact,
       ...(init.bwlimit === undefined ? {} : { bwlimit: init.bwlimit }),
     })
-    const { forgot } = await records.open(init.remote)
-    const backup = new RemoteBackup(init, rclone, records)
-    if (forgot) init.log('info', `backup: ${rclone.shown} is a new remote: every file goes to it again`)
+    // Before anything is written: a mistyped remote leaves nothing behind.
     const unreachable = await rclone.probe()
+    if (!(await records.known()))
+      init.log('info', `backup: nothing sent to ${rclone.shown} yet: every file goes to it`)
+    await records.open()
     if (unreachable !== undefined)
       init.log(
         'warn',
         `backup: ${rclone.shown} does not answer now (${unreachable}); uploads start when it does`,
       )
-    return backup
+    return new RemoteBackup(init, rclone, records)
   }
 
   /** Files waiting, for logs and `--once`. */

@@ -82,7 +82,9 @@ function expectedOf(
  * and a running capture picks them up after its next frame.
  */
 export async function verifyRemote(init: VerifyRemoteInit): Promise<RemoteVerifyReport> {
-  const records = new RemoteRecords(init.dir)
+  const records = new RemoteRecords(init.dir, init.remote)
+  // Records of a remote the capture never sent to are not this check's to start.
+  const known = await records.known()
   await mkdir(records.root, { recursive: true })
   const rclone = new RcloneRemote({ remote: init.remote, scratch: records.root, redact: init.redact })
   const unreachable = await rclone.probe()
@@ -176,8 +178,7 @@ export async function verifyRemote(init: VerifyRemoteInit): Promise<RemoteVerify
     }
   }
   await checkSample(rclone, unhashed, init.sample, report, problem)
-  // Records of another remote (the capture backs up elsewhere) are not this check's to change.
-  if (await records.isFor(init.remote)) report.requeued = await requeue(records, init.dir, report.problems)
+  if (known) report.requeued = await requeue(records, init.dir, report.problems)
   return report
 }
 
