@@ -7,25 +7,33 @@ import { execa, type ResultPromise } from 'execa'
 import { freePort } from './farm.ts'
 
 /**
- * Real rclone backends for backup tests, on this machine only: a local folder, and a WebDAV
- * server (`rclone serve webdav`: rclone 1.60 has no `serve s3`) on 127.0.0.1 that a test can
- * stop and start again on the same port to play an outage.
+ * Real rclone backends for backup tests, on this machine only: a local folder, and servers on
+ * 127.0.0.1 that a test can stop and start again on the same port to play an outage: WebDAV
+ * (`rclone serve webdav`; rclone 1.60 has no `serve s3`), which keeps no hash, and SFTP
+ * (`rclone serve sftp`), which gives md5 and sha1 as S3 gives md5.
  */
 
-/** An empty rclone config of the test's own, so no user's remotes are read or written. */
+/** An empty rclone config and a cache of the test's own, so nothing of the user's is read or written. */
 export async function rcloneEnv(dir: string): Promise<Record<string, string>> {
   const config = join(dir, 'rclone.conf')
   await writeFile(config, '')
-  return { RCLONE_CONFIG: config, FARM_WUPM: '1' }
+  return { RCLONE_CONFIG: config, RCLONE_CACHE_DIR: join(dir, 'rclone-cache'), FARM_WUPM: '1' }
 }
 
 /** The same for rclone started by this test process itself (RemoteBackup in-process); returns the undo. */
 export async function useRcloneEnv(dir: string): Promise<() => Promise<void>> {
-  const before = process.env.RCLONE_CONFIG
-  process.env.RCLONE_CONFIG = (await rcloneEnv(dir)).RCLONE_CONFIG
+  const before = { config: process.env.RCLONE_CONFIG, cache: process.env.RCLONE_CACHE_DIR }
+  const env = await rcloneEnv(dir)
+  process.env.RCLONE_CONFIG = env.RCLONE_CONFIG
+  process.env.RCLONE_CACHE_DIR = env.RCLONE_CACHE_DIR
   return async () => {
-    if (before === undefined) delete process.env.RCLONE_CONFIG
-    else process.env.RCLONE_CONFIG = before
+    for (const [key, value] of [
+      ['RCLONE_CONFIG', before.config],
+      ['RCLONE_CACHE_DIR', before.cache],
+    ] as const) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
   }
 }
 
@@ -40,7 +48,7 @@ function portOpen(port: number): Promise<boolean> {
   })
 }
 
-export interface WebdavServer {
+export interface RcloneServer {
   /** The rclone connection string of `path` on this server, password obscured as rclone wants it. */
   remote(path: string): string
   readonly password: string
@@ -48,23 +56,30 @@ export interface WebdavServer {
   stop(): Promise<void>
 }
 
-export async function webdavServer(root: string, env: Record<string, string>): Promise<WebdavServer> {
+export async function rcloneServer(
+  kind: 'webdav' | 'sftp',
+  root: string,
+  env: Record<string, string>,
+): Promise<RcloneServer> {
   const port = await freePort()
-  const password = 'dav-Pl4nted-Secret'
+  const password = `${kind}-Pl4nted-Secret`
   const obscured = (await execa('rclone', ['obscure', password], { env })).stdout.trim()
   let child: ResultPromise | undefined
-  const server: WebdavServer = {
+  const server: RcloneServer = {
     password,
-    remote: (path) => `:webdav,url='http://127.0.0.1:${port}',user=farm,pass=${obscured}:${path}`,
+    remote: (path) =>
+      kind === 'webdav'
+        ? `:webdav,url='http://127.0.0.1:${port}',user=farm,pass=${obscured}:${path}`
+        : `:sftp,host=127.0.0.1,port=${port},user=farm,pass=${obscured}:${path}`,
     async start() {
       child = execa(
         'rclone',
-        ['serve', 'webdav', root, '--addr', `127.0.0.1:${port}`, '--user', 'farm', '--pass', password],
+        ['serve', kind, root, '--addr', `127.0.0.1:${port}`, '--user', 'farm', '--pass', password],
         { env, reject: false },
       )
       const deadline = Date.now() + 10_000
       while (!(await portOpen(port))) {
-        if (Date.now() > deadline) throw new Error(`rclone serve webdav did not listen on ${port}`)
+        if (Date.now() > deadline) throw new Error(`rclone serve ${kind} did not listen on ${port}`)
         await new Promise((r) => setTimeout(r, 50))
       }
     },

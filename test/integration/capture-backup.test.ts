@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { RemoteBackup } from '../../src/capture/index.ts'
 import { clockedCapturer } from '../helpers/capture.ts'
 import { type FarmChild, runFarm, tempDir } from '../helpers/farm.ts'
-import { rcloneEnv, useRcloneEnv, webdavServer, webhookServer } from '../helpers/rclone.ts'
+import { rcloneEnv, rcloneServer, useRcloneEnv, webhookServer } from '../helpers/rclone.ts'
 import { spawnWatched } from '../helpers/watched.ts'
 
 const cleanups: Array<() => Promise<unknown>> = []
@@ -125,6 +125,47 @@ describe('farm capture --backup-remote', () => {
     expect((await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })).exitCode).toBe(0)
   })
 
+  it("where the remote keeps md5 or sha1 and no sha256 (SFTP here, as S3 keeps md5), compares its hashes with the card's files", async () => {
+    const dir = await tempDir()
+    const store = await tempDir()
+    const env = await rcloneEnv(store)
+    const sftp = await rcloneServer('sftp', store, env)
+    cleanups.push(() => sftp.stop())
+    const remote = sftp.remote('pi')
+    const args = [
+      '--once',
+      '--source',
+      'test:160x120',
+      '--dir',
+      dir,
+      '--tz',
+      'UTC',
+      '--backup-remote',
+      remote,
+    ]
+    expect((await runFarm(['capture', ...args], { env })).exitCode).toBe(0)
+    expect(await tree(join(store, 'pi'))).toEqual(await layout(dir))
+    const clean = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })
+    expect(clean.stdout).toMatch(
+      /5 files of 1 days compared with :sftp,host=127\.0\.0\.1,port=\d+,user=farm,pass=\*\*\*:pi: 5 by sha1; 0 problems/,
+    )
+    expect(clean.exitCode).toBe(0)
+
+    const [day] = await readdir(join(dir, 'frames'))
+    const [name] = (await readdir(join(store, 'pi', 'frames', day!))).filter((n) => n.endsWith('.jpg'))
+    const file = join(store, 'pi', 'frames', day!, name!)
+    const bytes = await readFile(file)
+    bytes[bytes.length >> 1]! ^= 0xff
+    await writeFile(file, bytes)
+    const broken = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })
+    expect(broken.exitCode).toBe(1)
+    expect(broken.stdout).toMatch(
+      new RegExp(
+        `differs +frames/${day}/${name}: sha1 [0-9a-f]{12}\\.\\.\\. on the remote, [0-9a-f]{12}\\.\\.\\. here`,
+      ),
+    )
+  })
+
   it('mends a partial upload: killed mid-transfer with rclone, the next run sends the file whole', async () => {
     const dir = await tempDir()
     const remote = join(await tempDir(), 'bucket')
@@ -165,7 +206,7 @@ describe('farm capture --backup-remote', () => {
     const dir = await tempDir()
     const store = await tempDir()
     const env = await rcloneEnv(dir)
-    const dav = await webdavServer(store, env)
+    const dav = await rcloneServer('webdav', store, env)
     cleanups.push(() => dav.stop())
     const hook = await webhookServer()
     cleanups.push(hook.close)
@@ -243,7 +284,7 @@ describe('farm capture --backup-remote', () => {
     const store = await tempDir()
     const env = await rcloneEnv(dir)
     cleanups.push(await useRcloneEnv(dir))
-    const dav = await webdavServer(store, env)
+    const dav = await rcloneServer('webdav', store, env)
     cleanups.push(() => dav.stop())
     await dav.stop()
     const failures: unknown[] = []

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import jpeg from 'jpeg-js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runFarm, tempDir } from '../helpers/farm.ts'
-import { rcloneEnv, webdavServer, webhookServer } from '../helpers/rclone.ts'
+import { rcloneEnv, rcloneServer, webhookServer } from '../helpers/rclone.ts'
 import { spawnWatched } from '../helpers/watched.ts'
 
 const cleanups: Array<() => Promise<unknown>> = []
@@ -89,7 +89,7 @@ describe('secrets', () => {
     const store = await tempDir()
     const env = await rcloneEnv(store)
     const port = await fussyCamera()
-    const dav = await webdavServer(store, env)
+    const dav = await rcloneServer('webdav', store, env)
     cleanups.push(() => dav.stop())
     // Down: every upload fails, and rclone's errors quote the connection string.
     await dav.stop()
