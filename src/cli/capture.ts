@@ -123,6 +123,9 @@ Options:
                       stdin, FARM_EVENT, FARM_FRAME (a frame's path), FARM_VIDEO, FARM_DAY set
   --webhook URL       POST each event's JSON to URL (retried 5 times; never holds up a capture)
 
+While it runs, \`farm events --follow --dir DIR\` streams its events (through DIR/capture.sock,
+which also keeps a second capture off the same directory).
+
 Examples:
   farm capture --hourly --source cmd:"libcamera-still -n -o -" --dir /srv/timelapse --keep-days 30
   farm capture --cron "*/10 * * * *" --source http://cam.local/snapshot.jpg --daylight 48.85,2.35
