@@ -270,6 +270,33 @@ export class RemoteBackup {
     return true
   }
 
+  /** The batch's files as they are now, hashed, within BATCH_BYTES; one gone or unreadable leaves it. */
+  async #prepare(batch: Taken[]): Promise<Prepared[]> {
+    const files: Prepared[] = []
+    let bytes = 0
+    for (const taken of batch) {
+      try {
+        const local = await statOf(this.#init.dir, taken.path)
+        if (local === undefined) {
+          // Gone: deleted by hand (farm deletes only what the remote holds). Nothing left to send.
+          this.#queue.drop(taken.path)
+          continue
+        }
+        if (files.length > 0 && bytes + local.size > BATCH_BYTES) break
+        files.push({ taken, local, ...(await hashFile(join(this.#init.dir, taken.path), this.rclone.hash)) })
+        bytes += local.size
+      } catch (err) {
+        // Unreadable (EACCES, EIO): tried again after a backoff, not in a loop.
+        const times = this.#queue.failed(taken.path, this.#now())
+        this.#init.log(
+          'error',
+          `backup: cannot read ${taken.path} (${times} in a row): ${(err as Error).message}`,
+        )
+      }
+    }
+    return files
+  }
+
   /** One rclone run for a batch, then a listing of the same files: true when the remote answered. */
   async #send(batch: Taken[]): Promise<boolean> {
     const { dir } = this.#init
@@ -282,32 +309,7 @@ export class RemoteBackup {
           why,
         )
     }
-    const files: { taken: Taken; local: LocalFile; sha256: string; remote?: string }[] = []
-    let bytes = 0
-    for (const taken of batch) {
-      let local: LocalFile | undefined
-      let hashes: { sha256: string; remote?: string }
-      try {
-        local = await statOf(dir, taken.path)
-        if (local !== undefined && files.length > 0 && bytes + local.size > BATCH_BYTES) break
-        if (local !== undefined) hashes = await hashFile(join(dir, taken.path), this.rclone.hash)
-      } catch (err) {
-        // Unreadable (EACCES, EIO): tried again after a backoff, not in a loop.
-        const times = this.#queue.failed(taken.path, this.#now())
-        this.#init.log(
-          'error',
-          `backup: cannot read ${taken.path} (${times} in a row): ${(err as Error).message}`,
-        )
-        continue
-      }
-      if (local === undefined) {
-        // Gone: deleted by hand (farm deletes only what the remote holds). Nothing left to send.
-        this.#queue.drop(taken.path)
-        continue
-      }
-      files.push({ taken, local, ...hashes! })
-      bytes += local.size
-    }
+    const files = await this.#prepare(batch)
     if (files.length === 0) return true
     const paths = files.map((f) => f.taken.path)
     const uploadError = await this.rclone.upload(dir, paths, signal)
@@ -443,6 +445,15 @@ export class RemoteBackup {
     this.#keptTold.add(day)
     this.#init.log('info', `backup: --keep-days keeps the frames of ${day} for now: ${why}`)
   }
+}
+
+/** A file of a batch: as stat saw it before the upload, and its hashes. */
+interface Prepared {
+  taken: Taken
+  local: LocalFile
+  sha256: string
+  /** In the remote's own hash, when it keeps one. */
+  remote?: string
 }
 
 function matches(record: Pick<SentRecord, 'size' | 'mtimeMs'> | undefined, file: LocalFile): boolean {
