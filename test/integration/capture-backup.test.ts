@@ -49,6 +49,28 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
   }
 }
 
+/** One byte in the middle of the file flipped: the size stays, the content does not. */
+async function corrupt(file: string): Promise<void> {
+  const bytes = await readFile(file)
+  bytes[bytes.length >> 1]! ^= 0xff
+  await writeFile(file, bytes)
+}
+
+/** A capture directory, and a remote served by rclone from a store folder of its own. */
+async function served(kind: 'webdav' | 'sftp', envDir?: 'dir' | 'store') {
+  const dir = await tempDir()
+  const store = await tempDir()
+  const env = await rcloneEnv(envDir === 'dir' ? dir : store)
+  const server = await rcloneServer(kind, store, env)
+  cleanups.push(() => server.stop())
+  return { dir, store, env, server }
+}
+
+/** `farm capture` arguments for one small frame now, in UTC, backed up to `remote`. */
+function backedUpOnce(dir: string, remote: string): string[] {
+  return ['--once', '--source', 'test:160x120', '--dir', dir, '--tz', 'UTC', '--backup-remote', remote]
+}
+
 function daemon(args: string[], env: Record<string, string>) {
   const { child, output } = spawnWatched(['capture', ...args, '--tz', 'UTC'], { env })
   return { child, log: output }
@@ -65,17 +87,7 @@ describe('farm capture --backup-remote', () => {
     const dir = await tempDir()
     const remote = join(await tempDir(), 'bucket')
     const env = await rcloneEnv(dir)
-    const args = [
-      '--once',
-      '--source',
-      'test:160x120',
-      '--dir',
-      dir,
-      '--tz',
-      'UTC',
-      '--backup-remote',
-      remote,
-    ]
+    const args = backedUpOnce(dir, remote)
     const once = () => runFarm(['capture', ...args], { env })
     expect((await once()).exitCode).toBe(0)
     await new Promise((r) => setTimeout(r, 1_100))
@@ -93,9 +105,7 @@ describe('farm capture --backup-remote', () => {
       .filter((n) => n !== 'manifest.json')
       .sort()
     const corrupted = join(remote, 'frames', day!, first!)
-    const bytes = await readFile(corrupted)
-    bytes[bytes.length >> 1]! ^= 0xff
-    await writeFile(corrupted, bytes)
+    await corrupt(corrupted)
     await rm(join(remote, 'thumbs', day!, second!))
     await writeFile(join(remote, 'frames', day!, '235959.jpg'), 'not ours')
     const broken = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })
@@ -126,23 +136,9 @@ describe('farm capture --backup-remote', () => {
   })
 
   it("where the remote keeps md5 or sha1 and no sha256 (SFTP here, as S3 keeps md5), compares its hashes with the card's files", async () => {
-    const dir = await tempDir()
-    const store = await tempDir()
-    const env = await rcloneEnv(store)
-    const sftp = await rcloneServer('sftp', store, env)
-    cleanups.push(() => sftp.stop())
+    const { dir, store, env, server: sftp } = await served('sftp')
     const remote = sftp.remote('pi')
-    const args = [
-      '--once',
-      '--source',
-      'test:160x120',
-      '--dir',
-      dir,
-      '--tz',
-      'UTC',
-      '--backup-remote',
-      remote,
-    ]
+    const args = backedUpOnce(dir, remote)
     expect((await runFarm(['capture', ...args], { env })).exitCode).toBe(0)
     expect(await tree(join(store, 'pi'))).toEqual(await layout(dir))
     const clean = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })
@@ -154,9 +150,7 @@ describe('farm capture --backup-remote', () => {
     const [day] = await readdir(join(dir, 'frames'))
     const [name] = (await readdir(join(store, 'pi', 'frames', day!))).filter((n) => n.endsWith('.jpg'))
     const file = join(store, 'pi', 'frames', day!, name!)
-    const bytes = await readFile(file)
-    bytes[bytes.length >> 1]! ^= 0xff
-    await writeFile(file, bytes)
+    await corrupt(file)
     const broken = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir], { env })
     expect(broken.exitCode).toBe(1)
     expect(broken.stdout).toMatch(
@@ -203,11 +197,7 @@ describe('farm capture --backup-remote', () => {
   })
 
   it('keeps capturing through a WebDAV outage, says backup:failed to its webhook, and catches up when the endpoint is back', async () => {
-    const dir = await tempDir()
-    const store = await tempDir()
-    const env = await rcloneEnv(dir)
-    const dav = await rcloneServer('webdav', store, env)
-    cleanups.push(() => dav.stop())
+    const { dir, store, env, server: dav } = await served('webdav', 'dir')
     const hook = await webhookServer()
     cleanups.push(hook.close)
     const remote = dav.remote('pi')
@@ -262,9 +252,7 @@ describe('farm capture --backup-remote', () => {
     const [day] = await readdir(join(dir, 'frames'))
     const [name] = (await readdir(join(store, 'pi', 'frames', day!))).filter((n) => n.endsWith('.jpg'))
     const file = join(store, 'pi', 'frames', day!, name!)
-    const bytes = await readFile(file)
-    bytes[bytes.length >> 1]! ^= 0xff
-    await writeFile(file, bytes)
+    await corrupt(file)
     const sizes = await runFarm(['capture', 'verify', '--remote', remote, '--dir', dir, '--sample', '0'], {
       env,
     })
@@ -280,12 +268,8 @@ describe('farm capture --backup-remote', () => {
   })
 
   it('--keep-days deletes no frame the remote does not hold: kept through the outage, pruned once it is there', async () => {
-    const dir = await tempDir()
-    const store = await tempDir()
-    const env = await rcloneEnv(dir)
+    const { dir, store, server: dav } = await served('webdav', 'dir')
     cleanups.push(await useRcloneEnv(dir))
-    const dav = await rcloneServer('webdav', store, env)
-    cleanups.push(() => dav.stop())
     await dav.stop()
     const failures: unknown[] = []
     const backup = await RemoteBackup.start({
