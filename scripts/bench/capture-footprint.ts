@@ -11,6 +11,7 @@ const MAIN = join(ROOT, 'dist', 'cli', 'main.js')
 const DAY = '2026-06-21'
 const FRAMES = 1440
 const CAPTURES = 100
+const BACKUP_CAPTURES = 30
 
 function rssMb(pid: number): Promise<{ rss: number; peak: number }> {
   return readFile(`/proc/${pid}/status`, 'utf8').then((status) => {
@@ -30,46 +31,96 @@ async function idleBaseline(): Promise<number> {
   return rss
 }
 
+/** A schedule that does not fire while the process is measured idle. */
+const IDLE = ['--cron', '0 0 1 1 *', '--source', 'test:']
+/** A 640x480 frame every second. */
+const BUSY = ['--cron', '* * * * * *', '--source', 'test:640x480', '--tz', 'UTC']
+
+/** `farm capture ARGS`, and how many frames its log said it saved so far. */
+function capture(args: string[], env?: NodeJS.ProcessEnv) {
+  const child = execa(process.execPath, [MAIN, 'capture', ...args], {
+    reject: false,
+    buffer: false,
+    stderr: 'pipe',
+    ...(env === undefined ? {} : { env }),
+  })
+  let saved = 0
+  child.stderr?.on('data', (chunk: Buffer) => {
+    saved += chunk.toString().match(/saved frames\//g)?.length ?? 0
+  })
+  return { child, saved: () => saved }
+}
+
 async function daemonFootprint(dir: string) {
-  // Idle: a schedule that will not fire during the measurement.
-  const idle = execa(
-    process.execPath,
-    [MAIN, 'capture', '--cron', '0 0 1 1 *', '--source', 'test:', '--dir', dir],
-    {
-      reject: false,
-    },
-  )
+  const { child: idle } = capture([...IDLE, '--dir', dir])
   await sleep(10_000)
   const idleRss = await rssMb(idle.pid!)
   idle.kill('SIGTERM')
   await idle
 
-  const busy = execa(
-    process.execPath,
-    [
-      MAIN,
-      'capture',
-      '--cron',
-      '* * * * * *',
-      '--source',
-      'test:640x480',
-      '--dir',
-      join(dir, 'busy'),
-      '--tz',
-      'UTC',
-    ],
-    { reject: false, buffer: false, stderr: 'pipe' },
-  )
-  let saved = 0
-  busy.stderr?.on('data', (chunk: Buffer) => {
-    saved += chunk.toString().match(/saved frames\//g)?.length ?? 0
-  })
+  const { child: busy, saved: savedSoFar } = capture([...BUSY, '--dir', join(dir, 'busy')])
   const started = Date.now()
-  while (saved < CAPTURES && Date.now() - started < 400_000) await sleep(200)
+  while (savedSoFar() < CAPTURES && Date.now() - started < 400_000) await sleep(200)
   const busyRss = await rssMb(busy.pid!)
   busy.kill('SIGTERM')
   await busy
-  return { idleRss, busyRss, saved, seconds: (Date.now() - started) / 1000 }
+  return { idleRss, busyRss, saved: savedSoFar(), seconds: (Date.now() - started) / 1000 }
+}
+
+/** The pids of a process's children named `name` now. */
+async function childrenNamed(pid: number, name: string): Promise<number[]> {
+  const found = await execa('pgrep', ['-P', String(pid), '-x', name], { reject: false })
+  return found.stdout.split('\n').filter(Boolean).map(Number)
+}
+
+/**
+ * `--backup-remote` to a local-disk remote (rclone's cheapest backend: what is measured is farm
+ * and rclone, not a network): idle RSS, then BACKUP_CAPTURES captures a second apart with the
+ * RSS of farm and of each rclone it starts sampled every 100 ms.
+ */
+async function backupFootprint(dir: string) {
+  const remote = join(dir, 'remote')
+  const env = { ...process.env, RCLONE_CONFIG: join(dir, 'rclone.conf') }
+  await writeFile(env.RCLONE_CONFIG, '')
+  const { child: idle } = capture(
+    [...IDLE, '--dir', join(dir, 'backup-idle'), '--backup-remote', remote],
+    env,
+  )
+  await sleep(10_000)
+  const idleRss = (await rssMb(idle.pid!)).rss
+  idle.kill('SIGTERM')
+  await idle
+
+  const busyDir = join(dir, 'backup-busy')
+  const { child: busy, saved } = capture([...BUSY, '--dir', busyDir, '--backup-remote', remote], env)
+  let farmPeak = 0
+  let rclonePeak = 0
+  const rcloneRuns = new Set<number>()
+  const started = Date.now()
+  while (saved() < BACKUP_CAPTURES && Date.now() - started < 120_000) {
+    farmPeak = Math.max(farmPeak, (await rssMb(busy.pid!)).rss)
+    for (const pid of await childrenNamed(busy.pid!, 'rclone')) {
+      rcloneRuns.add(pid)
+      rclonePeak = Math.max(
+        rclonePeak,
+        await rssMb(pid).then(
+          (r) => r.rss,
+          () => 0,
+        ),
+      )
+    }
+    await sleep(100)
+  }
+  const busyRss = (await rssMb(busy.pid!)).rss
+  busy.kill('SIGTERM')
+  await busy
+  const local = (await readdir(join(busyDir, 'frames'), { recursive: true })).filter((f) =>
+    f.endsWith('.jpg'),
+  ).length
+  const sent = (await readdir(join(remote, 'frames'), { recursive: true })).filter((f) =>
+    f.endsWith('.jpg'),
+  ).length
+  return { idleRss, busyRss, farmPeak, rclonePeak, rcloneRuns: rcloneRuns.size, saved: saved(), local, sent }
 }
 
 /** `--share` loads libp2p and LevelDB: the idle RSS of a capture process that also runs a node. */
@@ -146,6 +197,14 @@ try {
     `after ${footprint.saved} captures (${footprint.seconds.toFixed(0)} s): rss ${footprint.busyRss.rss.toFixed(1)} MB, peak ${footprint.busyRss.peak.toFixed(1)} MB`,
   )
 
+  const backup = await backupFootprint(dir)
+  console.log(
+    `farm capture --backup-remote idle rss: ${backup.idleRss.toFixed(1)} MB (rclone runs only to upload)`,
+  )
+  console.log(
+    `--backup-remote, ${backup.saved} captures 1 s apart: farm rss ${backup.busyRss.toFixed(1)} MB (peak ${backup.farmPeak.toFixed(1)}), rclone peak ${backup.rclonePeak.toFixed(1)} MB over ${backup.rcloneRuns} runs seen; ${backup.sent} of ${backup.local} frames on the remote at the stop`,
+  )
+
   const shareRss = await shareIdle(dir)
   console.log(`farm capture --share idle rss:  ${shareRss.toFixed(1)} MB (the swarm node: libp2p, LevelDB)`)
 
@@ -176,7 +235,7 @@ try {
     `rebuild ${FRAMES} frames 640x480: ${rebuild.toFixed(1)} s (plain ffmpeg ${plain.toFixed(1)} s, x${(rebuild / plain).toFixed(2)}) -> ${videos.join(' ')}`,
   )
   console.log(
-    `idle_rss_mb=${footprint.idleRss.rss.toFixed(1)} busy_rss_mb=${footprint.busyRss.rss.toFixed(1)} share_idle_rss_mb=${shareRss.toFixed(1)} rebuild_1440_s=${rebuild.toFixed(1)}`,
+    `idle_rss_mb=${footprint.idleRss.rss.toFixed(1)} busy_rss_mb=${footprint.busyRss.rss.toFixed(1)} backup_idle_rss_mb=${backup.idleRss.toFixed(1)} backup_busy_rss_mb=${backup.busyRss.toFixed(1)} rclone_peak_rss_mb=${backup.rclonePeak.toFixed(1)} share_idle_rss_mb=${shareRss.toFixed(1)} rebuild_1440_s=${rebuild.toFixed(1)}`,
   )
 } finally {
   await rm(dir, { recursive: true, force: true })

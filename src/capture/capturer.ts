@@ -4,8 +4,18 @@ import { join } from 'node:path'
 import { thumbnailAndBrightness, toJpeg } from '../render/index.ts'
 import { localMoment } from './days.ts'
 import { CaptureError } from './errors.ts'
+import type { CaptureEvent } from './events.ts'
 import { isPng, readJpegInfo } from './jpeg.ts'
-import { FRAME_FILE, frameDays, framePath, framesDir, listNames, posterPath, thumbPath } from './layout.ts'
+import {
+  FRAME_FILE,
+  frameDays,
+  framePath,
+  framesDir,
+  listNames,
+  posterPath,
+  thumbPath,
+  timelapsePath,
+} from './layout.ts'
 import {
   type DayManifest,
   emptyManifest,
@@ -53,6 +63,10 @@ export interface CapturerInit {
   onSaved?: (day: string, frame: FrameRecord) => Promise<void>
   /** Called once `--keep-days` removed a day's frames (`--share` drops its copies of them too). */
   onPruned?: (day: string, frames: FrameRecord[]) => Promise<void>
+  /** Asked before `--keep-days` removes a day's frames: false keeps them (not yet on the backup remote). */
+  mayPrune?: (day: string) => Promise<boolean>
+  /** Every event of the capture (see events.ts), as it happens; must not throw or wait. */
+  onEvent?: (event: CaptureEvent) => void
 }
 
 export type TickOutcome =
@@ -234,6 +248,14 @@ export class Capturer {
       return miss('error', `could not save the frame: ${errorMessage(err)}`)
     }
     this.#log('info', `saved frames/${day}/${file} (${frame.width}x${frame.height}, ${frame.size} bytes)`)
+    this.#emit({
+      type: 'frame:saved',
+      ts: this.#now().getTime(),
+      day,
+      ...frame,
+      path: framePath(this.dir, day, file),
+      thumb,
+    })
     await this.#init.onSaved?.(day, frame).catch((err: unknown) => {
       this.#log('error', `frames/${day}/${file} saved, but: ${errorMessage(err)}`)
     })
@@ -265,20 +287,30 @@ export class Capturer {
       timeoutMs: this.#timeoutMs,
       live: !manifest.final && day >= today,
     })
-    await this.#writePoster(day, manifest.frames[Math.floor(manifest.frames.length / 2)]!.file)
+    const poster = await this.#writePoster(day, manifest.frames[Math.floor(manifest.frames.length / 2)]!.file)
+    this.#emit({
+      type: 'timelapse:rebuilt',
+      ts: this.#now().getTime(),
+      day,
+      frames: manifest.frames.length,
+      path: timelapsePath(this.dir, day),
+      ...(poster ? { poster: posterPath(this.dir, day) } : {}),
+    })
     return manifest.frames.length
   }
 
-  /** The day's picture in the viewer: the middle frame's thumbnail, if thumbnails were kept. */
-  async #writePoster(day: string, file: string): Promise<void> {
+  /** The day's picture in the viewer: the middle frame's thumbnail, if thumbnails were kept (then true). */
+  async #writePoster(day: string, file: string): Promise<boolean> {
     const poster = posterPath(this.dir, day)
     const temp = tempPathFor(poster)
     try {
       await copyFile(thumbPath(this.dir, day, file), temp)
       await rename(temp, poster)
+      return true
     } catch (err) {
       await rm(temp, { force: true })
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      return false
     }
   }
 
@@ -300,6 +332,14 @@ export class Capturer {
         const frames = await this.rebuild(day)
         await writeManifest(this.dir, { ...manifest, final: true })
         this.#log('info', `day ${day} finalised: timelapse of ${frames} frames`)
+        this.#emit({
+          type: 'day:finalized',
+          ts: this.#now().getTime(),
+          day,
+          frames,
+          missed: manifest.missed.length,
+          ...(frames > 0 ? { path: timelapsePath(this.dir, day) } : {}),
+        })
       }
       this.#finalised.add(day)
     }
@@ -309,12 +349,14 @@ export class Capturer {
     for (const day of daysToPrune(await frameDays(this.dir), today, keepDays)) {
       const manifest = await readManifest(this.dir, day)
       if (manifest?.pruned) continue
+      if (this.#init.mayPrune !== undefined && !(await this.#init.mayPrune(day))) continue
       for (const name of await listNames(framesDir(this.dir, day))) {
         if (FRAME_FILE.test(name)) await rm(framePath(this.dir, day, name), { force: true })
       }
       await rm(join(this.dir, 'thumbs', day), { recursive: true, force: true })
       if (manifest !== undefined) await writeManifest(this.dir, { ...manifest, pruned: true })
       this.#log('info', `pruned the frames of ${day} (--keep-days ${keepDays}); its timelapse stays`)
+      this.#emit({ type: 'day:pruned', ts: this.#now().getTime(), day, frames: manifest?.frames.length ?? 0 })
       await this.#init.onPruned?.(day, manifest?.frames ?? []).catch((err: unknown) => {
         this.#log('error', `${day} pruned, but: ${errorMessage(err)}`)
       })
@@ -340,7 +382,17 @@ export class Capturer {
     } catch (err) {
       this.#log('error', `could not record the missed capture in ${day}'s manifest: ${errorMessage(err)}`)
     }
+    this.#emit({ type: 'frame:missed', ts: this.#now().getTime(), day, ...miss })
     return { status: 'missed', day, miss }
+  }
+
+  /** A listener's failure is its own: the capture goes on whatever it does. */
+  #emit(event: CaptureEvent): void {
+    try {
+      this.#init.onEvent?.(event)
+    } catch (err) {
+      this.#log('error', `${event.type} listener failed: ${errorMessage(err)}`)
+    }
   }
 }
 

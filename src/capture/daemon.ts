@@ -19,9 +19,17 @@ function cronLogger(log: CaptureLog): Logger {
  */
 export async function runCaptureDaemon(
   capturer: Capturer,
-  opts: { cron: string; signal: AbortSignal; log: CaptureLog; onNextRun?: (next: Date | null) => void },
+  opts: {
+    cron: string
+    signal: AbortSignal
+    log: CaptureLog
+    onNextRun?: (next: Date | null) => void
+    /** After recovery, before the first tick: the backup compares the tidied directory with its records. */
+    onRecovered?: () => Promise<void>
+  },
 ): Promise<void> {
   await capturer.recover()
+  await opts.onRecovered?.()
   let running: Promise<unknown> = Promise.resolve()
   const task = createTask(
     opts.cron,

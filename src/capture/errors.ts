@@ -9,6 +9,11 @@ export type CaptureErrorCode =
   | 'NOT_AN_IMAGE'
   | 'LOW_DISK'
   | 'NOTHING_NEAR'
+  | 'CAPTURE_RUNNING'
+  | 'NOT_CAPTURING'
+  | 'RCLONE_MISSING'
+  | 'BAD_REMOTE'
+  | 'REMOTE_FAILED'
 
 /**
  * The one error class of src/capture, made only by its factories, one per code. Callers branch
@@ -84,5 +89,41 @@ export class CaptureError extends Error {
       'LOW_DISK',
       `only ${freeMb} MB free under ${dir}, below --min-free ${minFreeMb} MB: frame not written; free some space or lower --keep-days`,
     )
+  }
+
+  static CAPTURE_RUNNING(dir: string) {
+    return new CaptureError(
+      'CAPTURE_RUNNING',
+      `another farm capture already runs on ${dir} (its socket ${dir}/capture.sock answers): stop it first, or give another --dir`,
+      2,
+    )
+  }
+
+  static NOT_CAPTURING(dir: string) {
+    return new CaptureError(
+      'NOT_CAPTURING',
+      `no farm capture runs on ${dir} (nothing answers on ${dir}/capture.sock): start \`farm capture --dir ${dir} ...\` first`,
+    )
+  }
+
+  static RCLONE_MISSING() {
+    return new CaptureError(
+      'RCLONE_MISSING',
+      '--backup-remote uploads with rclone, which is not installed: sudo apt-get install rclone (or see https://rclone.org/install/)',
+      2,
+    )
+  }
+
+  /** `remote` is shown redacted by the caller. */
+  static BAD_REMOTE(remote: string, why: string) {
+    return new CaptureError(
+      'BAD_REMOTE',
+      `backup remote '${remote}' is not usable: ${why}; give a remote from \`rclone listremotes\` with a path (mybucket:pi/garden) or a connection string (:s3,provider=...,endpoint=...:bucket/path)`,
+      2,
+    )
+  }
+
+  static REMOTE_FAILED(remote: string, what: string, why: string) {
+    return new CaptureError('REMOTE_FAILED', `could not ${what} on ${remote}: ${why}`)
   }
 }

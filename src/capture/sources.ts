@@ -1,5 +1,6 @@
 import { grabV4l2, runProgram, testPattern } from '../render/index.ts'
 import { CaptureError } from './errors.ts'
+import { credentialsAsHeader, type Redact, redactor, redactUrl, urlSecrets } from './redact.ts'
 
 /** Where frames come from, parsed from `--source`. */
 export type SourceSpec =
@@ -44,17 +45,13 @@ export function parseSource(text: string): SourceSpec {
   throw CaptureError.BAD_SOURCE(text, 'is not a known kind of source')
 }
 
-/** A source named for logs without credentials a snapshot URL may carry. */
+/** A source named for logs without the credentials and query values a URL may carry. */
 export function describeSource(spec: SourceSpec): string {
   switch (spec.kind) {
-    case 'http': {
-      const url = new URL(spec.url)
-      url.username = ''
-      url.password = ''
-      return url.toString()
-    }
+    case 'http':
+      return redactUrl(spec.url)
     case 'command':
-      return `command '${spec.command}'`
+      return `command '${redactUrl(spec.command)}'`
     case 'v4l2':
       return `V4L2 device ${spec.device}`
     case 'test':
@@ -77,13 +74,23 @@ export function publicSourceName(spec: SourceSpec): string {
   }
 }
 
+/** The secrets a source carries (a URL's userinfo and query values, in a command's URLs too), for redaction. */
+export function sourceSecrets(spec: SourceSpec): string[] {
+  if (spec.kind === 'http') return urlSecrets(spec.url)
+  if (spec.kind === 'command')
+    return [...spec.command.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi)].flatMap((m) => urlSecrets(m[0]))
+  return []
+}
+
 export function grabber(spec: SourceSpec, timeoutMs: number): Grab {
   const name = describeSource(spec)
+  // Why a grab failed comes from fetch, a server or a command's stderr: any of them may echo a secret.
+  const redact = redactor(sourceSecrets(spec))
   switch (spec.kind) {
     case 'http':
-      return () => grabHttp(spec.url, name, timeoutMs)
+      return () => grabHttp(spec.url, name, timeoutMs, redact)
     case 'command':
-      return () => grabCommand(spec.command, name, timeoutMs)
+      return () => grabCommand(spec.command, name, timeoutMs, redact)
     case 'v4l2':
       return () => grabV4l2(spec.device, timeoutMs)
     case 'test':
@@ -91,48 +98,50 @@ export function grabber(spec: SourceSpec, timeoutMs: number): Grab {
   }
 }
 
-async function grabHttp(url: string, name: string, timeoutMs: number): Promise<Uint8Array> {
+async function grabHttp(url: string, name: string, timeoutMs: number, redact: Redact): Promise<Uint8Array> {
+  const failed = (why: string) => CaptureError.SOURCE_FAILED(name, redact(why))
   let response: Response
   const signal = AbortSignal.timeout(timeoutMs)
+  // fetch refuses a URL with credentials in it: they go in a header, as a browser would send them.
+  const { url: bare, authorization } = credentialsAsHeader(url)
+  const headers: Record<string, string> = { accept: 'image/jpeg, image/png' }
+  if (authorization !== undefined) headers.authorization = authorization
   try {
-    response = await fetch(url, { signal, redirect: 'follow', headers: { accept: 'image/jpeg, image/png' } })
+    response = await fetch(bare, { signal, redirect: 'follow', headers })
   } catch (err) {
-    const why = signal.aborted ? `no answer within ${timeoutMs} ms` : errorText(err)
-    throw CaptureError.SOURCE_FAILED(name, why)
+    throw failed(signal.aborted ? `no answer within ${timeoutMs} ms` : errorText(err))
   }
   if (!response.ok) {
     await response.body?.cancel()
-    throw CaptureError.SOURCE_FAILED(name, `HTTP ${response.status} ${response.statusText}`.trim())
+    throw failed(`HTTP ${response.status} ${response.statusText}`.trim())
   }
   const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
   if (!IMAGE_TYPES.includes(type)) {
     await response.body?.cancel()
-    throw CaptureError.SOURCE_FAILED(
-      name,
-      `content-type is '${type || 'missing'}', expected image/jpeg or image/png`,
-    )
+    throw failed(`content-type is '${type || 'missing'}', expected image/jpeg or image/png`)
   }
   const declared = Number(response.headers.get('content-length') ?? 0)
   if (declared > MAX_IMAGE_BYTES) {
     await response.body?.cancel()
-    throw CaptureError.SOURCE_FAILED(name, `image of ${declared} bytes is over ${MAX_IMAGE_BYTES}`)
+    throw failed(`image of ${declared} bytes is over ${MAX_IMAGE_BYTES}`)
   }
   let bytes: Uint8Array
   try {
     bytes = new Uint8Array(await response.arrayBuffer())
   } catch (err) {
-    throw CaptureError.SOURCE_FAILED(
-      name,
-      signal.aborted ? `body not received within ${timeoutMs} ms` : errorText(err),
-    )
+    throw failed(signal.aborted ? `body not received within ${timeoutMs} ms` : errorText(err))
   }
-  if (bytes.length > MAX_IMAGE_BYTES) {
-    throw CaptureError.SOURCE_FAILED(name, `image of ${bytes.length} bytes is over ${MAX_IMAGE_BYTES}`)
-  }
+  if (bytes.length > MAX_IMAGE_BYTES)
+    throw failed(`image of ${bytes.length} bytes is over ${MAX_IMAGE_BYTES}`)
   return bytes
 }
 
-async function grabCommand(command: string, name: string, timeoutMs: number): Promise<Uint8Array> {
+async function grabCommand(
+  command: string,
+  name: string,
+  timeoutMs: number,
+  redact: Redact,
+): Promise<Uint8Array> {
   const result = await runProgram(command, [], {
     shell: true,
     stdout: 'bytes',
@@ -145,7 +154,7 @@ async function grabCommand(command: string, name: string, timeoutMs: number): Pr
       : result.exitCode === undefined
         ? result.tail
         : `exit ${result.exitCode}: ${result.tail}`
-    throw CaptureError.SOURCE_FAILED(name, why)
+    throw CaptureError.SOURCE_FAILED(name, redact(why))
   }
   return new Uint8Array(result.stdout)
 }

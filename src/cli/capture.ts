@@ -1,21 +1,33 @@
+import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import {
   buildSameTime,
   CaptureError,
+  type CaptureEvent,
   type CaptureLog,
   Capturer,
   type CapturerInit,
+  CaptureSocket,
   captureSchedule,
   checkTimeZone,
   describeSource,
+  EventHooks,
   frameDays,
   grabber,
+  hookSecrets,
+  ONCE_HOOKS_GRACE_MS,
   parseDay,
   parsePlace,
   parseSource,
   publicSourceName,
+  type Redact,
+  RemoteBackup,
+  redactDeep,
+  redactor,
+  remoteSecrets,
   runCaptureDaemon,
   SAME_TIME_FPS,
+  sourceSecrets,
   verifyCaptures,
 } from '../capture/index.ts'
 import type { Sharing } from '../farm/index.ts'
@@ -46,6 +58,13 @@ const options = {
   share: { type: 'boolean' },
   backup: { type: 'string' },
   peers: { type: 'boolean' },
+  'backup-remote': { type: 'string' },
+  'backup-bwlimit': { type: 'string' },
+  'backup-retry': { type: 'string' },
+  remote: { type: 'string' },
+  sample: { type: 'string' },
+  'on-event': { type: 'string' },
+  webhook: { type: 'string' },
 } as const
 
 const help = `Usage: farm capture --source SRC [--hourly | --cron "EXPR"] [options]
@@ -54,6 +73,7 @@ const help = `Usage: farm capture --source SRC [--hourly | --cron "EXPR"] [optio
        farm capture --rebuild --span 2026-11 --at 12:00 [--fps N] [--dir DIR]
        farm capture verify [--dir DIR] [--json]
        farm capture verify --peers --home HOME [--dir DIR] [--json]
+       farm capture verify --remote REMOTE:path [--sample N|all] [--dir DIR] [--json]
 
 Takes a frame on a schedule, saves it as frames/YYYY-MM-DD/HHmmss.jpg with a thumbnail and a
 manifest entry, and rebuilds that day's timelapse/YYYY-MM-DD.mp4. A failed capture is logged and
@@ -94,6 +114,26 @@ Options:
                       --dir); must not overlap --dir
   --peers             verify: check that this node announced every frame and that each connected
                       peer keeping backups holds a copy
+  --backup-remote R   upload every frame, thumbnail, manifest and timelapse to the rclone remote R
+                      (a remote of \`rclone config\` with a path, e.g. garden:bucket/pi, or a
+                      connection string, e.g. :s3,provider=Other,endpoint=https://...:bucket/pi)
+                      after each capture, in the background; a queue in DIR/backup-remote/ keeps
+                      what waits across restarts and outages; with --keep-days, frames are deleted
+                      only once the remote holds them
+  --backup-bwlimit B  rclone's --bwlimit for the uploads: 1M, 512k, "08:00,256k 20:00,off"
+  --backup-retry S    while the remote fails, wait at most S seconds between two tries
+                      (default 600; the wait starts at 10 s and doubles)
+  --remote R          verify: compare every file's size and hash with the rclone remote R (the
+                      remote's own hash where it keeps one, else a downloaded sample)
+  --sample N          verify --remote: files to download and hash when the remote keeps no hash
+                      (default 20; all for every file)
+  --on-event CMD      run CMD for each event (frame:saved, frame:missed, timelapse:rebuilt,
+                      day:finalized, day:pruned, backup:failed): no shell, the event's JSON on
+                      stdin, FARM_EVENT, FARM_FRAME (a frame's path), FARM_VIDEO, FARM_DAY set
+  --webhook URL       POST each event's JSON to URL (retried 5 times; never holds up a capture)
+
+While it runs, \`farm events --follow --dir DIR\` streams its events (through DIR/capture.sock,
+which also keeps a second capture off the same directory).
 
 Examples:
   farm capture --hourly --source cmd:"libcamera-still -n -o -" --dir /srv/timelapse --keep-days 30
@@ -102,6 +142,9 @@ Examples:
   farm capture --rebuild --span 2026 --at 12:00 --dir /srv/timelapse
   farm capture --hourly --source http://cam.local/snapshot.jpg --share --home ~/.farm
   farm capture verify --peers --home ~/.farm
+  farm capture --hourly --source test: --backup-remote garden:pi-backup --backup-bwlimit 512k
+  farm capture verify --remote garden:pi-backup
+  farm capture --hourly --source test: --on-event "examples/hooks/post-video.sh" --webhook https://hooks.example/farm
 `
 
 type Values = ReturnType<typeof parse>['values']
@@ -120,15 +163,31 @@ function captureDir(values: Values): string {
   return values.dir !== undefined ? resolve(values.dir) : join(homeDir(values), 'capture')
 }
 
-const log: CaptureLog = (level, message) => {
-  process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`)
+/**
+ * Every secret the options carry (a camera URL's, the remote's, the webhook's), and the log that
+ * writes no line with one of them in it.
+ */
+function outputOf(values: Values): { redact: Redact; log: CaptureLog } {
+  const source = values.source === undefined ? undefined : parseSource(values.source)
+  const redact = redactor([
+    ...(source === undefined ? [] : sourceSecrets(source)),
+    ...remoteSecrets(values['backup-remote'] ?? values.remote ?? ''),
+    ...(values.webhook === undefined || !URL.canParse(values.webhook)
+      ? []
+      : hookSecrets({ webhook: values.webhook })),
+  ])
+  const log: CaptureLog = (level, message) => {
+    process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${redact(message)}\n`)
+  }
+  return { redact, log }
 }
 
 function capturerFrom(
   values: Values,
   dir: string,
   needSource: boolean,
-  hooks: Pick<CapturerInit, 'onSaved' | 'onPruned'> = {},
+  log: CaptureLog,
+  hooks: Pick<CapturerInit, 'onSaved' | 'onPruned' | 'mayPrune' | 'onEvent'> = {},
 ): Capturer {
   if (needSource && values.source === undefined) {
     throw new UsageError(
@@ -155,6 +214,16 @@ function capturerFrom(
 }
 
 async function verify(values: Values, dir: string): Promise<number> {
+  if (values.remote !== undefined) {
+    const { verifyOnRemote } = await import('./capture-remote.ts')
+    return verifyOnRemote(
+      dir,
+      values.remote,
+      parseSample(values.sample),
+      outputOf(values).redact,
+      values.json === true,
+    )
+  }
   if (values.peers) {
     const { verifyOnPeers } = await import('./capture-share.ts')
     return verifyOnPeers(homeDir(values), dir, values.json === true)
@@ -173,8 +242,14 @@ async function verify(values: Values, dir: string): Promise<number> {
   return report.problems.length === 0 ? 0 : 1
 }
 
+function parseSample(text: string | undefined): number | 'all' {
+  if (text === 'all') return 'all'
+  return flags.whole('sample', text, { min: 0 }) ?? 20
+}
+
 async function rebuild(values: Values, dir: string, days: string[]): Promise<number> {
-  const capturer = capturerFrom(values, dir, false)
+  const { log } = outputOf(values)
+  const capturer = capturerFrom(values, dir, false, log)
   const chosen = days.length > 0 ? days.map(parseDay) : await frameDays(dir)
   if (chosen.length === 0) throw CaptureError.NO_FRAMES(join(dir, 'frames'))
   let failed = 0
@@ -192,6 +267,7 @@ async function rebuild(values: Values, dir: string, days: string[]): Promise<num
 
 /** `--rebuild --span --at`: the same-time video, which the viewer's same-time page builds too. */
 async function rebuildSameTime(values: Values, dir: string, positionals: string[]): Promise<number> {
+  const { log } = outputOf(values)
   if (values.span === undefined || values.at === undefined || positionals.length > 0) {
     throw new UsageError(
       'farm capture: --rebuild --span SPAN --at HH:MM go together, without a day, e.g. --rebuild --span 2026-11 --at 12:00.',
@@ -239,32 +315,94 @@ async function run(argv: string[]): Promise<number> {
       'farm capture: --backup keeps copies of the frames other nodes share, which needs the swarm: add --share --home HOME.',
     )
   }
+  if (values.remote !== undefined || values.sample !== undefined)
+    throw new UsageError(
+      'farm capture: --remote and --sample belong to `farm capture verify --remote REMOTE`.',
+    )
+  for (const flag of ['backup-bwlimit', 'backup-retry'] as const)
+    if (values[flag] !== undefined && values['backup-remote'] === undefined)
+      throw new UsageError(`farm capture: --${flag} is about the uploads of --backup-remote: give both.`)
+  const retryS = flags.positive('backup-retry', values['backup-retry'])
+  const { log, redact } = outputOf(values)
+  const bwlimit = values['backup-bwlimit'] === undefined ? undefined : parseBwlimit(values['backup-bwlimit'])
+  const hooks = new EventHooks({ command: values['on-event'], webhook: values.webhook, log, redact })
+  const socket = new CaptureSocket(dir)
   let sharing: Sharing | undefined
-  const capturer = capturerFrom(values, dir, true, {
+  let backup: RemoteBackup | undefined
+  // Every listener gets the event at once; none of them makes the capture wait.
+  const onEvent = (event: CaptureEvent) => {
+    backup?.onCaptureEvent(event)
+    const shown = redactDeep(event, redact)
+    hooks.deliver(shown)
+    socket.publish(shown)
+  }
+  const capturer = capturerFrom(values, dir, true, log, {
     onSaved: async (day, frame) => sharing?.onSaved(day, frame),
     onPruned: async (day, frames) => sharing?.onPruned(day, frames),
+    mayPrune: async (day) => backup?.mayPrune(day) ?? true,
+    onEvent,
   })
-  if (values.share) {
-    const { checkBackupDir, startSharing } = await import('../farm/index.ts')
-    sharing = await startSharing({
-      home: homeDir(values),
-      dir,
-      source: publicSourceName(parseSource(values.source!)),
-      backup: values.backup === undefined ? undefined : checkBackupDir(values.backup, dir),
-      log,
-    })
-  }
+  await mkdir(dir, { recursive: true })
+  const noSocket = await socket.listen(dir)
+  if (noSocket !== undefined) log('warn', `no \`farm events --follow --dir\` for this capture: ${noSocket}`)
   try {
-    return await capture(values, dir, capturer)
+    if (values['backup-remote'] !== undefined) {
+      backup = await RemoteBackup.start({
+        dir,
+        remote: values['backup-remote'],
+        ...(bwlimit === undefined ? {} : { bwlimit }),
+        ...(retryS === undefined ? {} : { maxBackoffMs: retryS * 1000 }),
+        log,
+        redact,
+        onEvent,
+      })
+    }
+    if (values.share) {
+      const { checkBackupDir, startSharing } = await import('../farm/index.ts')
+      sharing = await startSharing({
+        home: homeDir(values),
+        dir,
+        source: publicSourceName(parseSource(values.source!)),
+        backup: values.backup === undefined ? undefined : checkBackupDir(values.backup, dir),
+        log,
+      })
+    }
+    return await capture(values, dir, capturer, log, backup)
   } finally {
     await sharing?.stop()
+    await backup?.stop()
+    await hooks.close(values.once ? ONCE_HOOKS_GRACE_MS : undefined)
+    await socket.close()
   }
 }
 
-async function capture(values: Values, dir: string, capturer: Capturer): Promise<number> {
+/** rclone's --bwlimit syntax, checked here so a typo fails at start rather than at the first upload. */
+function parseBwlimit(text: string): string {
+  const rate = '(?:off|\\d+(?:\\.\\d+)?[BKMGTP]?(?::\\d+(?:\\.\\d+)?[BKMGTP]?)?)'
+  const slot = `(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)-)?\\d\\d:\\d\\d,${rate}`
+  if (new RegExp(`^(?:${rate}|${slot}(?: ${slot})*)$`, 'i').test(text.trim())) return text.trim()
+  throw flags.error(
+    'backup-bwlimit',
+    text,
+    'a rate such as 1M or 512k, or a timetable such as "08:00,512k 20:00,off"',
+  )
+}
+
+/** How long `--once` waits for its uploads before leaving the rest to the next run. */
+const ONCE_UPLOAD_WAIT_MS = 5 * 60_000
+
+async function capture(
+  values: Values,
+  dir: string,
+  capturer: Capturer,
+  log: CaptureLog,
+  backup: RemoteBackup | undefined,
+): Promise<number> {
   if (values.once) {
     await capturer.recover()
+    await backup?.scanAll()
     const outcome = await capturer.tick()
+    if (backup !== undefined) await settleUploads(backup, log)
     if (outcome.status === 'saved') {
       process.stdout.write(`${join(dir, 'frames', outcome.day, outcome.frame.file)}\n`)
       return 0
@@ -279,7 +417,7 @@ async function capture(values: Values, dir: string, capturer: Capturer): Promise
   const releaseSignals = onStopSignal(() => controller.abort())
   log(
     'info',
-    `capturing from ${describeSource(parseSource(values.source!))} on '${cron}' (${capturer.timeZone}) into ${dir}`,
+    `capturing from ${describeSource(parseSource(values.source!))} on '${cron}' (${capturer.timeZone}) into ${dir}${backup ? `, backed up to ${backup.rclone.shown}` : ''}`,
   )
   await runCaptureDaemon(capturer, {
     cron,
@@ -287,10 +425,26 @@ async function capture(values: Values, dir: string, capturer: Capturer): Promise
     log,
     onNextRun: (next) =>
       log('info', next ? `next capture at ${next.toISOString()}` : 'no further capture scheduled'),
+    ...(backup === undefined ? {} : { onRecovered: () => backup.scanAll() }),
   })
   releaseSignals()
   log('info', 'stopped')
   return 0
+}
+
+/** `--once` leaves when its files are on the remote, the remote failed, or after ONCE_UPLOAD_WAIT_MS. */
+async function settleUploads(backup: RemoteBackup, log: CaptureLog): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ONCE_UPLOAD_WAIT_MS)
+  })
+  await Promise.race([backup.settled(), late])
+  clearTimeout(timer)
+  if (backup.pending > 0)
+    log(
+      'warn',
+      `backup: ${backup.pending} files still wait for ${backup.rclone.shown}; the next run sends them`,
+    )
 }
 
 export const command: Command = {

@@ -45,6 +45,10 @@ export const commands: Record<string, Entry> = {
     summary: 'capture camera frames on a schedule into daily timelapses',
     load: () => import('./capture.ts'),
   },
+  events: {
+    summary: "stream a running capture's or node's events, for scripts",
+    load: () => import('./events.ts'),
+  },
   demo: {
     summary: 'run a swarm of 3 nodes on this machine and render the bundled POV-Ray example',
     load: () => import('./demo.ts'),

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs'
 import { resolve as resolvePath } from 'node:path'
+import { EventHooks, hookSecrets, redactor } from '../capture/index.ts'
 import {
   type AcceptPolicy,
   adoptInvite,
@@ -24,7 +26,7 @@ export const command: Command = {
                  [--name NAME] [--owner OWNER] [--renderers povray,blender] [--jobs N]
                  [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
                  [--log-format text|json] [--log-to stderr|stdout] [--backup DIR]
-                 [--grace DURATION]
+                 [--grace DURATION] [--on-event CMD] [--webhook URL]
 
 Runs this node: connects to the swarm, replicates the ledger and serves blobs until Ctrl-C
 (SIGINT) or SIGTERM, then stops cleanly and exits 0. The first time, give the INVITE printed by
@@ -73,12 +75,18 @@ Options:
                       released, e.g. 25s (default 0: release at once)
   --backup DIR        keep copies of the frames other nodes share with \`farm capture --share\`,
                       in DIR/<node name>/frames/YYYY-MM-DD/HHmmss.jpg
+  --on-event CMD      run CMD for each of the farm's events (job:submitted, job:stitched,
+                      job:failed, job:cancelled, frame:failed, frame:rendered, frame:verified,
+                      worker:blocked, peer:joined, peer:left...; not log lines or syncs): no
+                      shell, the event's JSON on stdin, FARM_EVENT, FARM_JOB, FARM_VIDEO set
+  --webhook URL       POST each of those events' JSON to URL (retried 5 times, never waited for)
 
 Examples:
   farm join farm1.8Jd...Qw --home ~/.farm
   farm join --home ~/.farm --headless --listen /ip4/127.0.0.1/tcp/4001 --no-mdns
   farm join --home ~/.farm --headless --renderers povray --jobs 1 --log-format json
   FARM_INVITE_FILE=/run/secrets/farm-invite farm join --headless --log-to stdout --grace 25s
+  farm join --home ~/.farm --headless --webhook https://chat.example/hooks/farm
 `,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('join', argv, {
@@ -102,6 +110,8 @@ Examples:
       backup: { type: 'string' },
       'log-to': { type: 'string' },
       grace: { type: 'string' },
+      'on-event': { type: 'string' },
+      webhook: { type: 'string' },
     })
     if (positionals.length > 1)
       throw new UsageError('farm join takes at most one invite; quote it if your shell split it')
@@ -141,6 +151,25 @@ Examples:
       node.on('event', (event) => {
         if (isShown(event)) logTo.write(`${formatEvent(event, logFormat)}\n`)
       })
+    const hooks = new EventHooks({
+      command: values['on-event'],
+      webhook: values.webhook,
+      log: (level, message) => node.log(level, message),
+      redact: redactor(
+        values.webhook === undefined || !URL.canParse(values.webhook)
+          ? []
+          : hookSecrets({ webhook: values.webhook }),
+      ),
+    })
+    // Log lines and syncs are the node's bookkeeping, many a second: scripts want what happened.
+    node.on('event', (event) => {
+      if (event.type === 'log' || event.type === 'entries:synced') return
+      // The stitcher holds the video it just made: a hook gets its path (FARM_VIDEO).
+      if (event.type === 'job:stitched' && existsSync(node.blobs.path(event.video))) {
+        const held: typeof event = { ...event, path: node.blobs.path(event.video) }
+        hooks.deliver(held)
+      } else hooks.deliver(event)
+    })
     // Listening before start, so a Ctrl-C while starting still closes the ledger cleanly.
     let signalled = false
     const hurry = new AbortController()
@@ -165,6 +194,7 @@ Examples:
         accept: parseAccept(values.accept),
       })
       await backup?.stop()
+      await hooks.close()
       return 0
     }
     const signal = await stopped
@@ -177,6 +207,7 @@ Examples:
     if (graceMs > 0) exitAfterGrace(graceMs, (message) => node.log('error', message))
     await backup?.stop()
     await node.stop({ hurry: hurry.signal })
+    await hooks.close()
     logTo.write(
       `${formatEvent({ type: 'log', ts: Date.now(), level: 'info', message: 'stopped' }, logFormat)}\n`,
     )

@@ -16,7 +16,7 @@ export {
 } from './backup/capture-verify.ts'
 export { checkBackupDir, type Sharing, startSharing, verifyPeers } from './backup/sharing.ts'
 export type { ControlApi, Handler, JobSpec, MethodName, ParamsOf, ResultOf } from './control/api.ts'
-export { callNode, subscribeNode } from './control/client.ts'
+export { callNode, subscribeNode, subscribeSocket } from './control/client.ts'
 export { ControlServer, socketPath } from './control/socket.ts'
 export { DashboardFeed, type DashboardNode } from './dashboard/dashboard-feed.ts'
 export { type DashboardModelInput, dashboardModel } from './dashboard/dashboard-model.ts'

@@ -14,6 +14,7 @@ import { errorPage, notFoundPage } from './pages/layout.ts'
 import { nowPage } from './pages/now.ts'
 import { sameTimePage } from './pages/same-time.ts'
 import { ICON, STYLE } from './pages/style.ts'
+import { sendManifest } from './public-manifest.ts'
 import { fileInside } from './safe-path.ts'
 import type { SameTimeSource } from './same-time.ts'
 import { sendFile } from './send-file.ts'
@@ -189,6 +190,8 @@ function requestHandler(init: ViewerInit & { basePath: string }, watcher: Latest
     if (first === 'files' && rest.length >= 2 && SERVED.has(rest[0]!)) {
       const file = await fileInside(init.dir, rest)
       if (file === undefined) return notFound(req, res, depth)
+      // Decoded and resolved by fileInside: `manifest%2Ejson` is caught too.
+      if (file.endsWith('/manifest.json')) return sendManifest(req, res, file)
       return sendFile(req, res, file)
     }
     if (jobs && only && first === 'jobs') {

@@ -28,7 +28,9 @@ const LEAF = "ledger and render import nothing of the project's other parts"
  * cli may reach render (`farm render` needs no node): of the lower layer DESIGN.md forbids cli
  * only p2p and ledger. Within the middle layer two arrows, one way each: farm builds the
  * dashboard's model in tui's types (and never draws), and farm's backup/ shares captures on the
- * swarm (issue 10), reading capture's day folders and manifests. Nothing else of one layer
+ * swarm (issue 10), reading capture's day folders and manifests (its control socket also takes
+ * capture's check of a live Unix socket, which a capture's own socket needs first, issue 16).
+ * Nothing else of one layer
  * imports another part of it: a new arrow is a line here, and a change to DESIGN.md.
  */
 export const ARROWS: Readonly<Record<Part, PartRule>> = {

@@ -88,4 +88,40 @@ describe('events of new entries', () => {
     await a.append('rendered', { job, frame: 1, file: hex('d'), pixelHash: 'p', renderMs: 1200, wu: 20 })
     expect(seen).toEqual(['frame:claimed', 'frame:rendered'])
   })
+
+  it('report worker:blocked once, at the failure that reaches the limit, whether entries come one by one or in a batch', async () => {
+    const t = 1_000_000
+    const { a, b, job } = await twoWorkers(() => t)
+    const oneByOne: string[] = []
+    b.onEntries((entries) => {
+      for (const e of eventsOfEntries(b.state(), entries as Entry[])) oneByOne.push(e.type)
+    })
+    for (const frame of [1, 2, 2, 3])
+      await b.append('failed', { job, frame, attempt: 1, error: 'Parse Error' })
+    expect(oneByOne).toEqual([
+      'frame:failed',
+      'frame:failed',
+      'frame:failed',
+      'frame:failed',
+      'worker:blocked',
+    ])
+    const batched: unknown[] = []
+    a.onEntries((entries) => {
+      batched.push(
+        ...eventsOfEntries(a.state(), entries as Entry[]).filter((e) => e.type === 'worker:blocked'),
+      )
+    })
+    await syncInto(b, a)
+    expect(batched).toEqual([
+      {
+        type: 'worker:blocked',
+        ts: t,
+        job,
+        jobName: expect.any(String),
+        node: b.author,
+        nodeName: 'b',
+        failedFrames: 3,
+      },
+    ])
+  })
 })

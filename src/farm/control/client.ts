@@ -7,16 +7,12 @@ import { type ControlError, socketPath } from './socket.ts'
 /** Long enough for a sync with every peer (`ledger`); `submit` and `fetch` pass their own. */
 const DEFAULT_TIMEOUT_MS = 30_000
 
-function open(home: string): Promise<Socket> {
+function open(path: string, notRunning: () => Error): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect(socketPath(home))
+    const socket = connect(path)
     socket.once('connect', () => resolve(socket))
     socket.once('error', (err: NodeJS.ErrnoException) => {
-      reject(
-        ['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'].includes(err.code ?? '')
-          ? FarmError.NODE_NOT_RUNNING(home)
-          : err,
-      )
+      reject(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'].includes(err.code ?? '') ? notRunning() : err)
     })
   })
 }
@@ -29,7 +25,7 @@ export async function callNode<M extends MethodName>(
     ? [params?: ParamsOf<M>, opts?: { timeoutMs?: number }]
     : [params: ParamsOf<M>, opts?: { timeoutMs?: number }]
 ): Promise<ResultOf<M>> {
-  const socket = await open(home)
+  const socket = await open(socketPath(home), () => FarmError.NODE_NOT_RUNNING(home))
   let timer: NodeJS.Timeout | undefined
   try {
     const lines = createInterface({ input: socket })
@@ -55,8 +51,16 @@ export async function callNode<M extends MethodName>(
 }
 
 /** Streams the events of the node running in `home` until the returned iterator is closed. */
-export async function* subscribeNode(home: string): AsyncGenerator<unknown> {
-  const socket = await open(home)
+export function subscribeNode(home: string): AsyncGenerator<unknown> {
+  return subscribeSocket(socketPath(home), () => FarmError.NODE_NOT_RUNNING(home))
+}
+
+/**
+ * Streams the events of whatever speaks the control socket's `subscribe` on `path`: a node, or
+ * a capture's `capture.sock`; `notRunning` is the error when nothing listens there.
+ */
+export async function* subscribeSocket(path: string, notRunning: () => Error): AsyncGenerator<unknown> {
+  const socket = await open(path, notRunning)
   try {
     const lines = createInterface({ input: socket })
     socket.write(`${JSON.stringify({ id: 1, method: 'subscribe' })}\n`)

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { connect, createServer, type Server, type Socket } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { socketAnswers } from '../../capture/index.ts'
 import { FarmError } from '../errors.ts'
 import { CONTROL_API, type Handler, isMethodName, type MethodName } from './api.ts'
 
@@ -46,7 +47,7 @@ export class ControlServer {
 
   async listen(home: string): Promise<void> {
     if (existsSync(this.path)) {
-      if (await isAlive(this.path)) throw FarmError.NODE_RUNNING(home)
+      if (await socketAnswers(this.path)) throw FarmError.NODE_RUNNING(home)
       // A node that was killed leaves its socket file behind; nothing listens on it.
       await rm(this.path, { force: true })
     }
@@ -116,15 +117,4 @@ function errorOf(err: unknown): ControlError {
     message: typeof e.message === 'string' ? e.message : String(err),
     exitCode: typeof e.exitCode === 'number' ? e.exitCode : 1,
   }
-}
-
-function isAlive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(path)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }

@@ -19,6 +19,7 @@ export type FarmEvent =
   | JobStitchedEvent
   | JobFailedEvent
   | JobCancelledEvent
+  | WorkerBlockedEvent
   | LogEvent
 
 export type FarmEventType = FarmEvent['type']
@@ -134,6 +135,15 @@ export interface JobCancelledEvent extends JobRef {
   type: 'job:cancelled'
   by: string
   byName?: string
+}
+
+/** A worker failed so many distinct frames of a job that it takes no more of them. */
+export interface WorkerBlockedEvent extends JobRef {
+  type: 'worker:blocked'
+  node: string
+  nodeName?: string
+  /** Distinct frames of the job it failed. */
+  failedFrames: number
 }
 
 /** Anything else worth a line: start-up, listen addresses, a renderer that is missing. */

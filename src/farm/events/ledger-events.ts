@@ -1,5 +1,11 @@
-import type { BodyOf, Entry, FarmState } from '../../ledger/index.ts'
-import type { FarmEvent } from './events.ts'
+import {
+  type BodyOf,
+  type Entry,
+  type FarmState,
+  failedFrameCounts,
+  MAX_FAILED_FRAMES,
+} from '../../ledger/index.ts'
+import type { FarmEvent, WorkerBlockedEvent } from './events.ts'
 
 /**
  * What new ledger entries mean to a person watching the farm, read against the state they were
@@ -7,11 +13,42 @@ import type { FarmEvent } from './events.ts'
  */
 export function eventsOfEntries(state: FarmState, entries: readonly Entry[]): FarmEvent[] {
   const events: FarmEvent[] = []
+  const blocked = new Set<string>()
   for (const entry of entries) {
     const event = eventOf(state, entry)
     if (event) events.push(event)
+    const block = blockedBy(state, entry)
+    if (block && !blocked.has(`${block.job} ${block.node}`)) {
+      blocked.add(`${block.job} ${block.node}`)
+      events.push(block)
+    }
   }
   return events
+}
+
+/**
+ * The `failed` entry that made its worker reach the failure limit of the job: its first failure
+ * of this frame, with exactly the limit of distinct frames failed. Read against the state after
+ * the batch, so a batch that brings several such entries reports the block once.
+ */
+function blockedBy(state: FarmState, entry: Entry): WorkerBlockedEvent | undefined {
+  if (entry.type !== 'failed') return undefined
+  const body = entry.body as BodyOf['failed']
+  const job = state.jobs[body.job]
+  if (job === undefined || job.frames[String(body.frame)]?.failedBy[entry.author] !== 1) return undefined
+  const failedFrames = failedFrameCounts(job).get(entry.author) ?? 0
+  if (failedFrames !== MAX_FAILED_FRAMES) return undefined
+  const nodeName = state.nodes[entry.author]?.name
+  const jobName = job.spec?.name
+  return {
+    type: 'worker:blocked',
+    ts: entry.ts,
+    job: body.job,
+    ...(jobName === undefined ? {} : { jobName }),
+    node: entry.author,
+    ...(nodeName === undefined ? {} : { nodeName }),
+    failedFrames,
+  }
 }
 
 function eventOf(state: FarmState, entry: Entry): FarmEvent | undefined {

@@ -35,6 +35,7 @@ export function levelOf(event: FarmEvent): LogLevel {
   if (event.type === 'log') return event.level
   if (event.type === 'frame:failed') return 'warn'
   if (event.type === 'job:failed') return 'error'
+  if (event.type === 'worker:blocked') return 'warn'
   return 'info'
 }
 
@@ -107,6 +108,8 @@ export function describeEvent(event: FarmEvent): string {
       return `job ${jobLabel(event.job, event.jobName)} failed: ${oneLine(event.reason)}`
     case 'job:cancelled':
       return `job ${jobLabel(event.job, event.jobName)} cancelled by ${peerLabel(event.by, event.byName)}`
+    case 'worker:blocked':
+      return `${peerLabel(event.node, event.nodeName)} is blocked from job ${jobLabel(event.job, event.jobName)}: it failed ${plural(event.failedFrames, 'frame', 'frames')} of it`
     case 'log':
       return oneLine(event.message)
   }
