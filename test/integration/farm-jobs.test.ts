@@ -197,22 +197,25 @@ describe('a farm of three nodes', () => {
 
   it('gives the frame of a worker killed mid-render to another after its lease, and the video is whole', async () => {
     const gamma = nodes[2]!
-    const job = await submit(alpha, [ORBIT, '--frames', '1-12', '--size', '320x240', '--name', 'kill-test'])
-    let victimFrame = -1
+    // 640x480: a frame takes a few seconds, so gamma is still rendering what it holds when killed.
+    const job = await submit(alpha, [ORBIT, '--frames', '1-12', '--size', '640x480', '--name', 'kill-test'])
+    let held: number[] = []
     await waitFor(
       async () => {
-        const detail = await jobDetail(alpha, job)
-        victimFrame = detail.frames.find((f) => f.status === 'claimed' && f.worker === gamma.id)?.frame ?? -1
-        return victimFrame >= 0
+        held = (await jobDetail(alpha, job)).frames
+          .filter((f) => f.status === 'claimed' && f.worker === gamma.id)
+          .map((f) => f.frame)
+        return held.length > 0 && renderersOf(gamma).length > 0
       },
       60_000,
-      'gamma to claim a frame',
+      'gamma to claim a frame and start rendering it',
     )
     await killNode(gamma)
     const video = await fetchVideo(alpha, job, 150_000)
-    expect(await videoInfo(video)).toEqual({ frames: 12, width: 320, height: 240 })
+    expect(await videoInfo(video)).toEqual({ frames: 12, width: 640, height: 480 })
     const detail = await jobDetail(alpha, job)
-    expect(detail.frames.find((f) => f.frame === victimFrame)!.worker).not.toBe(gamma.id)
+    // A frame gamma held may have been done in the instant before the kill; not all of them.
+    expect(held.some((frame) => detail.frames.find((f) => f.frame === frame)!.worker !== gamma.id)).toBe(true)
     expect(detail.frames.every((f) => f.status === 'verified')).toBe(true)
   }, 240_000)
 
