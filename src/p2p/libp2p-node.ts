@@ -11,6 +11,7 @@ import { identify } from '@libp2p/identify'
 import type {
   AbortOptions,
   Connection,
+  ConnectionProtector,
   Libp2p,
   Libp2pEvents,
   Libp2pStatus,
@@ -21,12 +22,11 @@ import type {
 } from '@libp2p/interface'
 import { mdns } from '@libp2p/mdns'
 import { type Ping, ping } from '@libp2p/ping'
-import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { YAMUX_FRAME_BYTES, YAMUX_INITIAL_WINDOW_BYTES, YAMUX_MAX_WINDOW_BYTES } from './constants.ts'
-import { swarmKeyFile } from './swarm-key.ts'
+import { nativePreSharedKey } from './pnet-native.ts'
 
 /** What the swarm reads of a connection. */
 export type SwarmConnection = Pick<Connection, 'remotePeer' | 'remoteAddr'>
@@ -79,6 +79,11 @@ export interface FarmLibp2pInit {
   mdns: boolean
   /** Peers the swarm refuses (they sent invalid entries): never dialled, inbound closed at once. */
   refuses: (peer: string) => boolean
+  /**
+   * The private network's protector, by default nativePreSharedKey(swarmKey). Tests and the swarm
+   * bench pass @libp2p/pnet's own to stand for a node of an older farm.
+   */
+  connectionProtector?: () => ConnectionProtector
 }
 
 export type FarmServices = { identify: unknown; ping: Ping; pubsub: GossipSub }
@@ -95,7 +100,7 @@ export async function createFarmLibp2p(init: FarmLibp2pInit): Promise<Libp2p<Far
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
     transports: [tcp()],
-    connectionProtector: preSharedKey({ psk: swarmKeyFile(init.swarmKey) }),
+    connectionProtector: init.connectionProtector ?? nativePreSharedKey(init.swarmKey),
     connectionEncrypters: [noise()],
     streamMuxers: [
       yamux({
