@@ -13,6 +13,7 @@ import {
 } from './constants.ts'
 import { P2PError } from './errors.ts'
 import { FramedStream } from './framed.ts'
+import { withHeapRoom } from './heap-room.ts'
 
 /**
  * /farm/blob/1: the asker sends `{hash, offset, chunk}`; the holder answers `{size}` (or
@@ -29,7 +30,7 @@ export function serveBlob(
   store: BlobStore,
   opts: { peer: string; readTimeoutMs?: number },
 ): Promise<void> {
-  return serve(stream, store, opts)
+  return withHeapRoom(() => serve(stream, store, opts))
 }
 
 async function serve(stream: Stream, store: BlobStore, opts: { peer: string; readTimeoutMs?: number }) {
@@ -79,7 +80,7 @@ export function fetchBlobOver(
   hash: string,
   opts: FetchOptions,
 ): Promise<string> {
-  return fetchOver(stream, store, hash, opts)
+  return withHeapRoom(() => fetchOver(stream, store, hash, opts))
 }
 
 async function fetchOver(

@@ -46,6 +46,8 @@ export const SYNC_CREDIT_BATCHES = 4
 export const BLOB_CHUNK_BYTES = 1 << 20
 export const BLOB_CHUNK_BYTES_LEGACY = 256 << 10
 export const MAX_BLOB_MESSAGE_BYTES = BLOB_CHUNK_BYTES + 1024
+/** V8's old generation may grow to (1 + this/100) times the live heap while a blob moves (withHeapRoom). */
+export const BLOB_HEAP_GROWING_PERCENT = 200
 /** Bytes a blob holder may send beyond what the asker acknowledged having written to disk. */
 export const BLOB_CREDIT_BYTES = 8 << 20
 
