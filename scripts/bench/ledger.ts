@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { type EntryBody, type EntryType, type Ledger, openLedger } from '../../src/ledger/index.ts'
+import { buildHistory, jobBody, SCENE_HASH, work } from './lib/history.ts'
 
 const SELF = import.meta.filename
 const { values } = parseArgs({
@@ -28,7 +29,6 @@ const { values } = parseArgs({
   },
 })
 
-const scene = 'ab'.repeat(32)
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000)
 
 /**
@@ -49,62 +49,6 @@ async function newLedger(dir: string, name: string): Promise<Ledger> {
   return openLedger({ path: join(dir, name), privateKey: await generateKeyPair('Ed25519') })
 }
 
-function jobBody(stitcher: string, i: number) {
-  return {
-    name: `job ${i}`,
-    scene,
-    sceneFile: 'scene.blend',
-    renderer: 'blender' as const,
-    frames: { first: 1, last: 10_000 },
-    size: { width: 1920, height: 1080 },
-    fps: 24,
-    pricePerWU: 100,
-    stitcher,
-    attempts: 3,
-    failFast: false,
-  }
-}
-
-/**
- * A worker's life on one frame of a long render: a claim, lease renewals while rendering, the
- * result. Renewals are what make a real farm's log long while its state stays small.
- */
-function frameWork(job: string, frame: number, renewals: number): { type: EntryType; body: EntryBody }[] {
-  const items: { type: EntryType; body: EntryBody }[] = []
-  for (let i = 0; i <= renewals; i++)
-    items.push({ type: 'claim', body: { job, frames: [frame], leaseMs: 120_000 } })
-  items.push({
-    type: 'rendered',
-    body: { job, frame, file: scene, pixelHash: `px${frame}`, renderMs: 60_000 + frame, wu: 1000 },
-  })
-  return items
-}
-
-/** Fills `worker` with `count` entries of frame work on `job`, in appendBatch calls of `batch`. */
-async function work(
-  worker: Ledger,
-  job: string,
-  count: number,
-  renewals: number,
-  batch = 1000,
-  firstFrame = 1,
-) {
-  let pending: { type: EntryType; body: EntryBody }[] = []
-  let written = 0
-  for (let frame = firstFrame; written < count; frame++) {
-    for (const item of frameWork(job, frame, renewals)) {
-      if (written >= count) break
-      pending.push(item)
-      written += 1
-      if (pending.length === batch) {
-        await worker.appendBatch(pending)
-        pending = []
-      }
-    }
-  }
-  if (pending.length) await worker.appendBatch(pending)
-}
-
 /** The raw crypto ceiling right now, on this machine: what signing and verifying cost with nothing else. */
 function cryptoBaseline() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519')
@@ -118,27 +62,6 @@ function cryptoBaseline() {
   for (let i = 0; i < n; i++) verify(null, message, publicKey, signature)
   const verified = process.cpuUsage(cpu)
   return { signUs: (signed.user + signed.system) / n, verifyUs: (verified.user + verified.system) / n }
-}
-
-/**
- * A farm's history: jobs of 100,000 entries each (frames claimed, renewed every few minutes,
- * rendered), every job but the last stitched, as in a store that has run for a while.
- */
-async function childBuild(path: string, entries: number) {
-  const ledger = await openLedger({ path, privateKey: await generateKeyPair('Ed25519') })
-  await ledger.append('grant', { to: ledger.author, amount: 1_000_000_000 })
-  let left = entries - 1
-  for (let i = 0; left > 0; i++) {
-    const job = (await ledger.append('job', jobBody(ledger.author, i))).hash
-    const n = Math.min(left - 1, 100_000 - 2)
-    await work(ledger, job, n, 20, 2000)
-    left -= n + 1
-    if (left > 0) {
-      await ledger.append('stitched', { job, video: scene })
-      left -= 1
-    }
-  }
-  await ledger.close()
 }
 
 /** Opens from the compiled dist when built, as `farm` runs: type stripping the sources costs ~30 MB of RSS by itself. */
@@ -173,7 +96,7 @@ async function main() {
     const singleN = 2000
     const singleRun = await timed(async () => {
       for (let i = 0; i < singleN; i++)
-        await single.append('capture', { day: '2026-11-21', time: '120000', file: scene })
+        await single.append('capture', { day: '2026-11-21', time: '120000', file: SCENE_HASH })
     })
     const singlePerS = rate(singleN, singleRun.ms)
     console.log(
@@ -274,6 +197,6 @@ async function main() {
   }
 }
 
-if (values['child-build']) await childBuild(values['child-build'], Number(values['open-entries']))
+if (values['child-build']) await buildHistory(values['child-build'], Number(values['open-entries']))
 else if (values['child-open']) await childOpen(values['child-open'])
 else await main()
