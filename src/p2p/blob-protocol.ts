@@ -126,8 +126,10 @@ async function fetchOver(
         keepPart = false
         throw P2PError.PROTOCOL(opts.peer, `blob ${hash} sent more than the ${header.size} bytes announced`)
       }
+      // The write runs on libuv's thread pool: hashing meanwhile keeps sha256 off the critical path.
+      const writing = file.write(chunk)
       hasher.update(chunk)
-      await file.write(chunk)
+      await writing
       if (received - acked >= BLOB_CREDIT_BYTES / 4) {
         await framed.write(cbor.encode({ written: received }))
         acked = received
