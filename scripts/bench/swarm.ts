@@ -179,7 +179,7 @@ async function main() {
       await jsHolder.stop()
     }
     console.log(
-      `  baseline: the same fetch with @libp2p/pnet's JavaScript XSalsa20 on both ends (what farm ran before) ${(BLOB_MB / js.seconds).toFixed(0)} MB/s; ${js.cpu}`,
+      `  baseline: the same fetch with @libp2p/pnet's JavaScript XSalsa20 on both ends (the protector farm ran before; the other blob changes stay) ${(BLOB_MB / js.seconds).toFixed(0)} MB/s; ${js.cpu}`,
     )
     const rawMBps = await rawTcpMBps(file, size)
     console.log(
