@@ -1,12 +1,14 @@
 /**
  * Ledger benchmark: local appends/s (single and batched), verified ingest entries/s, a cold sync
- * of 100,000 entries between two stores in one process, and the RSS of a process that opens a
- * store of 1,000,000 entries (built by a child process, opened by another, so neither's heap
- * pollutes the figure).
+ * of 100,000 entries between two stores in one process, the RSS of a process that opens a store
+ * of 1,000,000 entries (built by a child process, opened by another, so neither's heap pollutes
+ * the figure), the time and peak RSS of a new member syncing that history over the swarm from
+ * another process, and the entries and bytes per frame a 10,000-frame job of 2-minute frames
+ * leaves (claims, lease renewals, results, verdicts), projected over a year.
  *
- *   node_modules/.bin/node scripts/bench/ledger.ts [--open-entries N] [--sync-entries N]
+ *   node_modules/.bin/node scripts/bench/ledger.ts [--open-entries N] [--sync-entries N] [--year-frames N]
  *
- * Last line: `ingest_per_s=X sync100k_s=Y`.
+ * Last line: `... ingest_per_s=X sync100k_s=Y join1m_s=Z join1m_rss_mb=W entries_per_frame=V bytes_per_frame=U`.
  */
 import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
@@ -17,18 +19,22 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { type EntryBody, type EntryType, type Ledger, openLedger } from '../../src/ledger/index.ts'
+import { newSwarmSecret } from '../../src/p2p/index.ts'
+import { FRAME_MS, measureFrames } from './lib/frame-ledger.ts'
+import { buildHistory, jobBody, SCENE_HASH, work } from './lib/history.ts'
+import { joinLedger, serveLedger } from './lib/ledger-peer.ts'
 
 const SELF = import.meta.filename
 const { values } = parseArgs({
   options: {
     'open-entries': { type: 'string', default: '1000000' },
     'sync-entries': { type: 'string', default: '100000' },
+    'year-frames': { type: 'string', default: '10000' },
     'child-build': { type: 'string' },
     'child-open': { type: 'string' },
   },
 })
 
-const scene = 'ab'.repeat(32)
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000)
 
 /**
@@ -49,62 +55,6 @@ async function newLedger(dir: string, name: string): Promise<Ledger> {
   return openLedger({ path: join(dir, name), privateKey: await generateKeyPair('Ed25519') })
 }
 
-function jobBody(stitcher: string, i: number) {
-  return {
-    name: `job ${i}`,
-    scene,
-    sceneFile: 'scene.blend',
-    renderer: 'blender' as const,
-    frames: { first: 1, last: 10_000 },
-    size: { width: 1920, height: 1080 },
-    fps: 24,
-    pricePerWU: 100,
-    stitcher,
-    attempts: 3,
-    failFast: false,
-  }
-}
-
-/**
- * A worker's life on one frame of a long render: a claim, lease renewals while rendering, the
- * result. Renewals are what make a real farm's log long while its state stays small.
- */
-function frameWork(job: string, frame: number, renewals: number): { type: EntryType; body: EntryBody }[] {
-  const items: { type: EntryType; body: EntryBody }[] = []
-  for (let i = 0; i <= renewals; i++)
-    items.push({ type: 'claim', body: { job, frames: [frame], leaseMs: 120_000 } })
-  items.push({
-    type: 'rendered',
-    body: { job, frame, file: scene, pixelHash: `px${frame}`, renderMs: 60_000 + frame, wu: 1000 },
-  })
-  return items
-}
-
-/** Fills `worker` with `count` entries of frame work on `job`, in appendBatch calls of `batch`. */
-async function work(
-  worker: Ledger,
-  job: string,
-  count: number,
-  renewals: number,
-  batch = 1000,
-  firstFrame = 1,
-) {
-  let pending: { type: EntryType; body: EntryBody }[] = []
-  let written = 0
-  for (let frame = firstFrame; written < count; frame++) {
-    for (const item of frameWork(job, frame, renewals)) {
-      if (written >= count) break
-      pending.push(item)
-      written += 1
-      if (pending.length === batch) {
-        await worker.appendBatch(pending)
-        pending = []
-      }
-    }
-  }
-  if (pending.length) await worker.appendBatch(pending)
-}
-
 /** The raw crypto ceiling right now, on this machine: what signing and verifying cost with nothing else. */
 function cryptoBaseline() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519')
@@ -118,27 +68,6 @@ function cryptoBaseline() {
   for (let i = 0; i < n; i++) verify(null, message, publicKey, signature)
   const verified = process.cpuUsage(cpu)
   return { signUs: (signed.user + signed.system) / n, verifyUs: (verified.user + verified.system) / n }
-}
-
-/**
- * A farm's history: jobs of 100,000 entries each (frames claimed, renewed every few minutes,
- * rendered), every job but the last stitched, as in a store that has run for a while.
- */
-async function childBuild(path: string, entries: number) {
-  const ledger = await openLedger({ path, privateKey: await generateKeyPair('Ed25519') })
-  await ledger.append('grant', { to: ledger.author, amount: 1_000_000_000 })
-  let left = entries - 1
-  for (let i = 0; left > 0; i++) {
-    const job = (await ledger.append('job', jobBody(ledger.author, i))).hash
-    const n = Math.min(left - 1, 100_000 - 2)
-    await work(ledger, job, n, 20, 2000)
-    left -= n + 1
-    if (left > 0) {
-      await ledger.append('stitched', { job, video: scene })
-      left -= 1
-    }
-  }
-  await ledger.close()
 }
 
 /** Opens from the compiled dist when built, as `farm` runs: type stripping the sources costs ~30 MB of RSS by itself. */
@@ -173,7 +102,7 @@ async function main() {
     const singleN = 2000
     const singleRun = await timed(async () => {
       for (let i = 0; i < singleN; i++)
-        await single.append('capture', { day: '2026-11-21', time: '120000', file: scene })
+        await single.append('capture', { day: '2026-11-21', time: '120000', file: SCENE_HASH })
     })
     const singlePerS = rate(singleN, singleRun.ms)
     console.log(
@@ -262,18 +191,68 @@ async function main() {
       `open of ${opened.entries} entries: ${Math.round(opened.openMs)} ms, RSS ${rssMb} MB, JS heap ${opened.heapMb} MB ` +
         `(first open after the build: ${Math.round(first.openMs)} ms, RSS ${mb(first.rss)} MB; from ${from})`,
     )
+
+    // A new member: an empty store in its own process, syncing the whole history over the swarm
+    // from a process serving the store above (LevelDB on both ends, every signature checked).
+    const secret = newSwarmSecret()
+    const holder = await serveLedger(big, secret)
+    let joined: Awaited<ReturnType<typeof joinLedger>>
+    try {
+      joined = await joinLedger(join(dir, 'newcomer', 'ledger'), secret, holder.address, opened.entries)
+    } finally {
+      await holder.stop()
+    }
+    const joinRss = Math.round(joined.peakRssMb)
     console.log(
-      `goals: batched appends >= 20000/s ${batchedPerS >= 20_000 ? 'met' : 'MISSED'}, ingest >= 10000/s ${ingestPerS >= 10_000 ? 'met' : 'MISSED'}, ` +
-        `sync <= 10 s ${syncS <= 10 ? 'met' : 'MISSED'}, RSS <= 150 MB ${rssMb <= 150 ? 'met' : 'MISSED'}`,
+      `a new member syncs ${opened.entries} entries of history from another process: ${joined.seconds.toFixed(1)} s ` +
+        `(${rate(opened.entries, joined.seconds * 1000)} entries/s), CPU ${joined.cpuSeconds.toFixed(1)} s, peak RSS ${joinRss} MB (load average ${loadavg()[0]?.toFixed(1)})`,
     )
     console.log(
-      `append_single_per_s=${singlePerS} append_batched_per_s=${batchedPerS} open1m_rss_mb=${rssMb} ingest_per_s=${ingestPerS} sync100k_s=${syncS.toFixed(2)}`,
+      `  baseline: a restart opens the same store in ${(opened.openMs / 1000).toFixed(1)} s; checking its signatures alone is ` +
+        `${((baseline.verifyUs * opened.entries) / 1e6).toFixed(0)} s of CPU at ${baseline.verifyUs.toFixed(0)} µs each`,
+    )
+
+    // A long job's share of the log: frames, claims, renewals, results and verdicts.
+    const frames = Number(values['year-frames'])
+    const year = await measureFrames(join(dir, 'year'), frames)
+    const perFrame = (n: number) => n / frames
+    const kinds = ['claim', 'renewal', 'rendered', 'verified']
+    console.log(
+      `a ${frames}-frame job of ${FRAME_MS / 60_000}-minute frames: ${perFrame(year.entries).toFixed(2)} entries and ${perFrame(year.bytes).toFixed(0)} bytes per frame ` +
+        `(${(year.bytes / 1e6).toFixed(1)} MB of entries, ${(year.diskBytes / 1e6).toFixed(1)} MB in LevelDB); ` +
+        kinds
+          .map(
+            (k) =>
+              `${k} ${perFrame(year.byKind[k]?.entries ?? 0).toFixed(2)} x ${Math.round((year.byKind[k]?.bytes ?? 0) / Math.max(1, year.byKind[k]?.entries ?? 0))} B`,
+          )
+          .join(', '),
+    )
+    const renewalShare = (year.byKind.renewal?.bytes ?? 0) / year.bytes
+    const minimal = ['claim', 'rendered', 'verified'].reduce((n, k) => n + (year.byKind[k]?.bytes ?? 0), 0)
+    console.log(
+      `  baseline: the same frames without lease renewals (a claim, a result, a verdict): ${perFrame(year.entries - (year.byKind.renewal?.entries ?? 0)).toFixed(2)} entries, ` +
+        `${perFrame(minimal).toFixed(0)} bytes per frame; renewals (${year.renewalsPerFrame} per frame) are ${(renewalShare * 100).toFixed(0)} % of the bytes`,
+    )
+    const framesPerYear = (365 * 24 * 3600_000) / FRAME_MS
+    const yearEntries = perFrame(year.entries) * framesPerYear
+    console.log(
+      `  a year of one busy worker (${framesPerYear.toLocaleString('en')} frames): ${(yearEntries / 1e6).toFixed(2)} M entries, ${((perFrame(year.bytes) * framesPerYear) / 1e6).toFixed(0)} MB; ` +
+        `12 such workers: ${((12 * yearEntries) / 1e6).toFixed(1)} M entries, which a new member would sync in ~${((12 * yearEntries) / rate(opened.entries, joined.seconds * 1000) / 60).toFixed(0)} min at the rate above`,
+    )
+    console.log(
+      `goals: batched appends >= 20000/s ${batchedPerS >= 20_000 ? 'met' : 'MISSED'}, ingest >= 10000/s ${ingestPerS >= 10_000 ? 'met' : 'MISSED'}, ` +
+        `sync <= 10 s ${syncS <= 10 ? 'met' : 'MISSED'}, RSS <= 150 MB ${rssMb <= 150 ? 'met' : 'MISSED'}, ` +
+        `new member of a 1M history <= 60 s ${joined.seconds <= 60 ? 'met' : 'MISSED'} and RSS <= 200 MB ${joinRss <= 200 ? 'met' : 'MISSED'}`,
+    )
+    console.log(
+      `append_single_per_s=${singlePerS} append_batched_per_s=${batchedPerS} open1m_rss_mb=${rssMb} ingest_per_s=${ingestPerS} sync100k_s=${syncS.toFixed(2)} ` +
+        `join1m_s=${joined.seconds.toFixed(1)} join1m_rss_mb=${joinRss} entries_per_frame=${perFrame(year.entries).toFixed(2)} bytes_per_frame=${perFrame(year.bytes).toFixed(0)}`,
     )
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
 }
 
-if (values['child-build']) await childBuild(values['child-build'], Number(values['open-entries']))
+if (values['child-build']) await buildHistory(values['child-build'], Number(values['open-entries']))
 else if (values['child-open']) await childOpen(values['child-open'])
 else await main()

@@ -4,7 +4,6 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { BLOB_CHUNK_BYTES } from './constants.ts'
 import { P2PError } from './errors.ts'
 
 const HASH = /^[0-9a-f]{64}$/
@@ -78,8 +77,9 @@ export class BlobStore {
     await rename(tmp, target)
   }
 
-  openRead(hash: string, start = 0): ReadStream {
-    return createReadStream(this.path(hash), { start, highWaterMark: BLOB_CHUNK_BYTES })
+  /** The content from byte `start` on, in chunks of `chunkBytes` (the last one shorter). */
+  openRead(hash: string, start: number, chunkBytes: number): ReadStream {
+    return createReadStream(this.path(hash), { start, highWaterMark: chunkBytes })
   }
 
   async tempFile(): Promise<string> {

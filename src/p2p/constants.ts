@@ -37,8 +37,17 @@ export const MAX_SYNC_MESSAGE_BYTES = 4 << 20
 /** Batches a sync sender may have unacknowledged: enough to keep loopback busy, bounded memory. */
 export const SYNC_CREDIT_BATCHES = 4
 
-export const BLOB_CHUNK_BYTES = 256 << 10
+/**
+ * The blob bytes one message carries: an asker names the size it wants (`chunk` in its request,
+ * BLOB_CHUNK_BYTES), a holder sends that, between these bounds. One 1 MB message costs less CPU
+ * than four of 256 kB at both ends (fewer reads, writes, events and acks: 10-15 % of a transfer
+ * here). An asker that names none gets the legacy size: older farms refuse larger messages.
+ */
+export const BLOB_CHUNK_BYTES = 1 << 20
+export const BLOB_CHUNK_BYTES_LEGACY = 256 << 10
 export const MAX_BLOB_MESSAGE_BYTES = BLOB_CHUNK_BYTES + 1024
+/** V8's old generation may grow to (1 + this/100) times the live heap while a blob moves (withHeapRoom). */
+export const BLOB_HEAP_GROWING_PERCENT = 200
 /** Bytes a blob holder may send beyond what the asker acknowledged having written to disk. */
 export const BLOB_CREDIT_BYTES = 8 << 20
 

@@ -31,8 +31,10 @@ export class FramedStream {
     this.maxMessageBytes = opts.maxMessageBytes
     this.readTimeoutMs = opts.readTimeoutMs ?? READ_TIMEOUT_MS
     stream.addEventListener('message', (evt) => {
-      const data = evt.data.subarray()
-      this.chunks.push(data)
+      // The pieces as they came: joining them here would copy every byte once more.
+      const data = evt.data
+      if (data instanceof Uint8Array) this.chunks.push(data)
+      else for (const piece of data) this.chunks.push(piece)
       this.buffered += data.byteLength
       if (this.buffered > opts.maxBufferedBytes && this.failure === undefined) {
         this.failure = P2PError.PROTOCOL(opts.peer, `sent ${this.buffered} bytes beyond its credit`)

@@ -13,6 +13,7 @@ import { identify, identifyPush } from '@libp2p/identify'
 import type {
   AbortOptions,
   Connection,
+  ConnectionProtector,
   Libp2p,
   Libp2pEvents,
   Libp2pStatus,
@@ -24,7 +25,6 @@ import type {
 } from '@libp2p/interface'
 import { mdns } from '@libp2p/mdns'
 import { type Ping, ping } from '@libp2p/ping'
-import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -32,7 +32,7 @@ import { YAMUX_FRAME_BYTES, YAMUX_INITIAL_WINDOW_BYTES, YAMUX_MAX_WINDOW_BYTES }
 import { farmAutoNAT } from './nat/autonat.ts'
 import { type FarmNat, farmNat } from './nat/nat-service.ts'
 import type { RelayMode } from './nat/reach.ts'
-import { swarmKeyFile } from './swarm-key.ts'
+import { nativePreSharedKey } from './pnet-native.ts'
 
 /**
  * What the swarm reads of a connection. It opens its streams on a connection it chose (a direct
@@ -99,6 +99,11 @@ export interface FarmLibp2pInit {
    * balancer): announced as confirmed, so the node relays in `auto` mode on the user's word.
    */
   announce?: string[]
+  /**
+   * The private network's protector, by default nativePreSharedKey(swarmKey). Tests and the swarm
+   * bench pass @libp2p/pnet's own to stand for a node of an older farm.
+   */
+  connectionProtector?: () => ConnectionProtector
 }
 
 export type FarmServices = {
@@ -128,7 +133,7 @@ export async function createFarmLibp2p(init: FarmLibp2pInit): Promise<Libp2p<Far
     privateKey: init.privateKey,
     addresses: { listen: [...init.listen, '/p2p-circuit'], appendAnnounce: init.announce ?? [] },
     transports: [tcp(), circuitRelayTransport()],
-    connectionProtector: preSharedKey({ psk: swarmKeyFile(init.swarmKey) }),
+    connectionProtector: init.connectionProtector ?? nativePreSharedKey(init.swarmKey),
     connectionEncrypters: [noise()],
     streamMuxers: [
       yamux({

@@ -10,6 +10,7 @@ import {
   type IngestResult,
   type ReplicatedFeed,
   type Swarm,
+  type SwarmInit,
 } from '../../src/p2p/index.ts'
 
 /**
@@ -134,6 +135,8 @@ export async function memorySwarm<F extends ReplicatedFeed = MemoryFeed>(opts: {
   privateKey?: PrivateKey
   /** Default: a free port on 127.0.0.1. */
   listen?: string[]
+  /** Default: the farm's own (nativePreSharedKey); @libp2p/pnet's to play an older node. */
+  connectionProtector?: SwarmInit['connectionProtector']
 }): Promise<{ swarm: Swarm; feed: F; blobs: BlobStore }> {
   const privateKey = opts.privateKey ?? (await generateKeyPair('Ed25519'))
   const author = peerIdFromPrivateKey(privateKey).toString()
@@ -148,6 +151,7 @@ export async function memorySwarm<F extends ReplicatedFeed = MemoryFeed>(opts: {
     feed,
     blobs,
     syncIntervalMs: 600_000,
+    connectionProtector: opts.connectionProtector,
   })
   return { swarm, feed, blobs }
 }

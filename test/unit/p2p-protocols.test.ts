@@ -3,10 +3,12 @@ import { existsSync } from 'node:fs'
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
+import * as cbor from '@ipld/dag-cbor'
 import { streamPair } from '@libp2p/utils'
 import { describe, expect, it } from 'vitest'
 import { fetchBlobOver, serveBlob } from '../../src/p2p/blob-protocol.ts'
 import { SYNC_CREDIT_BATCHES } from '../../src/p2p/constants.ts'
+import { FramedStream } from '../../src/p2p/framed.ts'
 import { BlobStore } from '../../src/p2p/index.ts'
 import { runSync } from '../../src/p2p/sync.ts'
 import { tempDir } from '../helpers/farm.ts'
@@ -155,7 +157,8 @@ describe('/farm/blob/1', () => {
 
   it('resumes a broken transfer from where it stopped', async () => {
     const { holder, asker } = await stores()
-    const content = randomBytes(2 << 20)
+    // Several 1 MB messages, so the cut comes with most of them still to send.
+    const content = randomBytes(6 << 20)
     const hash = await holder.put(Readable.from([content]))
     const [left, right] = await streamPair()
     let cut = false
@@ -184,6 +187,42 @@ describe('/farm/blob/1', () => {
     expect(firstReceived).toBeGreaterThan(kept)
     expect((await readFile(asker.path(hash))).equals(content)).toBe(true)
     expect(await readdir(join(asker.dir, 'tmp'))).toEqual([])
+  })
+
+  it('sends an asker the 1 MB messages it asks for, and an older asker that names no size 256 kB ones', async () => {
+    const { holder, asker } = await stores()
+    const content = randomBytes(3 << 20)
+    const hash = await holder.put(Readable.from([content]))
+    const [left, right] = await streamPair()
+    const sizes: number[] = []
+    let before = 0
+    await Promise.all([
+      fetchBlobOver(left, asker, hash, {
+        peer: 'holder',
+        onProgress: ({ received }) => {
+          sizes.push(received - before)
+          before = received
+        },
+      }),
+      serveBlob(right, holder, { peer: 'asker' }),
+    ])
+    expect(sizes).toEqual([1 << 20, 1 << 20, 1 << 20])
+
+    // An older farm's asker: its request has no `chunk`, and it refuses a message over 257 kB.
+    const [oldLeft, oldRight] = await streamPair()
+    const older = new FramedStream(oldLeft, {
+      peer: 'holder',
+      maxMessageBytes: (256 << 10) + 1024,
+      maxBufferedBytes: 16 << 20,
+    })
+    const serving = serveBlob(oldRight, holder, { peer: 'older asker' })
+    await older.write(cbor.encode({ hash, offset: 0 }))
+    expect(cbor.decode(await older.read())).toEqual({ size: 3 << 20 })
+    const oldSizes: number[] = []
+    for (let chunk = await older.read(); chunk.byteLength > 0; chunk = await older.read())
+      oldSizes.push(chunk.byteLength)
+    await serving
+    expect(oldSizes).toEqual(Array(12).fill(256 << 10))
   })
 
   it('refuses a path or a name in place of a hash', async () => {
