@@ -13,6 +13,8 @@ export interface IngestResult {
   duplicates: number
   held: string[]
   refused: LedgerRefusal[]
+  /** Entries newly applied, by author (the ledger tells; a feed that does not, counts as none). */
+  acceptedBy?: Record<string, number>
 }
 
 export interface ReplicatedFeed {
