@@ -16,6 +16,8 @@ export interface Flags {
   choice<T extends string>(flag: string, text: string | undefined, choices: readonly T[]): T | undefined
   /** A comma list, items trimmed, at least one. */
   list(flag: string, text: string | undefined, example: string): string[] | undefined
+  /** A duration such as 90s, 30m, 24h, 7d or 1h30m, in milliseconds (above 0). */
+  duration(flag: string, text: string | undefined): number | undefined
   /** The usage error of a value that is not `expected`. */
   error(flag: string, text: string, expected: string): UsageError
 }
@@ -66,5 +68,15 @@ export function flagsOf(command: string): Flags {
       if (items.length === 0) throw error(flag, text, `a comma list such as ${example}`)
       return items
     },
+    duration(flag, text) {
+      if (text === undefined) return undefined
+      const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)]
+      const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * DURATION_UNITS[unit!]!, 0)
+      if (parts.map(([part]) => part).join('') !== text.trim() || !(ms > 0))
+        throw error(flag, text, 'a duration such as 90s, 30m, 24h, 7d or 1h30m')
+      return Math.round(ms)
+    },
   }
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }

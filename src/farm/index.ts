@@ -26,7 +26,12 @@ export { formatEvent, isLogFormat, LOG_FORMATS, type LogFormat } from './events/
 export { defaultConfig, type NodeConfig, readConfig, writeConfig } from './home/config.ts'
 export { FOUNDER_GRANT } from './home/genesis.ts'
 export { type InitOptions, type InitResult, initHome } from './home/init.ts'
-export { offlineInvite } from './home/invite.ts'
+export {
+  DEFAULT_INVITE_MS,
+  DEFAULT_INVITE_USES,
+  type InviteTerms,
+  offlineInvite,
+} from './home/invite.ts'
 export { adoptInvite, requireJoined } from './home/join.ts'
 export { DEFAULT_ATTEMPTS, DEFAULT_FPS, DEFAULT_PRICE_PER_WU, DEFAULT_SIZE } from './jobs/submit.ts'
 export type {
@@ -39,6 +44,8 @@ export type {
   NodeStatus,
   WorkerSummary,
 } from './jobs/summary.ts'
+export type { MemberChange } from './members/manage.ts'
+export { ADMISSION_TIMEOUT_MS } from './members/present.ts'
 export { type FarmEvent as NodeEvent, FarmNode, type FarmNodeOptions, type LedgerSummary } from './node.ts'
 export { DEFAULT_MAX_ARCHIVE_BYTES } from './scene/archive.ts'
 export { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS } from './work/worker.ts'

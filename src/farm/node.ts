@@ -12,7 +12,15 @@ import {
   type Ledger,
   openLedger,
 } from '../ledger/index.ts'
-import { BlobStore, loadOrCreateIdentity, type PeerInfo, readSwarmSecret, Swarm } from '../p2p/index.ts'
+import {
+  BlobStore,
+  loadOrCreateIdentity,
+  type PeerInfo,
+  readGenesis,
+  readSwarmSecret,
+  Swarm,
+  swarmSecretOf,
+} from '../p2p/index.ts'
 import type { RendererName } from '../render/index.ts'
 import type { Handler, JobSpec, MethodName } from './control/api.ts'
 import { registerFarmMethods } from './control/handlers.ts'
@@ -22,7 +30,11 @@ import { FarmError } from './errors.ts'
 import type { FarmEvent, LogLevel } from './events/events.ts'
 import { eventsOfEntries } from './events/ledger-events.ts'
 import { type NodeConfig, readConfig, rememberMembers, writeConfig } from './home/config.ts'
+import { clearPendingInvite, readPendingInvite } from './home/pending-invite.ts'
 import { submitJob } from './jobs/submit.ts'
+import { answerAdmissions } from './members/admission.ts'
+import { presentInvite } from './members/present.ts'
+import { LedgerMembership } from './members/view.ts'
 import { Stitcher } from './work/stitcher.ts'
 import { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS, Worker } from './work/worker.ts'
 
@@ -168,6 +180,10 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     const config = await readConfig(this.home)
     const secret = await readSwarmSecret(this.home)
     if (config === undefined || secret === undefined) throw FarmError.NOT_INITIALISED(this.home)
+    const genesis = await readGenesis(this.home)
+    if (genesis === undefined) throw FarmError.NO_GENESIS(this.home)
+    if (!Buffer.from(swarmSecretOf(genesis)).equals(Buffer.from(secret)))
+      throw FarmError.GENESIS_MISMATCH(this.home)
     this.config = config
     this.fingerprint = swarmFingerprint(secret)
     const privateKey = await loadOrCreateIdentity(this.home)
@@ -179,7 +195,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
       const ledger = await openLedger({
         path: join(this.home, 'ledger'),
         privateKey,
-        ...(config.genesis.length > 0 ? { genesis: config.genesis } : {}),
+        genesis: [genesis.fields.founder],
       })
       this.ledgerHandle = ledger
       const swarm = new Swarm({
@@ -191,13 +207,22 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
         feed: ledger,
         blobs: this.blobs,
         syncIntervalMs: this.options.syncIntervalMs,
-        genesis: config.genesis,
+        genesis,
+        membership: new LedgerMembership(ledger),
       })
       this.swarmHandle = swarm
       this.forwardSwarmEvents(swarm)
       this.unlisten = ledger.onEntries((entries) => this.reportEntries(entries as Entry[]))
       this.registerMethods(control)
       await swarm.start()
+      const log = (message: string) => this.log('info', message)
+      await answerAdmissions({ ledger, swarm, genesis, log })
+      const pending = await readPendingInvite(this.home)
+      if (pending !== undefined) {
+        // Nothing of this node's is written before a member admitted it: its first entry counts.
+        await presentInvite({ home: this.home, ledger, swarm, log }, pending)
+        await clearPendingInvite(this.home)
+      }
       this.worker = new Worker(this, {
         leaseMs: this.options.leaseMs ?? DEFAULT_LEASE_MS,
         accept: this.options.accept ?? 'all',

@@ -82,7 +82,7 @@ export class MemoryFeed implements ReplicatedFeed {
   }
 
   async ingest(encoded: Uint8Array[]): Promise<IngestResult> {
-    const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [] }
+    const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [], acceptedBy: {} }
     const applied: Uint8Array[] = []
     for (const bytes of encoded) {
       const { author, seq, valid } = cbor.decode(bytes) as { author: string; seq: number; valid: boolean }
@@ -102,6 +102,7 @@ export class MemoryFeed implements ReplicatedFeed {
         feed.push(bytes)
         applied.push(bytes)
         result.accepted++
+        result.acceptedBy![author] = (result.acceptedBy![author] ?? 0) + 1
       } else if (!result.held.includes(author)) result.held.push(author)
     }
     if (applied.length > 0) this.notify(applied, 'remote')
