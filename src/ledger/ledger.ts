@@ -31,8 +31,11 @@ export interface IngestResult {
   held: string[]
   /** Invalid entries: the sender misbehaved. */
   refused: LedgerRefusal[]
-  /** Entries newly applied, by author: what lets the swarm tell a member that floods its own feed. */
-  acceptedBy: Record<string, number>
+  /**
+   * Entries newly applied, by author, and the newest `ts` among them: what lets the swarm tell an
+   * author that writes faster than any honest node, by the author's own clock.
+   */
+  acceptedBy: Record<string, { entries: number; ts: number }>
 }
 
 export interface LedgerRefusal {
@@ -216,8 +219,10 @@ export class Ledger {
       total.duplicates += result.duplicates
       total.refused.push(...result.refused)
       total.held = result.held
-      for (const [author, n] of Object.entries(result.acceptedBy))
-        total.acceptedBy[author] = (total.acceptedBy[author] ?? 0) + n
+      for (const [author, { entries, ts }] of Object.entries(result.acceptedBy)) {
+        const sum = total.acceptedBy[author] ?? { entries: 0, ts }
+        total.acceptedBy[author] = { entries: sum.entries + entries, ts: Math.max(sum.ts, ts) }
+      }
     }
     const inFlight: Promise<IngestResult>[] = []
     try {
@@ -269,8 +274,10 @@ export class Ledger {
     if (pending.decoded.length > 0 || forks.length > 0) {
       await this.#commit(pending, 'remote', forks)
     }
-    for (const d of pending.decoded)
-      result.acceptedBy[d.entry.author] = (result.acceptedBy[d.entry.author] ?? 0) + 1
+    for (const { entry } of pending.decoded) {
+      const by = result.acceptedBy[entry.author] ?? { entries: 0, ts: entry.ts }
+      result.acceptedBy[entry.author] = { entries: by.entries + 1, ts: Math.max(by.ts, entry.ts) }
+    }
     return result
   }
 

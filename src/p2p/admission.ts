@@ -64,11 +64,7 @@ export class Gate {
 
   /** Whether a connection to or from `peer` is refused now (the libp2p connection gater asks). */
   refuses(peer: string): boolean {
-    const cooling = this.cooling.get(peer)
-    if (cooling !== undefined) {
-      if (cooling > this.now()) return true
-      this.cooling.delete(peer)
-    }
+    if (this.coolingOff(peer)) return true
     const standing = this.standing(peer)
     if (standing === 'revoked') return true
     if (standing === 'member' || !this.judging) return false
@@ -80,7 +76,8 @@ export class Gate {
   /** Whether `peer` may use `protocol` (a stream protocol or the gossip topic). */
   mayUse(peer: string, protocol: string): boolean {
     const standing = this.standing(peer)
-    if (standing === 'revoked') return false
+    // What a flooder sent before it was cut off may still be queued: none of it is read.
+    if (standing === 'revoked' || this.coolingOff(peer)) return false
     return standing === 'member' || !this.judging || protocol === ADMIT_PROTOCOL
   }
 
@@ -128,6 +125,14 @@ export class Gate {
 
   stop(): void {
     for (const window of this.windows.values()) clearTimeout(window.timer)
+  }
+
+  private coolingOff(peer: string): boolean {
+    const until = this.cooling.get(peer)
+    if (until === undefined) return false
+    if (until > this.now()) return true
+    this.cooling.delete(peer)
+    return false
   }
 
   private windowEnded(peer: string): void {

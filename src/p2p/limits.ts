@@ -23,10 +23,11 @@ export const SYNC_SESSIONS_PER_MINUTE = 20
 export const SYNC_SESSION_BURST = 30
 
 /**
- * Entries a peer may add to its own feed: 100 a second sustained is 2.5x the busiest honest feed
- * the farm has (a stitcher verifying the one-second frames of 40 workers); the burst is a node
- * back from hours alone handing over what it wrote meanwhile. Relayed entries of other authors
- * are not the relay's: only a peer's own feed counts against it.
+ * Entries an author may add to its feed, by its own clock (the entries' `ts`), whoever relays
+ * them and whenever they arrive: 100 a second sustained is 2.5x the busiest honest feed the farm
+ * has (a stitcher verifying the one-second frames of 40 workers), and the burst covers a batch
+ * written at once (a Pi announcing a backlog of captures). History written at honest rates never
+ * trips it, however fast a node catches up on it; a relay is never blamed for another's entries.
  */
 export const FLOOD_ENTRIES_PER_MINUTE = 6_000
 export const FLOOD_ENTRY_BURST = 20_000
@@ -76,24 +77,19 @@ export class TokenBucket {
     this.at = now()
   }
 
-  /** Takes `n` tokens; false (taking none) when fewer are left. */
-  take(n = 1): boolean {
-    this.refill()
+  /** Takes `n` tokens at time `at` (default the clock's now); false (taking none) when fewer are left. */
+  take(n = 1, at = this.now()): boolean {
+    this.refill(at)
     if (n > this.tokens) return false
     this.tokens -= n
     return true
   }
 
-  /** Full: the peer has been quiet long enough that forgetting its bucket changes nothing. */
-  full(): boolean {
-    this.refill()
-    return this.tokens >= this.burst
-  }
-
-  private refill(): void {
-    const now = this.now()
-    this.tokens = Math.min(this.burst, this.tokens + (now - this.at) * this.perMs)
-    this.at = now
+  /** A time before the last one refills nothing: a bucket on entry timestamps never runs back. */
+  private refill(at = this.now()): void {
+    if (at <= this.at) return
+    this.tokens = Math.min(this.burst, this.tokens + (at - this.at) * this.perMs)
+    this.at = at
   }
 }
 
@@ -117,7 +113,7 @@ const METERS: Record<Meter, { perMinute: number; burst: number; what: string }> 
   },
 }
 
-/** Buckets kept before idle (full) ones are forgotten: bounded memory whatever peers come and go. */
+/** Buckets kept, the least recently used forgotten first: bounded memory whatever peers come and go. */
 const MAX_METERED_PEERS = 256
 
 /** What each peer spends, per meter; `spend` says why a peer is over its bound. */
@@ -129,21 +125,22 @@ export class PeerMeters {
     this.now = now
   }
 
-  /** Spends `n` of `meter` for `peer`; the reason it floods when that is over its bound. */
-  spend(meter: Meter, peer: string, n = 1): string | undefined {
+  /**
+   * Spends `n` of `meter` for `peer` at `at` (default now: an entry's `ts` meters an author by its
+   * own clock); the reason it floods when that is over its bound.
+   */
+  spend(meter: Meter, peer: string, n = 1, at = this.now()): string | undefined {
     if (n <= 0) return undefined
     const key = `${meter} ${peer}`
     let bucket = this.buckets.get(key)
-    if (!bucket) {
-      if (this.buckets.size >= MAX_METERED_PEERS) this.prune()
+    if (bucket) this.buckets.delete(key)
+    else {
       const { perMinute, burst } = METERS[meter]
-      bucket = new TokenBucket(perMinute, burst, this.now)
-      this.buckets.set(key, bucket)
+      bucket = new TokenBucket(perMinute, burst, () => at)
+      const oldest = this.buckets.keys().next()
+      if (this.buckets.size >= MAX_METERED_PEERS && !oldest.done) this.buckets.delete(oldest.value)
     }
-    return bucket.take(n) ? undefined : `flooded: ${METERS[meter].what}`
-  }
-
-  private prune(): void {
-    for (const [key, bucket] of this.buckets) if (bucket.full()) this.buckets.delete(key)
+    this.buckets.set(key, bucket)
+    return bucket.take(n, at) ? undefined : `flooded: ${METERS[meter].what}`
   }
 }

@@ -460,8 +460,18 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     if (result.refused.length > 0) {
       this.misbehaved(peer, result.refused.map((r) => `${r.code}: ${r.message}`).join('; '))
     }
-    const flood = this.meters.spend('entries', peer, result.acceptedBy?.[peer] ?? 0)
-    if (flood !== undefined) this.flooded(peer, flood)
+    this.meterEntries(result)
+  }
+
+  /**
+   * Each author's new entries count against that author, by its own clock, never against the
+   * peer that relayed them: an author over its bound is cut off wherever it connects.
+   */
+  private meterEntries(result: IngestResult): void {
+    for (const [author, { entries, ts }] of Object.entries(result.acceptedBy ?? {})) {
+      const flood = this.meters.spend('entries', author, entries, ts)
+      if (flood !== undefined) this.flooded(author, flood)
+    }
   }
 
   /** Disconnects a flooding peer and refuses it for FLOOD_COOLDOWN_MS. */
@@ -472,7 +482,12 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   /** Disconnects `peer` and stops keeping it as a member, with a line saying why. */
   private drop(peer: string, reason: string, level: SwarmLogLevel): void {
-    const id = peerIdFromString(peer)
+    let id: PeerId
+    try {
+      id = peerIdFromString(peer)
+    } catch {
+      return // An author name that is no peer id (a test feed's): no connection to end.
+    }
     const connected = this.libp2p.getConnections(id).length > 0
     if (connected) this.log(level, `peer ${peer} disconnected: ${reason}`)
     void this.members.forget(id)
@@ -569,8 +584,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
         onIngested: (result) => {
           if (result.accepted > 0)
             this.emit('entries:received', { from: peer, via: 'sync', accepted: result.accepted })
-          const flood = this.meters.spend('entries', peer, result.acceptedBy?.[peer] ?? 0)
-          if (flood !== undefined) this.flooded(peer, flood)
+          this.meterEntries(result)
         },
       })
       this.emit('sync:done', { peer, ...outcome })

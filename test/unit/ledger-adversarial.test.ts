@@ -76,7 +76,7 @@ describe('ledger refuses what a misbehaving peer sends', () => {
       duplicates: 0,
       held: [],
       refused: [],
-      acceptedBy: { [alice.author]: 2 },
+      acceptedBy: { [alice.author]: { entries: 2, ts: 1_002 } },
     })
     expect(ledger.state().balances[alice.author]).toBe(2000)
   })

@@ -53,7 +53,7 @@ describe('ledger replication', () => {
       duplicates: 5,
       held: [],
       refused: [],
-      acceptedBy: { [a.author]: 35 },
+      acceptedBy: { [a.author]: { entries: 35, ts: expect.any(Number) } },
     })
     expect(stateHash(b.state())).toBe(stateHash(a.state()))
   })

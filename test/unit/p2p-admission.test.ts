@@ -146,14 +146,10 @@ describe('the admission gate', () => {
     expect(a.libp2p.dials).not.toContain(stranger.libp2p.id)
   })
 
-  it('disconnects a member flooding its own feed and refuses it, but not one relaying others', async () => {
+  it('disconnects a member flooding its own feed and refuses it from then on', async () => {
     const net = new StubNetwork()
     const { a, b } = await twoMembers(net)
-    // A relay hands over a long history of another author: catching up is not a flood.
-    b.feed.seed('12D3KooWDmbEzCLnKtoNuBEBLRwiNSXNMUiFwNEhqN8tacYMDuAx', FLOOD_ENTRY_BURST + 1_000)
-    await a.swarm.syncWith(b.libp2p.id)
-    expect(a.swarm.peers()).toHaveLength(1)
-    b.feed.append(FLOOD_ENTRY_BURST + 1)
+    b.feed.append(FLOOD_ENTRY_BURST + 2_000)
     await until(() => a.swarm.peers().length === 0, 'the flooder to be disconnected')
     expect(a.logs.join('\n')).toMatch(
       new RegExp(
@@ -162,10 +158,29 @@ describe('the admission gate', () => {
     )
     await expect(b.swarm.connect(a.address)).rejects.toThrow(/gater/)
   })
+
+  it('blames the author of a flood, never its relay, and no one for history written at honest rates', async () => {
+    const net = new StubNetwork()
+    const view = new StubMembership()
+    const [a, b, flooder] = [await node(net, view), await node(net, view), await node(net, view)]
+    for (const n of [a, b, flooder]) view.admitted.add(n.libp2p.id)
+    const old = '12D3KooWDmbEzCLnKtoNuBEBLRwiNSXNMUiFwNEhqN8tacYMDuAx'
+    b.feed.seed(old, FLOOD_ENTRY_BURST + 1_000)
+    await a.swarm.connect(b.address)
+    await until(() => a.feed.count() === FLOOD_ENTRY_BURST + 1_000, 'a to catch up')
+    expect(a.swarm.refuses(old)).toBe(false)
+    // The flooder reaches b alone; a gets its flood from b.
+    await flooder.swarm.connect(b.address)
+    flooder.feed.append(FLOOD_ENTRY_BURST + 5_000)
+    await until(() => b.swarm.refuses(flooder.libp2p.id), 'b to cut the flooder off')
+    await a.swarm.syncWith(b.libp2p.id)
+    expect(a.swarm.refuses(flooder.libp2p.id)).toBe(true)
+    expect(a.swarm.peers().map((p) => p.id)).toEqual([b.libp2p.id])
+  })
 })
 
 describe('flood bounds', () => {
-  it('a token bucket gives its burst at once, then its rate', () => {
+  it('a token bucket gives its burst at once, then its rate, and nothing for a time gone back', () => {
     let now = 0
     const bucket = new TokenBucket(60, 10, () => now)
     expect(bucket.take(10)).toBe(true)
@@ -173,8 +188,8 @@ describe('flood bounds', () => {
     now += 5_000
     expect(bucket.take(5)).toBe(true)
     expect(bucket.take(1)).toBe(false)
-    now += 60_000
-    expect(bucket.full()).toBe(true)
+    expect(bucket.take(1, 3_000)).toBe(false)
+    expect(bucket.take(2, 7_000)).toBe(true)
   })
 
   it('meters each peer apart, and names the bound it went over', () => {
