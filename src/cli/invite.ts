@@ -1,4 +1,4 @@
-import { callNode, DEFAULT_INVITE_USES, FarmError, offlineInvite } from '../farm/index.ts'
+import { callNode, DEFAULT_INVITE_USES, FarmError, MAX_INVITE_USES, offlineInvite } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { flagsOf } from './flags.ts'
 import { resolveHome } from './home.ts'
@@ -32,7 +32,7 @@ Example:
       throw new UsageError(`farm invite takes no arguments, got '${positionals[0]}'`)
     const home = resolveHome(values.home)
     const expiresMs = flags.duration('expires', values.expires)
-    const uses = flags.whole('uses', values.uses, { min: 1, max: 1000 })
+    const uses = flags.whole('uses', values.uses, { min: 1, max: MAX_INVITE_USES })
     const terms = {
       ...(expiresMs !== undefined ? { expiresMs } : {}),
       ...(uses !== undefined ? { uses } : {}),

@@ -45,6 +45,7 @@ const FARM_ERROR_CODES = [
   'NOT_ADMIN',
   'UNKNOWN_NODE',
   'CANNOT_REMOVE',
+  'NOT_FOUNDER',
 ] as const
 
 export type FarmErrorCode = (typeof FARM_ERROR_CODES)[number]
@@ -135,6 +136,14 @@ export class FarmError extends Error {
     return new FarmError(
       'UNKNOWN_NODE',
       `no single node is '${ref}' (${why}): give its peer id (\`farm workers\` and \`farm peers\` list them) or its unique name`,
+      2,
+    )
+  }
+
+  static NOT_FOUNDER(home: string, founder: string) {
+    return new FarmError(
+      'NOT_FOUNDER',
+      `${home} is not the home of the swarm's founder (${founder}): only the founder signs a new genesis, so run \`farm rekey\` there`,
       2,
     )
   }

@@ -1,4 +1,4 @@
-export { formatCredits, SHORT_ID_CHARS, shortJobId } from '../ledger/index.ts'
+export { formatCredits, MAX_INVITE_USES, SHORT_ID_CHARS, shortJobId } from '../ledger/index.ts'
 export { type Backup, type BackupLog, type BackupOptions, startBackup } from './backup/backup.ts'
 export { type CaptureAnnouncement, capturesInLedger } from './backup/capture-entries.ts'
 export { CAPTURE_HAVE_PROTOCOL } from './backup/capture-have.ts'
@@ -33,6 +33,7 @@ export {
   offlineInvite,
 } from './home/invite.ts'
 export { adoptInvite, requireJoined } from './home/join.ts'
+export { rekeyHome } from './home/rekey.ts'
 export { DEFAULT_ATTEMPTS, DEFAULT_FPS, DEFAULT_PRICE_PER_WU, DEFAULT_SIZE } from './jobs/submit.ts'
 export type {
   Credits,

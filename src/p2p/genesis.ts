@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { GENESIS_FILE } from './constants.ts'
+import { GENESIS_FILE, SWARM_KEY_FILE } from './constants.ts'
 import { P2PError } from './errors.ts'
 import { openRecord, PEER_ID, type Signed, signRecord } from './signed.ts'
-import { checkPrivateFile } from './swarm-key.ts'
+import { checkPrivateFile, swarmKeyFile } from './swarm-key.ts'
 
 /**
  * The swarm's genesis: its founder, signed by the founder. The swarm's pre-shared key is derived
@@ -59,10 +59,34 @@ export function swarmSecretOf(genesis: SignedGenesis): Uint8Array {
   return new Uint8Array(createHash('sha256').update(SWARM_KEY_TAG).update(genesis.sig).digest())
 }
 
-export async function writeGenesis(home: string, genesis: SignedGenesis): Promise<void> {
-  await writeFile(join(home, GENESIS_FILE), `${Buffer.from(genesis.encoded).toString('base64url')}\n`, {
-    mode: 0o600,
-  })
+/**
+ * Writes the genesis and the swarm key derived from it into the home, mode 0600. A home that has
+ * them already is refused unless `replace` (a rekey), which writes each under a temp name and
+ * renames it, so neither file is ever half written.
+ */
+export async function writeSwarmGenesis(
+  home: string,
+  genesis: SignedGenesis,
+  opts: { replace?: boolean } = {},
+): Promise<void> {
+  await mkdir(home, { recursive: true, mode: 0o700 })
+  const files: [string, Uint8Array | string][] = [
+    [SWARM_KEY_FILE, swarmKeyFile(swarmSecretOf(genesis))],
+    [GENESIS_FILE, `${Buffer.from(genesis.encoded).toString('base64url')}\n`],
+  ]
+  for (const [name, data] of files) {
+    const file = join(home, name)
+    if (!opts.replace) await writeFile(file, data, { mode: 0o600, flag: 'wx' })
+    else {
+      await writeFile(`${file}.tmp`, data, { mode: 0o600 })
+      await rename(`${file}.tmp`, file)
+    }
+  }
+}
+
+/** Whether `next` is a later genesis of the same founder: a rekey, which only the founder can sign. */
+export function isRekeyOf(current: SignedGenesis, next: SignedGenesis): boolean {
+  return next.fields.founder === current.fields.founder && next.fields.created > current.fields.created
 }
 
 /** The home's genesis, or undefined when it has none (a home made before signed membership). */

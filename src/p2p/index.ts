@@ -6,11 +6,12 @@ export type { Clock, IngestResult, LedgerRefusal, ReplicatedFeed } from './feed.
 export {
   createGenesis,
   type GenesisFields,
+  isRekeyOf,
   openGenesis,
   readGenesis,
   type SignedGenesis,
   swarmSecretOf,
-  writeGenesis,
+  writeSwarmGenesis,
 } from './genesis.ts'
 export { loadOrCreateIdentity } from './identity.ts'
 export {

@@ -1,13 +1,22 @@
+import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
 import { flagsOf } from '../../src/cli/flags.ts'
+import { adoptInvite, initHome, rekeyHome } from '../../src/farm/index.ts'
 import { type AdmitAnswer, answerAdmissions } from '../../src/farm/members/admission.ts'
 import { admitNode, removeNode } from '../../src/farm/members/manage.ts'
 import { standingOf } from '../../src/farm/members/view.ts'
 import type { Ledger } from '../../src/ledger/index.ts'
-import { createGenesis, issueToken, type QueryHandler, type SignedGenesis } from '../../src/p2p/index.ts'
+import {
+  createGenesis,
+  issueToken,
+  type QueryHandler,
+  readSwarmSecret,
+  type SignedGenesis,
+} from '../../src/p2p/index.ts'
+import { tempDir } from '../helpers/farm.ts'
 import { newLedger, syncInto } from './ledger-fixtures.ts'
 
 const HOUR = 3600_000
@@ -157,6 +166,26 @@ describe('removing and admitting members', () => {
     expect(standingOf(member, stranger).admitted).toBe(true)
     await removeNode(founder, member.author)
     await expect(admitNode(founder, member.author, false)).rejects.toThrow('never comes back')
+  })
+})
+
+describe('a rekey', () => {
+  it("moves a member's home to its founder's later genesis, and to no other", async () => {
+    const root = await tempDir()
+    const founder = join(root, 'founder')
+    const { invite } = await initHome(founder, { listen: ['/ip4/127.0.0.1/tcp/4999'] })
+    const member = join(root, 'member')
+    await adoptInvite(member, invite)
+    const key = async (home: string) => Buffer.from((await readSwarmSecret(home))!).toString('hex')
+    const old = await key(member)
+    await adoptInvite(member, await rekeyHome(founder))
+    expect(await key(member)).toBe(await key(founder))
+    expect(await key(member)).not.toBe(old)
+    // The old genesis again, or another founder's, is another swarm.
+    await expect(adoptInvite(member, invite)).rejects.toMatchObject({ code: 'WRONG_SWARM' })
+    const other = await initHome(join(root, 'other'), { listen: ['/ip4/127.0.0.1/tcp/4998'] })
+    await expect(adoptInvite(member, other.invite)).rejects.toMatchObject({ code: 'WRONG_SWARM' })
+    await expect(rekeyHome(member)).rejects.toMatchObject({ code: 'NOT_FOUNDER', exitCode: 2 })
   })
 })
 

@@ -18,7 +18,7 @@ import {
   readGenesis,
   readSwarmSecret,
   swarmSecretOf,
-  writeGenesis,
+  writeSwarmGenesis,
   writeSwarmSecret,
 } from '../../src/p2p/index.ts'
 import { tempDir } from '../helpers/farm.ts'
@@ -93,12 +93,14 @@ describe('invites', () => {
     await expect(decodeInvite(`farm1.${invite.slice(6)}`)).rejects.toThrow(/made by an older farm/)
   })
 
-  it('keep the genesis in the home with mode 0600, and refuse it readable by others', async () => {
+  it('keep the genesis and its key in the home with mode 0600, and refuse them readable by others', async () => {
     const home = await tempDir()
     const { genesis } = await swarmOf()
     expect(await readGenesis(home)).toBeUndefined()
-    await writeGenesis(home, genesis)
+    await writeSwarmGenesis(home, genesis)
     expect((await readGenesis(home))?.id).toBe(genesis.id)
+    expect(Buffer.from((await readSwarmSecret(home))!).equals(Buffer.from(swarmSecretOf(genesis)))).toBe(true)
+    await expect(writeSwarmGenesis(home, genesis)).rejects.toMatchObject({ code: 'EEXIST' })
     await chmod(join(home, 'genesis'), 0o640)
     await expect(readGenesis(home)).rejects.toMatchObject({ code: 'SECRET_EXPOSED', exitCode: 2 })
   })

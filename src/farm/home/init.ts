@@ -6,9 +6,7 @@ import {
   encodeInvite,
   issueToken,
   loadOrCreateIdentity,
-  swarmSecretOf,
-  writeGenesis,
-  writeSwarmSecret,
+  writeSwarmGenesis,
 } from '../../p2p/index.ts'
 import { FarmError } from '../errors.ts'
 import { freeTcpPort, inviteAddresses } from './addresses.ts'
@@ -49,8 +47,7 @@ export async function initHome(home: string, opts: InitOptions = {}): Promise<In
     ...(opts.owner ? { owner: opts.owner } : {}),
   }
   const genesis = await createGenesis(key)
-  await writeSwarmSecret(home, swarmSecretOf(genesis))
-  await writeGenesis(home, genesis)
+  await writeSwarmGenesis(home, genesis)
   await writeConfig(home, config)
   await grantFounder(home, key, id)
   const token = await issueToken(key, genesis, tokenTerms({}))

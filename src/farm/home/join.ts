@@ -1,11 +1,11 @@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import {
   decodeInvite,
+  isRekeyOf,
   loadOrCreateIdentity,
   readGenesis,
   readSwarmSecret,
-  writeGenesis,
-  writeSwarmSecret,
+  writeSwarmGenesis,
 } from '../../p2p/index.ts'
 import { FarmError } from '../errors.ts'
 import { freeTcpPort } from './addresses.ts'
@@ -20,18 +20,22 @@ export interface AdoptOptions {
 
 /**
  * `farm join <invite>`: creates the home for the invite's swarm (its genesis and the key derived
- * from it), or checks an existing home is that swarm, keeps the invite's token for the node to
- * present until a member admits it, remembers the invite's members, and returns whom to dial now.
+ * from it), or checks an existing home is that swarm, or moves it to the swarm's new key when
+ * the invite carries a later genesis of the same founder (`farm rekey`); keeps the invite's
+ * token for the node to present until a member admits it, remembers the invite's members, and
+ * returns whom to dial now.
  */
 export async function adoptInvite(home: string, text: string, opts: AdoptOptions = {}): Promise<string[]> {
   const invite = await decodeInvite(text)
   const existing = await readSwarmSecret(home)
-  if (existing !== undefined && !Buffer.from(existing).equals(Buffer.from(invite.secret)))
-    throw FarmError.WRONG_SWARM(home)
+  const current = await readGenesis(home)
   const self = peerIdFromPrivateKey(await loadOrCreateIdentity(home)).toString()
+  if (existing === undefined) await writeSwarmGenesis(home, invite.genesis)
+  else if (!Buffer.from(existing).equals(Buffer.from(invite.secret))) {
+    if (current === undefined || !isRekeyOf(current, invite.genesis)) throw FarmError.WRONG_SWARM(home)
+    await writeSwarmGenesis(home, invite.genesis, { replace: true })
+  } else if (current === undefined) await writeSwarmGenesis(home, invite.genesis, { replace: true })
   const members = invite.addresses.filter((addr) => !addr.endsWith(`/p2p/${self}`))
-  if (existing === undefined) await writeSwarmSecret(home, invite.secret)
-  if ((await readGenesis(home)) === undefined) await writeGenesis(home, invite.genesis)
   await writePendingInvite(home, invite.token)
   const config = (await readConfig(home)) ?? {
     ...defaultConfig(),
