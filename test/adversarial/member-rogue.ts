@@ -17,6 +17,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { adoptInvite, FarmNode } from '../../src/farm/index.ts'
 import { createGenesis, encodeInvite, issueToken, loadOrCreateIdentity } from '../../src/p2p/index.ts'
+import { jobBody } from '../helpers/farm-state.ts'
 
 const [mode, inviteText, home, countText] = process.argv.slice(2) as [string, string, string, string?]
 const bootstrap = await adoptInvite(home, inviteText, {
@@ -31,19 +32,7 @@ await node.start()
 process.stdout.write(`rogue ready ${node.id}\n`)
 
 if (mode === 'stranger') {
-  await node.ledger.append('job', {
-    name: 'stray',
-    scene: 'a'.repeat(64),
-    sceneFile: 'scene.pov',
-    renderer: 'povray',
-    frames: { first: 1, last: 2 },
-    size: { width: 32, height: 24 },
-    fps: 24,
-    pricePerWU: 0,
-    stitcher: node.id,
-    attempts: 1,
-    failFast: false,
-  })
+  await node.ledger.append('job', jobBody(node.id, { name: 'stray', pricePerWU: 0 }))
   await node.ledger.append('grant', { to: node.id, amount: 1_000_000_000 })
   process.stdout.write('wrote a job and a grant\n')
 } else if (mode === 'flood') {
