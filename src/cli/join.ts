@@ -24,8 +24,9 @@ export const command: Command = {
 
 Runs this node: connects to the swarm, replicates the ledger and serves blobs until Ctrl-C
 (SIGINT) or SIGTERM, then stops cleanly and exits 0. The first time, give the INVITE printed by
-\`farm init\` or \`farm invite\` on a member: it creates the home for that swarm. Later, run it
-without an invite. In a terminal it shows the dashboard (q quits, ? lists the keys); without a
+\`farm init\` or \`farm invite\` on a member: it creates the home for that swarm, and the node
+presents the invite to a member, which admits it (an expired or used-up invite is refused, exit
+2). Later, run it without an invite. In a terminal it shows the dashboard (q quits, ? lists the keys); without a
 terminal, or with --headless, it logs one line per event on stderr.
 
 While it runs, the node renders frames of the jobs it accepts (claiming each with a lease it

@@ -193,7 +193,10 @@ export class Ledger {
     if (last) heads.set(this.author, headOf(last))
     await this.#commit({ ...emptyPending(), decoded, heads }, 'local')
     // An admit written here may name a feed held back for want of one.
-    if (this.#held.size > 0 && items.some((item) => item.type === 'admit')) await this.#ingest([])
+    const named = items.flatMap((item) =>
+      item.type === 'admit' ? [(item.body as BodyOf['admit']).node] : [],
+    )
+    if (this.#held.size > 0 && named.length > 0) await this.#ingest([], named)
     return decoded.map((d) => d.entry)
   }
 
@@ -237,7 +240,8 @@ export class Ledger {
     return total
   }
 
-  async #ingest(decoded: (DecodedEntry | LedgerError)[]): Promise<IngestResult> {
+  /** `named`: nodes admits of this node's own just named, whose held feeds may apply now. */
+  async #ingest(decoded: (DecodedEntry | LedgerError)[], named: string[] = []): Promise<IngestResult> {
     const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [], acceptedBy: {} }
     const byAuthor = new Map<string, DecodedEntry[]>()
     for (const d of decoded) {
@@ -268,7 +272,7 @@ export class Ledger {
       }
       result.accepted += this.#drainHeld(author, pending)
     }
-    result.accepted += this.#drainNamed(pending)
+    result.accepted += this.#drainNamed(pending, named)
     for (const author of this.#held.keys()) held.add(author)
     result.held = [...held].sort()
     if (pending.decoded.length > 0 || forks.length > 0) {
@@ -314,16 +318,16 @@ export class Ledger {
     )
   }
 
-  /** Applies held feeds that an admit now names; what they hold may name more. */
-  #drainNamed(pending: Pending): number {
+  /** Applies the held feeds of nodes admits named (pending ones, or `named`); what they hold may name more. */
+  #drainNamed(pending: Pending, named: string[]): number {
     let applied = 0
-    for (let more = true; more; ) {
-      more = false
-      for (const author of [...this.#held.keys()]) {
-        const drained = this.#drainHeld(author, pending)
-        applied += drained
-        more ||= drained > 0
+    const done = new Set<string>()
+    for (let next = [...named, ...pending.named]; next.length > 0; ) {
+      for (const author of next) {
+        done.add(author)
+        if (this.#held.has(author)) applied += this.#drainHeld(author, pending)
       }
+      next = [...pending.named].filter((author) => !done.has(author))
     }
     return applied
   }
@@ -380,11 +384,10 @@ export class Ledger {
     const touched = touchedNothing()
     const money: MoneyEvent[] = []
     // Membership first, so the whole batch folds under it; entries folded before it may need a re-fold.
-    const stored = new Map([...this.#heads].map(([author, head]) => [author, head.seq]))
     const refold = recordAll(
       this.#state.membership,
       pending.decoded.map((d) => d.entry),
-      stored,
+      () => new Map([...this.#heads].map(([author, head]) => [author, head.seq])),
     )
     // Cleared in the same write, so a crash before the re-fold re-folds at the next open.
     if (refold) ops.push({ type: 'del', key: store.VERSION_KEY })

@@ -123,15 +123,16 @@ export function counts(records: MembershipRecords, author: string, seq: number):
 export function recordAll(
   records: MembershipRecords,
   entries: readonly Entry[],
-  heads: ReadonlyMap<string, number>,
+  heads: () => ReadonlyMap<string, number>,
 ): boolean {
-  if (records.roots.length === 0) return false
+  if (records.roots.length === 0 || !entries.some((e) => e.type === 'admit' || e.type === 'revoke'))
+    return false
   const before = standingsOf(records)
   let changed = false
   for (const entry of entries) changed = recordMembership(records, entry) || changed
   if (!changed) return false
   const after = standingsOf(records)
-  for (const [author, head] of heads) {
+  for (const [author, head] of heads()) {
     if (countedUpTo(before.of(author), head) !== countedUpTo(after.of(author), head)) return true
   }
   return false
