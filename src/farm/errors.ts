@@ -41,7 +41,6 @@ const FARM_ERROR_CODES = [
   'NO_GENESIS',
   'GENESIS_MISMATCH',
   'INVITE_REFUSED',
-  'NOT_ADMITTED',
   'NOT_ADMIN',
   'UNKNOWN_NODE',
   'CANNOT_REMOVE',
@@ -114,14 +113,6 @@ export class FarmError extends Error {
   /** A member refused the invite this node presented: `why` is the member's own message. */
   static INVITE_REFUSED(peer: string, why: string) {
     return new FarmError('INVITE_REFUSED', `${why} (refused by member ${peer})`, 2)
-  }
-
-  static NOT_ADMITTED(home: string, seconds: number, tried: string[]) {
-    const whom = tried.length === 0 ? 'no member could be reached' : `asked ${tried.join(', ')}`
-    return new FarmError(
-      'NOT_ADMITTED',
-      `no member admitted this node within ${seconds} s (${whom}): check that a member named by the invite is running, then run \`farm join --home ${home}\` again (the invite is kept until it is spent)`,
-    )
   }
 
   static NOT_ADMIN(what: string) {

@@ -46,7 +46,7 @@ export type {
   WorkerSummary,
 } from './jobs/summary.ts'
 export type { MemberChange } from './members/manage.ts'
-export { ADMISSION_TIMEOUT_MS } from './members/present.ts'
+export { ADMISSION_WAIT_MS } from './members/present.ts'
 export { type FarmEvent as NodeEvent, FarmNode, type FarmNodeOptions, type LedgerSummary } from './node.ts'
 export { DEFAULT_MAX_ARCHIVE_BYTES } from './scene/archive.ts'
 export { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS } from './work/worker.ts'

@@ -33,7 +33,7 @@ import { type NodeConfig, readConfig, rememberMembers, writeConfig } from './hom
 import { clearPendingInvite, readPendingInvite } from './home/pending-invite.ts'
 import { submitJob } from './jobs/submit.ts'
 import { answerAdmissions } from './members/admission.ts'
-import { presentInvite } from './members/present.ts'
+import { InvitePresenter } from './members/present.ts'
 import { LedgerMembership } from './members/view.ts'
 import { Stitcher } from './work/stitcher.ts'
 import { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS, Worker } from './work/worker.ts'
@@ -84,6 +84,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   private config: NodeConfig | undefined
   private worker: Worker | undefined
   private stitcher: Stitcher | undefined
+  private presenter: InvitePresenter | undefined
   private unlisten: (() => void) | undefined
   private readonly handlers: { [M in MethodName]?: Handler<M> } = {}
   private fingerprint = '?'
@@ -215,14 +216,8 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
       this.unlisten = ledger.onEntries((entries) => this.reportEntries(entries as Entry[]))
       this.registerMethods(control)
       await swarm.start()
-      const log = (message: string) => this.log('info', message)
-      await answerAdmissions({ ledger, swarm, genesis, log })
-      const pending = await readPendingInvite(this.home)
-      if (pending !== undefined) {
-        // Nothing of this node's is written before a member admitted it: its first entry counts.
-        await presentInvite({ home: this.home, ledger, swarm, log }, pending)
-        await clearPendingInvite(this.home)
-      }
+      await answerAdmissions({ ledger, swarm, genesis, log: (message) => this.log('info', message) })
+      await this.presentInvite()
       this.worker = new Worker(this, {
         leaseMs: this.options.leaseMs ?? DEFAULT_LEASE_MS,
         accept: this.options.accept ?? 'all',
@@ -258,6 +253,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
 
   /** Stops claiming, aborts renders and releases their claims, then closes everything. */
   async stop(): Promise<void> {
+    this.presenter?.stop()
     await this.control?.close()
     await this.worker?.stop()
     await this.stitcher?.stop()
@@ -272,6 +268,27 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     this.control = undefined
     this.swarmHandle = undefined
     this.ledgerHandle = undefined
+  }
+
+  /**
+   * Presents the invite this home joined with, if no member admitted it yet: a refusal ends the
+   * start (exit 2); no member up yet, and the node starts and presents it to each that connects.
+   */
+  private async presentInvite(): Promise<void> {
+    const token = await readPendingInvite(this.home)
+    if (token === undefined) return
+    this.presenter = new InvitePresenter(
+      {
+        ledger: this.ledger,
+        swarm: this.swarm,
+        log: (level, message) => this.log(level, message),
+        admitted: () => clearPendingInvite(this.home),
+      },
+      token,
+    )
+    if (await this.presenter.present()) return
+    this.log('warn', 'no member admitted this node yet: it presents its invite to each member that connects')
+    this.presenter.follow()
   }
 
   /**
