@@ -16,11 +16,13 @@ export const SYNC_SESSION_MS = 60_000
 
 /**
  * Sync sessions a peer may start with this node: an honest peer starts one when it connects,
- * every 30 s, when gossip shows a gap, when `farm ledger` asks and when a bounded session has
- * more; a peer opening sessions in a loop makes every one re-read clocks and feeds.
+ * every 30 s, when gossip shows a gap, when a bounded session has more, and each time `farm
+ * ledger` runs on it (a `watch -n1 farm ledger` is one a second). A session over the bound is
+ * refused before it reads anything, so a peer opening them in a loop costs next to nothing; it
+ * is not a flood, and the peer stays connected.
  */
-export const SYNC_SESSIONS_PER_MINUTE = 20
-export const SYNC_SESSION_BURST = 30
+export const SYNC_SESSIONS_PER_MINUTE = 60
+export const SYNC_SESSION_BURST = 60
 
 /**
  * Entries an author may add to its feed, by its own clock (the entries' `ts`), whoever relays
@@ -116,7 +118,7 @@ const METERS: Record<Meter, { perMinute: number; burst: number; what: string }> 
 /** Buckets kept, the least recently used forgotten first: bounded memory whatever peers come and go. */
 const MAX_METERED_PEERS = 256
 
-/** What each peer spends, per meter; `spend` says why a peer is over its bound. */
+/** What each peer spends, per meter; `spend` names the bound a peer went over. */
 export class PeerMeters {
   private readonly buckets = new Map<string, TokenBucket>()
   private readonly now: () => number
@@ -127,7 +129,7 @@ export class PeerMeters {
 
   /**
    * Spends `n` of `meter` for `peer` at `at` (default now: an entry's `ts` meters an author by its
-   * own clock); the reason it floods when that is over its bound.
+   * own clock); the bound it went over, if it did.
    */
   spend(meter: Meter, peer: string, n = 1, at = this.now()): string | undefined {
     if (n <= 0) return undefined
@@ -141,6 +143,6 @@ export class PeerMeters {
       if (this.buckets.size >= MAX_METERED_PEERS && !oldest.done) this.buckets.delete(oldest.value)
     }
     this.buckets.set(key, bucket)
-    return bucket.take(n, at) ? undefined : `flooded: ${METERS[meter].what}`
+    return bucket.take(n, at) ? undefined : METERS[meter].what
   }
 }

@@ -475,9 +475,9 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   }
 
   /** Disconnects a flooding peer and refuses it for FLOOD_COOLDOWN_MS. */
-  private flooded(peer: string, reason: string): void {
+  private flooded(peer: string, bound: string): void {
     this.gate.coolOff(peer, FLOOD_COOLDOWN_MS)
-    this.drop(peer, `${reason}; refused for ${FLOOD_COOLDOWN_MS / 60_000} min`, 'warn')
+    this.drop(peer, `flooded: ${bound}; refused for ${FLOOD_COOLDOWN_MS / 60_000} min`, 'warn')
   }
 
   /** Disconnects `peer` and stops keeping it as a member, with a line saying why. */
@@ -557,10 +557,10 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   private async handleSync(stream: Stream, connection: SwarmConnection): Promise<void> {
     const peer = connection.remotePeer.toString()
     if (!this.admits(stream, peer, SYNC_PROTOCOL)) return
-    const flood = this.meters.spend('sessions', peer)
-    if (flood !== undefined) {
-      stream.abort(new Error(flood))
-      this.flooded(peer, flood)
+    const over = this.meters.spend('sessions', peer)
+    if (over !== undefined) {
+      stream.abort(new Error(over))
+      this.log('debug', `refused a sync session of ${peer}: ${over}`)
       return
     }
     if (this.inboundSyncs.has(peer)) {
