@@ -24,6 +24,15 @@ export const commands: Record<string, Entry> = {
     load: () => import('./init.ts'),
   },
   invite: { summary: "print an invite to this node's swarm", load: () => import('./invite.ts') },
+  admit: { summary: 'admit a node to the swarm by its peer id', load: () => import('./admit.ts') },
+  remove: {
+    summary: 'remove a node from the swarm: its later entries ignored, its connections refused',
+    load: () => import('./remove.ts'),
+  },
+  rekey: {
+    summary: "give the swarm a new key after an invite leaked (on the founder's home)",
+    load: () => import('./rekey.ts'),
+  },
   join: { summary: 'join a swarm and run this node until stopped', load: () => import('./join.ts') },
   peers: { summary: 'list connected peers with addresses and latency', load: () => import('./peers.ts') },
   ledger: {

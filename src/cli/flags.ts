@@ -10,19 +10,20 @@ export interface Flags {
   whole(flag: string, text: string | undefined, range?: { min?: number; max?: number }): number | undefined
   /** A finite number above 0. */
   positive(flag: string, text: string | undefined): number | undefined
-  /** A duration such as 25s, 2m, 1h or 500ms (a bare number is seconds), in milliseconds; 0 allowed. */
-  duration(flag: string, text: string | undefined): number | undefined
   /** A finite number in [min, max]. */
   between(flag: string, text: string | undefined, min: number, max: number): number | undefined
   /** One of `choices`. */
   choice<T extends string>(flag: string, text: string | undefined, choices: readonly T[]): T | undefined
   /** A comma list, items trimmed, at least one. */
   list(flag: string, text: string | undefined, example: string): string[] | undefined
+  /**
+   * A duration such as 25s, 90s, 30m, 24h, 7d, 1h30m or 500ms, in milliseconds: a unit always
+   * (is `24` hours or seconds?); above 0 unless `zero` allows it (a grace of 0s is "at once").
+   */
+  duration(flag: string, text: string | undefined, opts?: { zero?: boolean }): number | undefined
   /** The usage error of a value that is not `expected`. */
   error(flag: string, text: string, expected: string): UsageError
 }
-
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
 
 export function flagsOf(command: string): Flags {
   const error = (flag: string, text: string, expected: string) =>
@@ -48,12 +49,6 @@ export function flagsOf(command: string): Flags {
         throw error(flag, text, 'a number above 0')
       return value
     },
-    duration(flag, text) {
-      if (text === undefined) return undefined
-      const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
-      if (match === null) throw error(flag, text, 'a duration such as 25s, 2m or 1h')
-      return Math.round(Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 's']!)
-    },
     between(flag, text, min, max) {
       if (text === undefined) return undefined
       const value = Number(text)
@@ -76,5 +71,20 @@ export function flagsOf(command: string): Flags {
       if (items.length === 0) throw error(flag, text, `a comma list such as ${example}`)
       return items
     },
+    duration(flag, text, opts = {}) {
+      if (text === undefined) return undefined
+      const bare = text.trim()
+      const parts = [...bare.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)]
+      const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * DURATION_UNITS[unit!]!, 0)
+      if (
+        parts.length === 0 ||
+        parts.map(([part]) => part).join('') !== bare ||
+        !(ms > 0 || (opts.zero && ms === 0))
+      )
+        throw error(flag, text, 'a duration such as 25s, 2m, 24h, 7d or 1h30m')
+      return Math.round(ms)
+    },
   }
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }

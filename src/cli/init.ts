@@ -7,7 +7,8 @@ export const command: Command = {
 
 Creates a node home (identity key, swarm key, config) for a NEW swarm and prints an invite on
 stdout; every other message goes to stderr. Give the invite to the machines that should join:
-\`farm join <invite>\`. Then start this node with \`farm join --home DIR\`.
+\`farm join <invite>\` (it admits 10 nodes within 24 h; \`farm invite\` prints others). Then
+start this node with \`farm join --home DIR\`.
 
 Options:
   --home DIR          the node's home (default: $FARM_HOME or ~/.farm)

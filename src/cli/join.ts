@@ -30,9 +30,10 @@ export const command: Command = {
 
 Runs this node: connects to the swarm, replicates the ledger and serves blobs until Ctrl-C
 (SIGINT) or SIGTERM, then stops cleanly and exits 0. The first time, give the INVITE printed by
-\`farm init\` or \`farm invite\` on a member: it creates the home for that swarm. Later, run it
-without an invite. Without an INVITE, a home that has joined no swarm yet takes it from
-$FARM_INVITE or from the file $FARM_INVITE_FILE names (a container's mounted secret). In a
+\`farm init\` or \`farm invite\` on a member: it creates the home for that swarm, and the node
+presents the invite to a member, which admits it (an expired or used-up invite is refused, exit
+2). Later, run it without an invite. Without an INVITE, a home that has joined no swarm yet takes
+it from $FARM_INVITE or from the file $FARM_INVITE_FILE names (a container's mounted secret). In a
 terminal it shows the dashboard (q quits, ? lists the keys); without a terminal, or with
 --headless, it logs one line per event on stderr (--log-to stdout for a container).
 
@@ -123,7 +124,7 @@ Examples:
       flags.choice('log-to', values['log-to'], ['stderr', 'stdout']) === 'stdout'
         ? process.stdout
         : process.stderr
-    const graceMs = flags.duration('grace', values.grace) ?? 0
+    const graceMs = flags.duration('grace', values.grace, { zero: true }) ?? 0
     const invite = positionals[0] ?? (await inviteFromEnvironment(home))
     const bootstrap = invite === undefined ? [] : await adoptInvite(home, invite, values)
     await requireJoined(home)

@@ -38,6 +38,13 @@ const FARM_ERROR_CODES = [
   'BAD_PEER_ANSWER',
   'BACKUP_OVERLAPS',
   'NOT_SHARING',
+  'NO_GENESIS',
+  'GENESIS_MISMATCH',
+  'INVITE_REFUSED',
+  'NOT_ADMIN',
+  'UNKNOWN_NODE',
+  'CANNOT_REMOVE',
+  'NOT_FOUNDER',
 ] as const
 
 export type FarmErrorCode = (typeof FARM_ERROR_CODES)[number]
@@ -85,6 +92,55 @@ export class FarmError extends Error {
       `${home} is not a farm node home: run \`farm init --home ${home}\` for a new swarm, or \`farm join <invite> --home ${home}\``,
       2,
     )
+  }
+
+  static NO_GENESIS(home: string) {
+    return new FarmError(
+      'NO_GENESIS',
+      `${home} has no signed genesis (it was made by a farm from before signed membership), so it cannot tell members from strangers: make a new swarm with \`farm init\`, or join one with a new invite in a new --home`,
+      2,
+    )
+  }
+
+  static GENESIS_MISMATCH(home: string) {
+    return new FarmError(
+      'GENESIS_MISMATCH',
+      `${home}/swarm.key is not the key of ${home}/genesis (the key is derived from the founder's signature): restore both from the same backup, or join again with an invite in a new --home`,
+      2,
+    )
+  }
+
+  /** A member refused the invite this node presented: `why` is the member's own message. */
+  static INVITE_REFUSED(peer: string, why: string) {
+    return new FarmError('INVITE_REFUSED', `${why} (refused by member ${peer})`, 2)
+  }
+
+  static NOT_ADMIN(what: string) {
+    return new FarmError(
+      'NOT_ADMIN',
+      `${what}: only the swarm's founder, or a member the founder admitted with \`farm admit NODE --admin\`, may do that`,
+      2,
+    )
+  }
+
+  static UNKNOWN_NODE(ref: string, why: string) {
+    return new FarmError(
+      'UNKNOWN_NODE',
+      `no single node is '${ref}' (${why}): give its peer id (\`farm workers\` and \`farm peers\` list them) or its unique name`,
+      2,
+    )
+  }
+
+  static NOT_FOUNDER(home: string, founder: string) {
+    return new FarmError(
+      'NOT_FOUNDER',
+      `${home} is not the home of the swarm's founder (${founder}): only the founder signs a new genesis, so run \`farm rekey\` there`,
+      2,
+    )
+  }
+
+  static CANNOT_REMOVE(node: string, why: string) {
+    return new FarmError('CANNOT_REMOVE', `${node} cannot be removed: ${why}`, 2)
   }
 
   static NOT_STARTED() {

@@ -1,4 +1,4 @@
-export { formatCredits, SHORT_ID_CHARS, shortJobId } from '../ledger/index.ts'
+export { formatCredits, MAX_INVITE_USES, SHORT_ID_CHARS, shortJobId } from '../ledger/index.ts'
 export { type Backup, type BackupLog, type BackupOptions, startBackup } from './backup/backup.ts'
 export { type CaptureAnnouncement, capturesInLedger } from './backup/capture-entries.ts'
 export { CAPTURE_HAVE_PROTOCOL } from './backup/capture-have.ts'
@@ -26,8 +26,14 @@ export { formatEvent, isLogFormat, isShown, LOG_FORMATS, type LogFormat } from '
 export { defaultConfig, type NodeConfig, readConfig, writeConfig } from './home/config.ts'
 export { FOUNDER_GRANT } from './home/genesis.ts'
 export { type InitOptions, type InitResult, initHome } from './home/init.ts'
-export { offlineInvite } from './home/invite.ts'
+export {
+  DEFAULT_INVITE_MS,
+  DEFAULT_INVITE_USES,
+  type InviteTerms,
+  offlineInvite,
+} from './home/invite.ts'
 export { adoptInvite, requireJoined } from './home/join.ts'
+export { rekeyHome } from './home/rekey.ts'
 export { DEFAULT_ATTEMPTS, DEFAULT_FPS, DEFAULT_PRICE_PER_WU, DEFAULT_SIZE } from './jobs/submit.ts'
 export type {
   Credits,
@@ -39,6 +45,8 @@ export type {
   NodeStatus,
   WorkerSummary,
 } from './jobs/summary.ts'
+export type { MemberChange } from './members/manage.ts'
+export { ADMISSION_WAIT_MS } from './members/present.ts'
 export { type FarmEvent as NodeEvent, FarmNode, type FarmNodeOptions, type LedgerSummary } from './node.ts'
 export { DEFAULT_MAX_ARCHIVE_BYTES } from './scene/archive.ts'
 export { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS } from './work/worker.ts'

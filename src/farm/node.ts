@@ -17,8 +17,10 @@ import {
   loadOrCreateIdentity,
   type PeerInfo,
   type RelayMode,
+  readGenesis,
   readSwarmSecret,
   Swarm,
+  swarmSecretOf,
 } from '../p2p/index.ts'
 import type { RendererName } from '../render/index.ts'
 import type { Handler, JobSpec, MethodName } from './control/api.ts'
@@ -29,7 +31,11 @@ import { FarmError } from './errors.ts'
 import type { FarmEvent, LogLevel } from './events/events.ts'
 import { eventsOfEntries } from './events/ledger-events.ts'
 import { type NodeConfig, readConfig, rememberMembers, writeConfig } from './home/config.ts'
+import { clearPendingInvite, readPendingInvite } from './home/pending-invite.ts'
 import { submitJob } from './jobs/submit.ts'
+import { answerAdmissions } from './members/admission.ts'
+import { InvitePresenter } from './members/present.ts'
+import { LedgerMembership } from './members/view.ts'
 import { Stitcher } from './work/stitcher.ts'
 import { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS, Worker } from './work/worker.ts'
 
@@ -87,6 +93,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   private config: NodeConfig | undefined
   private worker: Worker | undefined
   private stitcher: Stitcher | undefined
+  private presenter: InvitePresenter | undefined
   private unlisten: (() => void) | undefined
   private readonly handlers: { [M in MethodName]?: Handler<M> } = {}
   private fingerprint = '?'
@@ -183,6 +190,10 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     const config = await readConfig(this.home)
     const secret = await readSwarmSecret(this.home)
     if (config === undefined || secret === undefined) throw FarmError.NOT_INITIALISED(this.home)
+    const genesis = await readGenesis(this.home)
+    if (genesis === undefined) throw FarmError.NO_GENESIS(this.home)
+    if (!Buffer.from(swarmSecretOf(genesis)).equals(Buffer.from(secret)))
+      throw FarmError.GENESIS_MISMATCH(this.home)
     this.config = config
     this.fingerprint = swarmFingerprint(secret)
     const privateKey = await loadOrCreateIdentity(this.home)
@@ -194,7 +205,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
       const ledger = await openLedger({
         path: join(this.home, 'ledger'),
         privateKey,
-        ...(config.genesis.length > 0 ? { genesis: config.genesis } : {}),
+        genesis: [genesis.fields.founder],
       })
       this.ledgerHandle = ledger
       const swarm = new Swarm({
@@ -209,13 +220,16 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
         feed: ledger,
         blobs: this.blobs,
         syncIntervalMs: this.options.syncIntervalMs,
-        genesis: config.genesis,
+        genesis,
+        membership: new LedgerMembership(ledger),
       })
       this.swarmHandle = swarm
       this.forwardSwarmEvents(swarm)
       this.unlisten = ledger.onEntries((entries) => this.reportEntries(entries as Entry[]))
       this.registerMethods(control)
       await swarm.start()
+      await answerAdmissions({ ledger, swarm, genesis, log: (message) => this.log('info', message) })
+      await this.presentInvite()
       this.worker = new Worker(this, {
         leaseMs: this.options.leaseMs ?? DEFAULT_LEASE_MS,
         accept: this.options.accept ?? 'all',
@@ -254,6 +268,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
    * the rest and releases their claims, then closes everything.
    */
   async stop(opts: { hurry?: AbortSignal } = {}): Promise<void> {
+    this.presenter?.stop()
     await this.control?.close()
     await this.worker?.stop({ graceMs: this.options.graceMs ?? 0, ...opts })
     await this.stitcher?.stop()
@@ -268,6 +283,27 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     this.control = undefined
     this.swarmHandle = undefined
     this.ledgerHandle = undefined
+  }
+
+  /**
+   * Presents the invite this home joined with, if no member admitted it yet: a refusal ends the
+   * start (exit 2); no member up yet, and the node starts and presents it to each that connects.
+   */
+  private async presentInvite(): Promise<void> {
+    const token = await readPendingInvite(this.home)
+    if (token === undefined) return
+    this.presenter = new InvitePresenter(
+      {
+        ledger: this.ledger,
+        swarm: this.swarm,
+        log: (level, message) => this.log(level, message),
+        admitted: () => clearPendingInvite(this.home),
+      },
+      token,
+    )
+    if (await this.presenter.present()) return
+    this.log('warn', 'no member admitted this node yet: it presents its invite to each member that connects')
+    this.presenter.follow()
   }
 
   /**

@@ -101,6 +101,20 @@ const capture = z.strictObject({
 
 const grant = z.strictObject({ to: peerId, amount: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) })
 
+/** Signed membership (membership.ts holds the rules): who may write entries that count. */
+export const MAX_INVITE_USES = 1000
+
+const admit = z.strictObject({
+  node: peerId,
+  /** Counts only when a root (the founder) wrote it: admins may remove members. */
+  admin: z.boolean().optional(),
+  /** The invite this admission spent one use of: its id (sha256 of the signed token) and its limit. */
+  invite: z.strictObject({ id: sha256, uses: z.number().int().min(1).max(MAX_INVITE_USES) }).optional(),
+})
+
+/** `last`: the last seq of the node's feed that still counts (its head as the remover saw it). */
+const revoke = z.strictObject({ node: peerId, last: count })
+
 export const bodySchemas = {
   node,
   job,
@@ -113,6 +127,8 @@ export const bodySchemas = {
   cancel: onJob,
   capture,
   grant,
+  admit,
+  revoke,
 } as const
 
 export type EntryType = keyof typeof bodySchemas
@@ -129,6 +145,8 @@ export type StitchedBody = z.infer<typeof stitched>
 export type CancelBody = z.infer<typeof onJob>
 export type CaptureBody = z.infer<typeof capture>
 export type GrantBody = z.infer<typeof grant>
+export type AdmitBody = z.infer<typeof admit>
+export type RevokeBody = z.infer<typeof revoke>
 
 export interface BodyOf {
   node: NodeBody
@@ -142,6 +160,8 @@ export interface BodyOf {
   cancel: CancelBody
   capture: CaptureBody
   grant: GrantBody
+  admit: AdmitBody
+  revoke: RevokeBody
 }
 export type EntryBody = BodyOf[EntryType]
 

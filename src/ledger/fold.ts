@@ -1,5 +1,6 @@
 import type { BodyOf, EntryType, GrantBody, VerifiedBody } from './bodies.ts'
 import type { Entry } from './entry.ts'
+import { counts, emptyMembership, type MembershipRecords, recordMembership } from './membership.ts'
 import { outOfAttempts, renewClaim } from './rules.ts'
 import type { FarmState, FrameRecord, JobRecord, Settlement } from './state.ts'
 import { emptyFrame, emptyJob, emptyState, isEmptyFrame, orderKey } from './state.ts'
@@ -39,6 +40,8 @@ export function applyEntry(state: FarmState, entry: Entry, touched: Touched): Mo
   state.clock[author] = seq
   if (entry.lamport > state.lamport) state.lamport = entry.lamport
   touched.misc = true
+  recordMembership(state.membership, entry)
+  if (!counts(state.membership, author, seq)) return null
   const key = orderKey(entry.lamport, author, seq)
   switch (entry.type) {
     case 'node': {
@@ -143,6 +146,9 @@ export function applyEntry(state: FarmState, entry: Entry, touched: Touched): Mo
     }
     case 'grant':
       return { key, author, type: 'grant', body: entry.body as GrantBody }
+    case 'admit':
+    case 'revoke':
+      return null
     default:
       return assertNever(entry.type)
   }
@@ -222,17 +228,21 @@ export function resetMoney(state: FarmState, touched: Touched) {
 /**
  * The fold without a store, for a re-fold of a whole log and for tools that keep state in memory
  * only (tests, the scale simulation). Entries may come in any order across feeds, but each
- * feed's in seq order; money is settled in total order whenever the state is read.
+ * feed's in seq order; money is settled in total order whenever the state is read. With a
+ * genesis, whose entries count depends on membership entries of other feeds: give `membership`,
+ * every admit and revoke of the set (membershipOf), so the order entries come in does not matter.
  */
 export class MemoryFold {
-  readonly #state = emptyState()
+  readonly #state: FarmState
   readonly #genesis: readonly string[] | undefined
   /** Money events folded so far, kept to re-fold money when one sorts before them. */
   readonly #money: MoneyEvent[] = []
   #pending: MoneyEvent[] = []
 
-  constructor(opts: { genesis?: readonly string[] } = {}) {
+  constructor(opts: { genesis?: readonly string[]; membership?: MembershipRecords } = {}) {
     this.#genesis = opts.genesis
+    this.#state = emptyState(opts.genesis)
+    if (opts.membership) this.#state.membership = { ...opts.membership, roots: [...(opts.genesis ?? [])] }
   }
 
   add(entry: Entry): void {
@@ -260,9 +270,16 @@ export class MemoryFold {
 export function foldEntries(entries: Iterable<Entry>, opts: { genesis?: readonly string[] } = {}): FarmState {
   const keyed = [...entries].map((e) => [orderKey(e.lamport, e.author, e.seq), e] as const)
   keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const fold = new MemoryFold(opts)
+  const fold = new MemoryFold({ ...opts, membership: membershipOf(keyed.map(([, e]) => e)) })
   for (const [, entry] of keyed) fold.add(entry)
   return fold.state()
+}
+
+/** The membership entries of a set of entries, to fold it with MemoryFold in any order. */
+export function membershipOf(entries: Iterable<Entry>): MembershipRecords {
+  const records = emptyMembership()
+  for (const entry of entries) recordMembership(records, entry)
+  return records
 }
 
 function jobFor(state: FarmState, id: string, touched: Touched): JobRecord {

@@ -7,6 +7,7 @@ import { Ledger, type OpenLedgerOptions } from './ledger.ts'
 
 export type {
   AcceptBody,
+  AdmitBody,
   BodyOf,
   CancelBody,
   CaptureBody,
@@ -18,6 +19,7 @@ export type {
   JobBody,
   NodeBody,
   RenderedBody,
+  RevokeBody,
   StitchedBody,
   VerifiedBody,
 } from './bodies.ts'
@@ -26,6 +28,7 @@ export {
   ENTRY_TYPES,
   isEntryType,
   MAX_CLAIM_FRAMES,
+  MAX_INVITE_USES,
   MAX_JOB_FRAMES,
   MAX_LEASE_MS,
 } from './bodies.ts'
@@ -40,7 +43,7 @@ export {
   MAX_ENTRY_BYTES,
 } from './entry.ts'
 export { LedgerError, type LedgerErrorCode } from './errors.ts'
-export { foldEntries, MemoryFold } from './fold.ts'
+export { foldEntries, MemoryFold, membershipOf } from './fold.ts'
 export { SHORT_ID_CHARS, shortJobId } from './ids.ts'
 export type {
   EntriesListener,
@@ -50,6 +53,15 @@ export type {
   OpenLedgerOptions,
 } from './ledger.ts'
 export { Ledger } from './ledger.ts'
+export {
+  type AdmitRecord,
+  inviteUses,
+  type MembershipRecords,
+  type RevokeRecord,
+  type Standing,
+  type Standings,
+  standingsOf,
+} from './membership.ts'
 export { formatCredits } from './money.ts'
 export * from './read.ts'
 export * from './rules.ts'

@@ -15,7 +15,8 @@ import {
 } from './entry.ts'
 import { LedgerError, type LedgerErrorCode } from './errors.ts'
 import type { MoneyEvent, Touched } from './fold.ts'
-import { applyEntry, applyMoney, MemoryFold, resetMoney, touchedNothing } from './fold.ts'
+import { applyEntry, applyMoney, MemoryFold, membershipOf, resetMoney, touchedNothing } from './fold.ts'
+import { recordAll, standingsOf } from './membership.ts'
 import type { Clock, FarmState, FrameRecord, JobRecord } from './state.ts'
 import { emptyState, STATE_VERSION } from './state.ts'
 import type { Head } from './store.ts'
@@ -30,6 +31,11 @@ export interface IngestResult {
   held: string[]
   /** Invalid entries: the sender misbehaved. */
   refused: LedgerRefusal[]
+  /**
+   * Entries newly applied, by author, and the newest `ts` among them: what lets the swarm tell an
+   * author that writes faster than any honest node, by the author's own clock.
+   */
+  acceptedBy: Record<string, { entries: number; ts: number }>
 }
 
 export interface LedgerRefusal {
@@ -51,7 +57,10 @@ export interface OpenLedgerOptions {
   privateKey: PrivateKey
   /** Wall clock for entry timestamps; injected so tests control lease times. */
   now?: () => number
-  /** Peer ids whose grants count (the swarm's founder); without it every grant counts. */
+  /**
+   * Peer ids whose grants count (the swarm's founder), and the roots of membership: with it, only
+   * admitted authors' entries count (membership.ts); without it every grant and author counts.
+   */
   genesis?: readonly string[]
 }
 
@@ -67,12 +76,19 @@ interface Pending {
   decoded: DecodedEntry[]
   byKey: Map<string, DecodedEntry>
   heads: Map<string, Head>
+  /** Nodes the pending `admit` entries name: their feeds may be stored from now on. */
+  named: Set<string>
 }
 
 function addPending(pending: Pending, d: DecodedEntry) {
   pending.decoded.push(d)
   pending.byKey.set(store.entryKey(d.entry.author, d.entry.seq), d)
   pending.heads.set(d.entry.author, headOf(d))
+  if (d.entry.type === 'admit') pending.named.add((d.entry.body as BodyOf['admit']).node)
+}
+
+function emptyPending(): Pending {
+  return { decoded: [], byKey: new Map(), heads: new Map(), named: new Set() }
 }
 
 export class Ledger {
@@ -87,7 +103,7 @@ export class Ledger {
   readonly #held = new Map<string, Map<number, DecodedEntry>>()
   #heldCount = 0
   readonly #listeners = new Set<EntriesListener>()
-  #state: FarmState = emptyState()
+  #state: FarmState
   #queue: Promise<unknown> = Promise.resolve()
   #closed = false
 
@@ -101,6 +117,7 @@ export class Ledger {
     this.#privateKey = opts.privateKey
     this.#now = opts.now ?? Date.now
     this.#genesis = opts.genesis
+    this.#state = emptyState(opts.genesis)
     this.author = peerIdFromPrivateKey(opts.privateKey).toString()
     this.#db = new Level<string, Uint8Array>(opts.path, { keyEncoding: 'utf8', valueEncoding: 'view' })
   }
@@ -174,7 +191,12 @@ export class Ledger {
     const heads = new Map<string, Head>()
     const last = decoded.at(-1)
     if (last) heads.set(this.author, headOf(last))
-    await this.#commit({ decoded, byKey: new Map(), heads }, 'local')
+    await this.#commit({ ...emptyPending(), decoded, heads }, 'local')
+    // An admit written here may name a feed held back for want of one.
+    const named = items.flatMap((item) =>
+      item.type === 'admit' ? [(item.body as BodyOf['admit']).node] : [],
+    )
+    if (this.#held.size > 0 && named.length > 0) await this.#ingest([], named)
     return decoded.map((d) => d.entry)
   }
 
@@ -194,12 +216,16 @@ export class Ledger {
    * previous one is written: the two cores then both have work. Batches are applied in order.
    */
   async ingestStream(batches: AsyncIterable<Uint8Array[]>): Promise<IngestResult> {
-    const total: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [] }
+    const total: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [], acceptedBy: {} }
     const add = (result: IngestResult) => {
       total.accepted += result.accepted
       total.duplicates += result.duplicates
       total.refused.push(...result.refused)
       total.held = result.held
+      for (const [author, { entries, ts }] of Object.entries(result.acceptedBy)) {
+        const sum = total.acceptedBy[author] ?? { entries: 0, ts }
+        total.acceptedBy[author] = { entries: sum.entries + entries, ts: Math.max(sum.ts, ts) }
+      }
     }
     const inFlight: Promise<IngestResult>[] = []
     try {
@@ -214,8 +240,9 @@ export class Ledger {
     return total
   }
 
-  async #ingest(decoded: (DecodedEntry | LedgerError)[]): Promise<IngestResult> {
-    const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [] }
+  /** `named`: nodes admits of this node's own just named, whose held feeds may apply now. */
+  async #ingest(decoded: (DecodedEntry | LedgerError)[], named: string[] = []): Promise<IngestResult> {
+    const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [], acceptedBy: {} }
     const byAuthor = new Map<string, DecodedEntry[]>()
     for (const d of decoded) {
       if (d instanceof LedgerError) {
@@ -226,7 +253,7 @@ export class Ledger {
       if (list) list.push(d)
       else byAuthor.set(d.entry.author, [d])
     }
-    const pending: Pending = { decoded: [], byKey: new Map(), heads: new Map() }
+    const pending = emptyPending()
     const forks: [string, Uint8Array, Uint8Array][] = []
     const held = new Set<string>()
     for (const [author, list] of byAuthor) {
@@ -245,10 +272,15 @@ export class Ledger {
       }
       result.accepted += this.#drainHeld(author, pending)
     }
+    result.accepted += this.#drainNamed(pending, named)
     for (const author of this.#held.keys()) held.add(author)
     result.held = [...held].sort()
     if (pending.decoded.length > 0 || forks.length > 0) {
       await this.#commit(pending, 'remote', forks)
+    }
+    for (const { entry } of pending.decoded) {
+      const by = result.acceptedBy[entry.author] ?? { entries: 0, ts: entry.ts }
+      result.acceptedBy[entry.author] = { entries: by.entries + 1, ts: Math.max(by.ts, entry.ts) }
     }
     return result
   }
@@ -274,8 +306,30 @@ export class Ledger {
     }
     const problem = chainProblem(d, head)
     if (problem) return { code: problem.code, error: problem }
+    // A feed no admit names is not stored: held until one arrives (or dropped with the held).
+    if (!this.#named(author, pending)) return 'held'
     addPending(pending, d)
     return 'accepted'
+  }
+
+  #named(author: string, pending: Pending): boolean {
+    return (
+      author === this.author || pending.named.has(author) || standingsOf(this.#state.membership).named(author)
+    )
+  }
+
+  /** Applies the held feeds of nodes admits named (pending ones, or `named`); what they hold may name more. */
+  #drainNamed(pending: Pending, named: string[]): number {
+    let applied = 0
+    const done = new Set<string>()
+    for (let next = [...named, ...pending.named]; next.length > 0; ) {
+      for (const author of next) {
+        done.add(author)
+        if (this.#held.has(author)) applied += this.#drainHeld(author, pending)
+      }
+      next = [...pending.named].filter((author) => !done.has(author))
+    }
+    return applied
   }
 
   #hold(d: DecodedEntry) {
@@ -292,7 +346,7 @@ export class Ledger {
   /** Applies held entries of `author` that now follow its head; returns how many. */
   #drainHeld(author: string, pending: Pending): number {
     const feed = this.#held.get(author)
-    if (!feed) return 0
+    if (!feed || !this.#named(author, pending)) return 0
     let applied = 0
     for (;;) {
       const headSeq = (pending.heads.get(author) ?? this.#heads.get(author))?.seq ?? 0
@@ -329,6 +383,14 @@ export class Ledger {
     const ops: BatchOp[] = []
     const touched = touchedNothing()
     const money: MoneyEvent[] = []
+    // Membership first, so the whole batch folds under it; entries folded before it may need a re-fold.
+    const refold = recordAll(
+      this.#state.membership,
+      pending.decoded.map((d) => d.entry),
+      () => new Map([...this.#heads].map(([author, head]) => [author, head.seq])),
+    )
+    // Cleared in the same write, so a crash before the re-fold re-folds at the next open.
+    if (refold) ops.push({ type: 'del', key: store.VERSION_KEY })
     try {
       for (const d of pending.decoded) {
         ops.push({ type: 'put', key: store.entryKey(d.entry.author, d.entry.seq), value: d.encoded })
@@ -347,6 +409,7 @@ export class Ledger {
         ops.push({ type: 'put', key: store.forkKey(author), value: store.encode({ a, b }) })
       ops.push(...this.#stateOps(touched))
       await this.#db.batch(ops)
+      if (refold) await this.#refold()
     } catch (err) {
       // Memory ran ahead of the store: go back to what the store holds, which is consistent.
       await this.#load()
@@ -407,7 +470,7 @@ export class Ledger {
   async #load() {
     this.#heads.clear()
     this.#forked.clear()
-    const state = emptyState()
+    const state = emptyState(this.#genesis)
     for await (const [key, value] of this.#db.iterator(store.HEADS)) {
       const head = store.decode<Head>(value)
       const author = key.slice(2)
@@ -424,6 +487,11 @@ export class Ledger {
     if (misc) Object.assign(state, store.decode<Omit<FarmState, 'jobs' | 'clock'>>(misc))
     else if (this.#heads.size > 0)
       throw LedgerError.CORRUPT(this.path, 'feeds are present but the folded state is not')
+    if (state.membership.roots.join() !== (this.#genesis ?? []).join()) {
+      // Folded under another genesis than the one it is opened with: who counts differs.
+      await this.#refold()
+      return
+    }
     for await (const [key, value] of this.#db.iterator(store.JOBS)) {
       state.jobs[key.slice(store.JOBS.gte.length)] = store.decode<JobRecord>(value)
     }
@@ -438,15 +506,18 @@ export class Ledger {
 
   /** Folds the whole log again, feed by feed, and replaces the stored state with the result in one batch. */
   async #refold() {
-    const fold = new MemoryFold({ genesis: this.#genesis })
     try {
+      // Who counts depends on admits in other feeds, which the log holds in author order: a first
+      // pass collects every membership entry, so the second folds each feed under all of them.
+      const membership = this.#genesis ? membershipOf(await this.#membershipEntries()) : undefined
+      const fold = new MemoryFold({ genesis: this.#genesis, ...(membership ? { membership } : {}) })
       for await (const value of this.#db.values(store.ENTRIES)) fold.add(readStoredEntry(value))
+      this.#state = fold.state()
     } catch (err) {
       if (err instanceof LedgerError)
         throw LedgerError.CORRUPT(this.path, `an entry cannot be read: ${err.message}`)
       throw err
     }
-    this.#state = fold.state()
     const everything = touchedNothing()
     everything.misc = true
     for (const job of Object.values(this.#state.jobs)) {
@@ -460,13 +531,30 @@ export class Ledger {
     await this.#db.batch(ops)
   }
 
-  /** Entries `theirs` lacks, feed by feed in seq order, in batches bounded in bytes and count. */
+  async #membershipEntries(): Promise<Entry[]> {
+    const entries: Entry[] = []
+    for await (const value of this.#db.values(store.ENTRIES)) {
+      const entry = readStoredEntry(value)
+      if (entry.type === 'admit' || entry.type === 'revoke') entries.push(entry)
+    }
+    return entries
+  }
+
+  /**
+   * Entries `theirs` lacks, feed by feed in seq order, in batches bounded in bytes and count.
+   * Feeds go in membership order (roots, then each in the order an admit first named it), so a
+   * receiver holds the admit naming a feed before the feed arrives and never has to hold it.
+   */
   async *missing(theirs: Clock, opts: MissingOptions = {}): AsyncIterable<Uint8Array[]> {
     const maxBytes = opts.maxBatchBytes ?? DEFAULT_BATCH_BYTES
     const maxEntries = opts.maxBatchEntries ?? DEFAULT_BATCH_ENTRIES
     let batch: Uint8Array[] = []
     let bytes = 0
-    const authors = [...this.#heads.keys()].sort()
+    const standings = standingsOf(this.#state.membership)
+    const authors = [...this.#heads.keys()]
+      .map((author) => [standings.rank(author), author] as const)
+      .sort(([ra, a], [rb, b]) => (ra < rb ? -1 : ra > rb ? 1 : a < b ? -1 : a > b ? 1 : 0))
+      .map(([, author]) => author)
     for (const author of authors) {
       const head = this.#heads.get(author)
       const from = (theirs[author] ?? 0) + 1

@@ -1,11 +1,13 @@
 import type { JobBody, NodeBody } from './bodies.ts'
+import { emptyMembership, type MembershipRecords } from './membership.ts'
 
 /**
  * The shape and meaning of the folded state, as stored in LevelDB. Bumped whenever the fold
  * changes what it keeps: a store written under another version is re-folded from its entries
- * when it is opened (1: before claims kept their tenure's start and frames who failed them).
+ * when it is opened (1: before claims kept their tenure's start and frames who failed them; 2:
+ * before membership decided which authors count).
  */
-export const STATE_VERSION = 2
+export const STATE_VERSION = 3
 
 /** Author peer id (base58btc, as peerId.toString()) -> highest seq held; feeds start at seq 1. */
 export type Clock = Record<string, number>
@@ -32,6 +34,8 @@ export interface FarmState {
   captures: Record<string, Record<string, CaptureDay>>
   /** Money is folded in total order (lamport, author, seq): the key of the last money entry folded. */
   moneyCursor: string
+  /** Every `admit` and `revoke` held and the genesis roots: whose entries count (membership.ts). */
+  membership: MembershipRecords
 }
 
 export interface NodeRecord extends NodeBody {
@@ -121,7 +125,8 @@ export interface FrameRecord {
   paid: { worker: string; amount: number } | null
 }
 
-export function emptyState(): FarmState {
+/** `roots`: the genesis (the founder); without, every author's entries count. */
+export function emptyState(roots: readonly string[] = []): FarmState {
   return {
     clock: {},
     lamport: 0,
@@ -133,6 +138,7 @@ export function emptyState(): FarmState {
     longestFrame: null,
     captures: {},
     moneyCursor: '',
+    membership: emptyMembership(roots),
   }
 }
 

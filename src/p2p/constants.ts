@@ -2,6 +2,8 @@ import { KEEP_ALIVE } from '@libp2p/interface'
 
 export const SYNC_PROTOCOL = '/farm/sync/1'
 export const BLOB_PROTOCOL = '/farm/blob/1'
+/** The one protocol a stranger may speak: it presents its invite there (the farm part answers). */
+export const ADMIT_PROTOCOL = '/farm/admit/1'
 export const GOSSIP_TOPIC = 'farm/entries/1'
 export const GOSSIP_MESSAGE_BYTES = 256 << 10
 
@@ -53,6 +55,7 @@ export const BLOB_CREDIT_BYTES = 8 << 20
 
 export const IDENTITY_FILE = 'identity.key'
 export const SWARM_KEY_FILE = 'swarm.key'
+export const GENESIS_FILE = 'genesis'
 
 /**
  * Blob transfers are the bulk traffic: yamux's defaults (64 KB frames, a 256 KB first window)

@@ -2,7 +2,8 @@ export type P2PErrorCode =
   | 'IDENTITY_CORRUPT'
   | 'IDENTITY_EXPOSED'
   | 'SWARM_KEY_INVALID'
-  | 'SWARM_KEY_EXPOSED'
+  | 'SECRET_EXPOSED'
+  | 'GENESIS_INVALID'
   | 'INVITE_INVALID'
   | 'BAD_HASH'
   | 'BLOB_NOT_FOUND'
@@ -17,6 +18,7 @@ export type P2PErrorCode =
   | 'STREAM_OPEN_FAILED'
   | 'PROTOCOL_UNSUPPORTED'
   | 'NOT_STARTED'
+  | 'NO_GENESIS'
 
 /**
  * The p2p part's one error class. Callers branch on `code` (`P2PError.is(err, 'BLOB_NOT_FOUND')`);
@@ -64,10 +66,19 @@ export class P2PError extends Error {
     )
   }
 
-  static SWARM_KEY_EXPOSED(file: string, mode: number) {
+  /** A swarm key or genesis other users can read: either lets them into the swarm. */
+  static SECRET_EXPOSED(what: string, file: string, mode: number) {
     return new P2PError(
-      'SWARM_KEY_EXPOSED',
-      `the swarm key ${file} is readable by other users (mode ${(mode & 0o777).toString(8)}): run \`chmod 600 ${file}\``,
+      'SECRET_EXPOSED',
+      `the ${what} ${file} is readable by other users (mode ${(mode & 0o777).toString(8)}): run \`chmod 600 ${file}\``,
+      2,
+    )
+  }
+
+  static GENESIS_INVALID(where: string, reason: string) {
+    return new P2PError(
+      'GENESIS_INVALID',
+      `the swarm genesis in ${where} is not valid (${reason}): join again with an invite from a member (\`farm join <invite>\`)`,
       2,
     )
   }
@@ -150,6 +161,13 @@ export class P2PError extends Error {
 
   static PROTOCOL_UNSUPPORTED(peer: string, protocol: string) {
     return new P2PError('PROTOCOL_UNSUPPORTED', `peer ${peer} does not speak ${protocol}`)
+  }
+
+  static NO_GENESIS() {
+    return new P2PError(
+      'NO_GENESIS',
+      'this swarm was started without its genesis, so it cannot issue invites',
+    )
   }
 
   static NOT_STARTED() {

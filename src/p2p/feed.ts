@@ -13,6 +13,11 @@ export interface IngestResult {
   duplicates: number
   held: string[]
   refused: LedgerRefusal[]
+  /**
+   * Entries newly applied, by author, with the newest `ts` (the author's clock) among them; a
+   * feed that does not tell counts as none.
+   */
+  acceptedBy?: Record<string, { entries: number; ts: number }>
 }
 
 export interface ReplicatedFeed {

@@ -128,6 +128,10 @@ export type FarmServices = {
 export async function createFarmLibp2p(init: FarmLibp2pInit): Promise<Libp2p<FarmServices>> {
   // Loaded only when asked for: the UPnP port mapper and its XML parser added ~8 MB to every idle node.
   const upnp = init.upnp === true ? { upnp: (await import('@libp2p/upnp-nat')).uPnPNAT() } : {}
+  // A removed node or a flooder can neither hold a relay slot nor be carried to one. A stranger
+  // presenting its invite may: libp2p asks for a slot once, as it connects, before it is admitted,
+  // and the gate ends its connection (and so its slot) when its admission window closes.
+  const relaysFor = (peer: string) => !init.refuses(peer)
   return createLibp2p({
     start: false,
     privateKey: init.privateKey,
@@ -147,6 +151,9 @@ export async function createFarmLibp2p(init: FarmLibp2pInit): Promise<Libp2p<Far
     connectionGater: {
       denyDialPeer: (peer) => init.refuses(peer.toString()),
       denyInboundEncryptedConnection: (peer) => init.refuses(peer.toString()),
+      denyInboundRelayReservation: (peer) => !relaysFor(peer.toString()),
+      denyOutboundRelayedConnection: (source, destination) =>
+        !relaysFor(source.toString()) || !relaysFor(destination.toString()),
     },
     peerDiscovery: [
       ...(init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap })] : []),

@@ -34,9 +34,14 @@ export async function readSwarmSecret(home: string): Promise<Uint8Array | undefi
     throw err
   })
   if (bytes === undefined) return undefined
-  const info = await stat(file)
-  if ((info.mode & 0o077) !== 0) throw P2PError.SWARM_KEY_EXPOSED(file, info.mode)
+  await checkPrivateFile(file, 'swarm key')
   return parseSwarmKeyFile(bytes, file)
+}
+
+/** Like ssh, refuses a secret (`what`, at `file`) that other users can read. */
+export async function checkPrivateFile(file: string, what: string): Promise<void> {
+  const info = await stat(file)
+  if ((info.mode & 0o077) !== 0) throw P2PError.SECRET_EXPOSED(what, file, info.mode)
 }
 
 export async function writeSwarmSecret(home: string, secret: Uint8Array): Promise<void> {

@@ -3,6 +3,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { Connection, PeerInfo as DiscoveredPeer, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { Gate, type GateInit, type MembershipView } from './admission.ts'
 import { fetchFromEach } from './blob-fetch.ts'
 import { type FetchProgress, fetchBlobOver, serveBlob } from './blob-protocol.ts'
 import type { BlobStore } from './blob-store.ts'
@@ -16,14 +17,22 @@ import {
 } from './constants.ts'
 import { P2PError, reasonOf } from './errors.ts'
 import type { IngestResult, ReplicatedFeed } from './feed.ts'
+import type { SignedGenesis } from './genesis.ts'
 import { decodeGossip, encodeGossip, gossipMessages } from './gossip.ts'
-import { encodeInvite } from './invite.ts'
+import { encodeInvite, issueToken, MAX_INVITE_ADDRESSES } from './invite.ts'
 import {
   createFarmLibp2p,
   type FarmLibp2pInit,
   type SwarmConnection,
   type SwarmLibp2p,
 } from './libp2p-node.ts'
+import {
+  FLOOD_COOLDOWN_MS,
+  MEET_DIAL_BURST,
+  MEET_DIALS_PER_MINUTE,
+  PeerMeters,
+  TokenBucket,
+} from './limits.ts'
 import { Members } from './members.ts'
 import type { NatStatus } from './nat/nat-service.ts'
 import { natNews } from './nat/news.ts'
@@ -31,6 +40,9 @@ import { fetchOrder, Paths } from './nat/paths.ts'
 import { bestFirst, inviteOrder, type PeerPath, relayOf } from './nat/reach.ts'
 import { answerQuery, askOver, type QueryHandler } from './query.ts'
 import { runSync, type SyncOutcome } from './sync.ts'
+
+/** Offered addresses of peers not known as members yet, kept to meet them once they are. */
+const MAX_UNMET = 64
 
 /**
  * `bootstrap` names the members to dial at start and keep connected (multiaddrs with
@@ -40,8 +52,12 @@ export interface SwarmInit extends Omit<FarmLibp2pInit, 'refuses'> {
   feed: ReplicatedFeed
   blobs: BlobStore
   syncIntervalMs?: number
-  /** The founder's peer id(s), carried in invites: whose grants count. */
-  genesis?: string[]
+  /** The swarm's signed genesis, carried in the invites this node issues. */
+  genesis?: SignedGenesis
+  /** Who is a member (admission.ts); without it every peer is one. */
+  membership?: MembershipView
+  /** The strangers' admission window (limits.ts gives the defaults; tests make it short). */
+  strangers?: Pick<GateInit, 'windowMs' | 'retryMs' | 'maxStrangers'>
   pingIntervalMs?: number
   readTimeoutMs?: number
 }
@@ -109,8 +125,17 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   /** When each peer's first relayed connection opened: how long hole punching took. */
   private readonly relayedSince = new Map<string, number>()
   private nat: NatStatus | undefined
+  private readonly gate: Gate
+  /** What each peer spends of the flood bounds (limits.ts). */
+  private readonly meters = new PeerMeters()
+  private readonly meetDials = new TokenBucket(MEET_DIALS_PER_MINUTE, MEET_DIAL_BURST)
+  /** Addresses peers offered of peers not (yet) members here, by peer id. */
+  private readonly unmet = new Map<string, string>()
+  /** Peers with a sync session they opened running here: one at a time each. */
+  private readonly inboundSyncs = new Set<string>()
   private readonly timers: NodeJS.Timeout[] = []
   private unsubscribeFeed: (() => void) | undefined
+  private unsubscribeMembership: (() => void) | undefined
 
   constructor(init: SwarmInit, components?: SwarmComponents) {
     super()
@@ -125,6 +150,12 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       self: this.id,
       refuses: (peer) => this.refuses(peer),
       log: (level, message) => this.log(level, message),
+    })
+    this.gate = new Gate({
+      ...init.strangers,
+      view: init.membership,
+      self: this.id,
+      drop: (peer, reason) => this.drop(peer, reason, 'info'),
     })
   }
 
@@ -155,6 +186,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     this.unsubscribeFeed = this.init.feed.onEntries((_entries, encoded, origin) => {
       if (origin === 'local') this.publish(encoded)
     })
+    this.unsubscribeMembership = this.init.membership?.onChange(() => this.membershipChanged())
     this.timers.push(
       setInterval(() => {
         for (const peer of this.connectedIds()) this.requestSync(peer)
@@ -175,8 +207,10 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   async stop(): Promise<void> {
     this.members.stop()
+    this.gate.stop()
     for (const timer of this.timers.splice(0)) clearInterval(timer)
     this.unsubscribeFeed?.()
+    this.unsubscribeMembership?.()
     await this.node?.stop()
   }
 
@@ -241,9 +275,13 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     })
   }
 
-  /** Whether this node refuses `peer` (it sent invalid entries); a refused peer is never dialled. */
+  /**
+   * Whether this node refuses `peer`: it sent invalid entries, it was removed from the swarm, it
+   * flooded, or it is a stranger past its admission window (admission.ts). A refused peer is
+   * never dialled and its connections are closed by the gater.
+   */
   refuses(peer: string): boolean {
-    return this.banned.has(peer)
+    return this.banned.has(peer) || this.gate.refuses(peer)
   }
 
   /** How many connected peers subscribe to the entries topic, i.e. will get this node's gossip. */
@@ -252,15 +290,17 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   }
 
   /**
-   * An invite to this swarm: the secret plus this node's and its connected members' addresses,
-   * public ones first, and a member's relayed addresses where it has no public one (inviteOrder).
+   * An invite to this swarm, signed by this node: valid until `expires` (ms since the epoch) for
+   * `uses` nodes, naming this node's and its connected members' addresses, public ones first, and
+   * a member's relayed addresses where it has no public one (inviteOrder).
    */
-  async invite(): Promise<string> {
+  async invite(opts: { expires: number; uses: number }): Promise<string> {
+    if (this.init.genesis === undefined) throw P2PError.NO_GENESIS()
     const addresses = [...this.addresses(), ...(await this.memberAddresses())]
     return encodeInvite({
-      secret: this.init.swarmKey,
-      addresses: inviteOrder(addresses).slice(0, 16),
-      genesis: this.init.genesis ?? [],
+      genesis: this.init.genesis,
+      token: await issueToken(this.init.privateKey, this.init.genesis, opts),
+      addresses: inviteOrder(addresses).slice(0, MAX_INVITE_ADDRESSES),
     })
   }
 
@@ -268,6 +308,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   async memberAddresses(): Promise<string[]> {
     const addresses: string[] = []
     for (const peer of this.libp2p.getPeers()) {
+      if (!this.gate.keeps(peer.toString())) continue
       const known = await this.libp2p.peerStore.get(peer).catch(() => undefined)
       for (const { multiaddr: ma } of known?.addresses ?? [])
         addresses.push(`${ma.toString()}/p2p/${peer.toString()}`)
@@ -343,6 +384,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
       protocol,
       async (stream, connection) => {
         const peer = connection.remotePeer.toString()
+        if (!this.admits(stream, peer, protocol)) return
         await answerQuery(stream, handler, { peer, readTimeoutMs: this.init.readTimeoutMs }).catch(
           (err: Error) => this.log('warn', `answering ${protocol} to ${peer} failed: ${err.message}`),
         )
@@ -408,8 +450,9 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   private onConnect(peer: PeerId): void {
     const id = peer.toString()
+    this.gate.connected(id)
     this.emit('peer:joined', this.peerInfo(id, this.libp2p.getConnections(peer)))
-    this.members.joined(peer)
+    if (this.gate.keeps(id)) this.members.joined(peer)
     void this.ping(id)
   }
 
@@ -436,6 +479,8 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   private onDisconnect(peer: PeerId): void {
     const id = peer.toString()
+    this.gate.disconnected(id)
+    this.inboundSyncs.delete(id)
     this.latency.delete(id)
     this.relayedSince.delete(id)
     this.emit('peer:left', { id })
@@ -444,7 +489,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   private onDiscovery(peer: DiscoveredPeer): void {
     const id = peer.id.toString()
-    if (this.libp2p.getConnections(peer.id).length > 0 || this.refuses(id)) return
+    if (this.libp2p.getConnections(peer.id).length > 0 || this.refuses(id) || !this.gate.keeps(id)) return
     // Routine behind NAT: a member of another home is first known by its LAN address, which no
     // one outside that LAN can dial; it is met through a relay once one holds a slot for it.
     this.libp2p.dial(peer.id, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).catch((err: Error) => {
@@ -492,6 +537,12 @@ export class Swarm extends EventEmitter<SwarmEvents> {
    */
   private async validateGossip(from: PeerId, message: { data: Uint8Array }): Promise<TopicValidatorResult> {
     const peer = from.toString()
+    if (!this.gate.mayUse(peer, GOSSIP_TOPIC)) return TopicValidatorResult.Ignore
+    const flood = this.meters.spend('gossip', peer, message.data.byteLength)
+    if (flood !== undefined) {
+      this.flooded(peer, flood)
+      return TopicValidatorResult.Ignore
+    }
     const gossip = decodeGossip(message.data)
     if ('invalid' in gossip) {
       this.misbehaved(peer, gossip.invalid)
@@ -509,6 +560,54 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     if (result.refused.length > 0) {
       this.misbehaved(peer, result.refused.map((r) => `${r.code}: ${r.message}`).join('; '))
     }
+    this.meterEntries(result)
+  }
+
+  /**
+   * Each author's new entries count against that author, by its own clock, never against the
+   * peer that relayed them: an author over its bound is cut off wherever it connects.
+   */
+  private meterEntries(result: IngestResult): void {
+    for (const [author, { entries, ts }] of Object.entries(result.acceptedBy ?? {})) {
+      const flood = this.meters.spend('entries', author, entries, ts)
+      if (flood !== undefined) this.flooded(author, flood)
+    }
+  }
+
+  /** Disconnects a flooding peer and refuses it for FLOOD_COOLDOWN_MS. */
+  private flooded(peer: string, bound: string): void {
+    this.gate.coolOff(peer, FLOOD_COOLDOWN_MS)
+    this.drop(peer, `flooded: ${bound}; refused for ${FLOOD_COOLDOWN_MS / 60_000} min`, 'warn')
+  }
+
+  /** Disconnects `peer` and stops keeping it as a member, with a line saying why. */
+  private drop(peer: string, reason: string, level: SwarmLogLevel): void {
+    let id: PeerId
+    try {
+      id = peerIdFromString(peer)
+    } catch {
+      return // An author name that is no peer id (a test feed's): no connection to end.
+    }
+    const connected = this.libp2p.getConnections(id).length > 0
+    if (connected) this.log(level, `peer ${peer} disconnected: ${reason}`)
+    void this.members.forget(id)
+    if (connected) this.libp2p.hangUp(id).catch(() => undefined)
+  }
+
+  /** Standings changed: revoked peers go, strangers get their window, new members are kept. */
+  private membershipChanged(): void {
+    if (this.node?.status !== 'started') return
+    const connected = this.connectedIds()
+    this.gate.changed(connected)
+    for (const peer of connected) if (this.gate.keeps(peer)) void this.members.keep(peerIdFromString(peer))
+    this.meet([...this.unmet.values()])
+  }
+
+  /** Whether `peer` may open `protocol` here; a stream it may not is aborted at once. */
+  private admits(stream: Stream, peer: string, protocol: string): boolean {
+    if (this.gate.mayUse(peer, protocol)) return true
+    stream.abort(new Error(`${protocol} is not open to peers that are not members`))
+    return false
   }
 
   /** Refuses `peer` until restart: disconnected now, never dialled again, no longer a member. */
@@ -521,8 +620,13 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     this.libp2p.hangUp(id).catch(() => undefined)
   }
 
+  /**
+   * Syncs with `peer` soon (coalescing requests). Not while this node is a stranger itself: a
+   * joiner syncs once a member admitted it (syncWith), and members refuse it before.
+   */
   private requestSync(peer: string): void {
-    if (this.banned.has(peer) || this.node === undefined) return
+    if (this.banned.has(peer) || this.node === undefined || !this.gate.mayUse(peer, SYNC_PROTOCOL)) return
+    if (this.gate.standing(this.id) === 'stranger') return
     const current = this.syncs.get(peer)
     if (current !== undefined) {
       current.again = true
@@ -551,7 +655,24 @@ export class Swarm extends EventEmitter<SwarmEvents> {
   }
 
   private async handleSync(stream: Stream, connection: SwarmConnection): Promise<void> {
-    await this.runSyncStream(stream, connection.remotePeer.toString())
+    const peer = connection.remotePeer.toString()
+    if (!this.admits(stream, peer, SYNC_PROTOCOL)) return
+    const over = this.meters.spend('sessions', peer)
+    if (over !== undefined) {
+      stream.abort(new Error(over))
+      this.log('debug', `refused a sync session of ${peer}: ${over}`)
+      return
+    }
+    if (this.inboundSyncs.has(peer)) {
+      stream.abort(new Error('one sync session at a time'))
+      return
+    }
+    this.inboundSyncs.add(peer)
+    try {
+      await this.runSyncStream(stream, peer)
+    } finally {
+      this.inboundSyncs.delete(peer)
+    }
   }
 
   private async runSyncStream(stream: Stream, peer: string): Promise<SyncOutcome | undefined> {
@@ -563,10 +684,13 @@ export class Swarm extends EventEmitter<SwarmEvents> {
         onIngested: (result) => {
           if (result.accepted > 0)
             this.emit('entries:received', { from: peer, via: 'sync', accepted: result.accepted })
+          this.meterEntries(result)
         },
       })
       this.emit('sync:done', { peer, ...outcome })
+      this.gate.syncedWith(peer, this.connectedIds())
       this.meet(outcome.theirMembers)
+      if (outcome.more) this.requestSync(peer)
       return outcome
     } catch (err) {
       if (P2PError.is(err, 'PEER_MISBEHAVED')) this.misbehaved(peer, err.message)
@@ -574,11 +698,21 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     }
   }
 
-  /** Dials the members another peer is connected to and this node is not: small swarms stay a full mesh. */
+  /**
+   * Dials the members another peer is connected to and this node is not, so small swarms stay a
+   * full mesh: only peers this node's ledger knows as members, at most MEET_DIALS_PER_MINUTE.
+   */
   private meet(addresses: string[]): void {
     for (const addr of addresses) {
       const id = addr.slice(addr.lastIndexOf('/p2p/') + 5)
-      if (id === this.id || this.banned.has(id) || this.connectedIds().includes(id)) continue
+      if (id === this.id || this.refuses(id) || this.connectedIds().includes(id)) continue
+      if (this.gate.standing(id) === 'stranger') {
+        // Perhaps admitted by an entry not here yet: met when it comes (membershipChanged).
+        if (this.unmet.size < MAX_UNMET) this.unmet.set(id, addr)
+        continue
+      }
+      if (this.gate.standing(id) !== 'member' || !this.meetDials.take()) continue
+      this.unmet.delete(id)
       let target: ReturnType<typeof multiaddr>
       try {
         target = multiaddr(addr)
@@ -593,6 +727,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   private async handleBlob(stream: Stream, connection: SwarmConnection): Promise<void> {
     const peer = connection.remotePeer.toString()
+    if (!this.admits(stream, peer, BLOB_PROTOCOL)) return
     await serveBlob(stream, this.init.blobs, { peer, readTimeoutMs: this.init.readTimeoutMs }).catch(
       (err: Error) => {
         this.log('warn', `serving a blob to ${peer} failed: ${err.message}`)

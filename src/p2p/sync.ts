@@ -2,6 +2,7 @@ import * as cbor from '@ipld/dag-cbor'
 import type { Stream } from '@libp2p/interface'
 import {
   MAX_SYNC_MESSAGE_BYTES,
+  READ_TIMEOUT_MS,
   SYNC_BATCH_BYTES,
   SYNC_BATCH_ENTRIES,
   SYNC_CREDIT_BATCHES,
@@ -9,6 +10,7 @@ import {
 import { P2PError } from './errors.ts'
 import type { Clock, IngestResult, ReplicatedFeed } from './feed.ts'
 import { FramedStream } from './framed.ts'
+import { SYNC_SESSION_BATCHES, SYNC_SESSION_BYTES, SYNC_SESSION_MS } from './limits.ts'
 
 /**
  * /farm/sync/1, symmetric: each side sends its clock (and the addresses of the members it is
@@ -16,7 +18,8 @@ import { FramedStream } from './framed.ts'
  * the entries the other lacks (bounded batches, then `done`) and ingests what arrives. Each
  * ingested batch is acknowledged, and a sender keeps at most SYNC_CREDIT_BATCHES unacknowledged:
  * the back-pressure that lets a slow disk set the pace. A batch with refused entries ends the
- * sync with PEER_MISBEHAVED.
+ * sync with PEER_MISBEHAVED. A session is bounded (limits.ts): a sender stops at the bound and
+ * says `more`, so the next session carries on; a peer sending past the bound breaks the protocol.
  */
 const MAX_MEMBERS = 64
 /**
@@ -29,7 +32,7 @@ type SyncMessage =
   | { t: 'clock'; clock: Clock; members: string[] }
   | { t: 'entries'; entries: Uint8Array[] }
   | { t: 'ack' }
-  | { t: 'done' }
+  | { t: 'done'; more: boolean }
 
 export interface SyncOutcome {
   /** Both clocks as exchanged at the start: equal means the two feeds were already in sync. */
@@ -40,6 +43,21 @@ export interface SyncOutcome {
   sent: number
   received: number
   accepted: number
+  /** A side stopped at a session bound with entries still to send: sync again. */
+  more: boolean
+}
+
+/** What one session may carry and last (limits.ts); tests make them small. */
+export interface SessionBounds {
+  batches: number
+  bytes: number
+  ms: number
+}
+
+const SESSION_BOUNDS: SessionBounds = {
+  batches: SYNC_SESSION_BATCHES,
+  bytes: SYNC_SESSION_BYTES,
+  ms: SYNC_SESSION_MS,
 }
 
 export interface SyncOptions {
@@ -51,6 +69,7 @@ export interface SyncOptions {
   batchEntries?: number
   /** Called with each batch's ingest result, e.g. to announce received entries. */
   onIngested?: (result: IngestResult) => void
+  bounds?: Partial<SessionBounds>
 }
 
 export async function runSync(stream: Stream, feed: ReplicatedFeed, opts: SyncOptions): Promise<SyncOutcome> {
@@ -61,7 +80,21 @@ export async function runSync(stream: Stream, feed: ReplicatedFeed, opts: SyncOp
     readTimeoutMs: opts.readTimeoutMs,
   })
   const ours = await feed.clock()
-  const outcome: SyncOutcome = { ours, theirs: {}, theirMembers: [], sent: 0, received: 0, accepted: 0 }
+  const outcome: SyncOutcome = {
+    ours,
+    theirs: {},
+    theirMembers: [],
+    sent: 0,
+    received: 0,
+    accepted: 0,
+    more: false,
+  }
+  const bounds = { ...SESSION_BOUNDS, ...opts.bounds }
+  // The sender stops by itself at `ms`; a peer that does not finish soon after is cut off.
+  const deadline = setTimeout(
+    () => stream.abort(P2PError.PROTOCOL(opts.peer, `its sync session ran over ${bounds.ms / 1000} s`)),
+    bounds.ms + (opts.readTimeoutMs ?? READ_TIMEOUT_MS),
+  )
   try {
     await framed.write(
       cbor.encode({ t: 'clock', clock: ours, members: (opts.members ?? []).slice(0, MAX_MEMBERS) }),
@@ -70,12 +103,14 @@ export async function runSync(stream: Stream, feed: ReplicatedFeed, opts: SyncOp
     if (first.t !== 'clock') throw P2PError.PROTOCOL(opts.peer, `expected its clock, got '${first.t}'`)
     outcome.theirs = first.clock
     outcome.theirMembers = first.members
-    await new Session(framed, feed, opts, outcome).run()
+    await new Session(framed, feed, opts, outcome, bounds).run()
     await framed.close()
     return outcome
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)))
     throw err
+  } finally {
+    clearTimeout(deadline)
   }
 }
 
@@ -93,12 +128,23 @@ class Session {
   private readonly ingesting: Promise<IngestResult>[] = []
   private theirDone = false
   private creditWaiter: (() => void) | undefined
+  private readonly bounds: SessionBounds
+  private readonly started = Date.now()
+  private bytesReceived = 0
+  private batchesReceived = 0
 
-  constructor(framed: FramedStream, feed: ReplicatedFeed, opts: SyncOptions, outcome: SyncOutcome) {
+  constructor(
+    framed: FramedStream,
+    feed: ReplicatedFeed,
+    opts: SyncOptions,
+    outcome: SyncOutcome,
+    bounds: SessionBounds,
+  ) {
     this.framed = framed
     this.feed = feed
     this.opts = opts
     this.outcome = outcome
+    this.bounds = bounds
   }
 
   async run(): Promise<void> {
@@ -116,7 +162,18 @@ class Session {
       maxBatchBytes: this.opts.batchBytes ?? SYNC_BATCH_BYTES,
       maxBatchEntries: this.opts.batchEntries ?? SYNC_BATCH_ENTRIES,
     })
+    let bytes = 0
+    let more = false
     for await (const entries of batches) {
+      const size = entries.reduce((sum, e) => sum + e.byteLength, 0)
+      if (
+        this.batchesSent >= this.bounds.batches ||
+        (this.batchesSent > 0 && bytes + size > this.bounds.bytes) ||
+        Date.now() - this.started >= this.bounds.ms
+      ) {
+        more = true
+        break
+      }
       while (this.batchesSent - this.acked >= SYNC_CREDIT_BATCHES) {
         if (this.stopped) return
         await new Promise<void>((resolve) => (this.creditWaiter = resolve))
@@ -124,9 +181,11 @@ class Session {
       }
       await this.framed.write(cbor.encode({ t: 'entries', entries }))
       this.batchesSent++
+      bytes += size
       this.outcome.sent += entries.length
     }
-    await this.framed.write(cbor.encode({ t: 'done' }))
+    await this.framed.write(cbor.encode(more ? { t: 'done', more } : { t: 'done' }))
+    this.outcome.more ||= more
     this.sentDone = true
   }
 
@@ -146,7 +205,13 @@ class Session {
         } else if (message.t === 'done') {
           while (this.ingesting.length > 0) await this.settleOldest()
           this.theirDone = true
+          this.outcome.more ||= message.more
         } else if (message.t === 'entries') {
+          this.batchesReceived++
+          this.bytesReceived += message.entries.reduce((sum, e) => sum + e.byteLength, 0)
+          const overBytes = this.batchesReceived > 1 && this.bytesReceived > this.bounds.bytes
+          if (this.batchesReceived > this.bounds.batches || overBytes)
+            throw P2PError.PROTOCOL(this.opts.peer, 'it sent more than one sync session carries')
           this.outcome.received += message.entries.length
           this.ingesting.push(this.feed.ingest(message.entries))
           if (this.ingesting.length >= INGEST_DEPTH) await this.settleOldest()
@@ -200,7 +265,8 @@ function decode(bytes: Uint8Array, peer: string): SyncMessage {
     throw P2PError.PROTOCOL(peer, 'a sync message is not valid CBOR')
   }
   const m = value as { t?: unknown; clock?: unknown; entries?: unknown; members?: unknown }
-  if (m?.t === 'done' || m?.t === 'ack') return { t: m.t }
+  if (m?.t === 'ack') return { t: m.t }
+  if (m?.t === 'done') return { t: m.t, more: (m as { more?: unknown }).more === true }
   if (m?.t === 'clock' && isClock(m.clock) && isMembers(m.members)) {
     return { t: 'clock', clock: m.clock, members: m.members ?? [] }
   }

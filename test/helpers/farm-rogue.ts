@@ -8,24 +8,17 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
-import { defaultConfig, FarmNode, writeConfig } from '../../src/farm/index.ts'
-import { decodeInvite, loadOrCreateIdentity, writeSwarmSecret } from '../../src/p2p/index.ts'
+import { adoptInvite, FarmNode } from '../../src/farm/index.ts'
 
 const [inviteText, home, frameText] = process.argv.slice(2) as [string, string, string]
 const frame = Number(frameText)
-const invite = decodeInvite(inviteText)
-await loadOrCreateIdentity(home)
-await writeSwarmSecret(home, invite.secret)
-await writeConfig(home, {
-  ...defaultConfig(),
+// A member like any other: it presents the invite and is admitted; what it writes is what lies.
+const bootstrap = await adoptInvite(home, inviteText, {
   name: 'rogue',
   owner: 'rogue',
   listen: ['/ip4/127.0.0.1/tcp/0'],
-  bootstrap: invite.addresses,
-  mdns: false,
-  genesis: invite.genesis ?? [],
 })
-const node = new FarmNode({ home, noRender: true, wupm: 1 })
+const node = new FarmNode({ home, bootstrap, mdns: false, noRender: true, wupm: 1 })
 await node.start()
 await node.ledger.append('grant', { to: node.id, amount: 1_000_000_000 })
 process.stdout.write(`rogue ready ${node.id}\n`)

@@ -28,8 +28,9 @@ export class MemoryFeed implements ReplicatedFeed {
     this.author = author
   }
 
-  static entry(author: string, seq: number, valid = true, padding = 0): Uint8Array {
-    return cbor.encode({ author, seq, valid, pad: new Uint8Array(padding) })
+  /** `ts`: when its author wrote it (default now), as the ledger's entries say. */
+  static entry(author: string, seq: number, valid = true, padding = 0, ts = Date.now()): Uint8Array {
+    return cbor.encode({ author, seq, valid, ts, pad: new Uint8Array(padding) })
   }
 
   append(count = 1, padding = 0): Uint8Array[] {
@@ -43,12 +44,13 @@ export class MemoryFeed implements ReplicatedFeed {
     return added
   }
 
-  /** Adds entries of any author as if already held (used to fake a long history fast). */
+  /** Adds entries of any author as if already held (used to fake a long history fast): one a second, long ago. */
   seed(author: string, count: number, padding = 0): void {
     const feed = this.feeds.get(author) ?? []
     this.feeds.set(author, feed)
     const start = feed.length
-    for (let i = 1; i <= count; i++) feed.push(MemoryFeed.entry(author, start + i, true, padding))
+    for (let i = 1; i <= count; i++)
+      feed.push(MemoryFeed.entry(author, start + i, true, padding, (start + i) * 1000))
   }
 
   count(): number {
@@ -83,10 +85,15 @@ export class MemoryFeed implements ReplicatedFeed {
   }
 
   async ingest(encoded: Uint8Array[]): Promise<IngestResult> {
-    const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [] }
+    const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [], acceptedBy: {} }
     const applied: Uint8Array[] = []
     for (const bytes of encoded) {
-      const { author, seq, valid } = cbor.decode(bytes) as { author: string; seq: number; valid: boolean }
+      const { author, seq, valid, ts } = cbor.decode(bytes) as {
+        author: string
+        seq: number
+        valid: boolean
+        ts: number
+      }
       if (!valid) {
         result.refused.push({
           code: 'BAD_SIGNATURE',
@@ -103,6 +110,8 @@ export class MemoryFeed implements ReplicatedFeed {
         feed.push(bytes)
         applied.push(bytes)
         result.accepted++
+        const by = result.acceptedBy![author] ?? { entries: 0, ts }
+        result.acceptedBy![author] = { entries: by.entries + 1, ts: Math.max(by.ts, ts) }
       } else if (!result.held.includes(author)) result.held.push(author)
     }
     if (applied.length > 0) this.notify(applied, 'remote')

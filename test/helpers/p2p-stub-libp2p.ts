@@ -19,6 +19,7 @@ import { streamPair } from '@libp2p/utils'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import {
   BlobStore,
+  type MembershipView,
   type ReplicatedFeed,
   Swarm,
   type SwarmConnection,
@@ -66,6 +67,8 @@ export class StubLibp2p implements SwarmLibp2p {
   readonly dials: string[] = []
   /** Peer ids whose protocol streams fail to open although connected, as a peer that does not speak it. */
   readonly refuseStreamsTo = new Set<string>()
+  /** The connection gater createFarmLibp2p gives libp2p (denyDialPeer, denyInboundEncryptedConnection). */
+  denies: (peer: string) => boolean = () => false
   readonly handlers = new Map<string, SwarmStreamHandler>()
   /** Open connections by remote peer id, oldest first. */
   readonly connections = new Map<string, SwarmConnection[]>()
@@ -120,6 +123,8 @@ export class StubLibp2p implements SwarmLibp2p {
     if (known !== undefined) return known
     const remote = this.net.reachable(id)
     if (remote === undefined || this.status !== 'started') throw new Error(`connection refused by ${id}`)
+    if (this.denies(id)) throw new Error(`the gater denies dialling ${id}`)
+    if (remote.denies(this.id)) throw new Error(`connection refused by ${id}'s gater`)
     return this.link(remote, remote.listenAddress, this.listenAddress)
   }
 
@@ -315,7 +320,13 @@ export class StubPubSub {
 /** A Swarm on a stub node of `net`, carrying a MemoryFeed (or `makeFeed`'s), its blobs in a temp dir. */
 export async function stubSwarm<F extends ReplicatedFeed = MemoryFeed>(
   net: StubNetwork,
-  opts: { bootstrap?: string[]; makeFeed?: (author: string) => F; privateKey?: PrivateKey } = {},
+  opts: {
+    bootstrap?: string[]
+    makeFeed?: (author: string) => F
+    privateKey?: PrivateKey
+    membership?: MembershipView
+    strangers?: SwarmInit['strangers']
+  } = {},
 ): Promise<{ swarm: Swarm; libp2p: StubLibp2p; feed: F; blobs: BlobStore }> {
   const libp2p = await net.node(opts.privateKey)
   const feed = opts.makeFeed?.(libp2p.id) ?? (new MemoryFeed(libp2p.id) as unknown as F)
@@ -329,6 +340,10 @@ export async function stubSwarm<F extends ReplicatedFeed = MemoryFeed>(
     feed,
     blobs,
     syncIntervalMs: 600_000,
+    ...(opts.membership ? { membership: opts.membership } : {}),
+    ...(opts.strangers ? { strangers: opts.strangers } : {}),
   }
-  return { swarm: new Swarm(init, { libp2p }), libp2p, feed, blobs }
+  const swarm = new Swarm(init, { libp2p })
+  libp2p.denies = (peer) => swarm.refuses(peer)
+  return { swarm, libp2p, feed, blobs }
 }

@@ -77,7 +77,7 @@ async function joinThroughRelay(lab: NatLab) {
   const pub = await startNode(pubHome, pubArgs, lab.prefix('inet'), `/ip4/${LAB.public}/tcp/4001`)
   nodes.push(pub)
   const invite = String((await runFarm(['invite', '--home', pubHome])).stdout).trim()
-  expect(decodeInvite(invite).addresses).toEqual([`/ip4/${LAB.public}/tcp/4001/p2p/${pub.id}`])
+  expect((await decodeInvite(invite)).addresses).toEqual([`/ip4/${LAB.public}/tcp/4001/p2p/${pub.id}`])
   const join = async (name: string, ns: 'lana' | 'lanb', ip: string) => {
     const args = [invite, '--name', name, '--owner', name, '--no-mdns']
     return startNode(await newHome(name), args, lab.prefix(ns), `/ip4/${ip}/tcp/4001`)
@@ -103,7 +103,7 @@ async function joinThroughRelay(lab: NatLab) {
     )
 
   // A NATed member's invite carries its relayed address: a joiner could not reach it otherwise.
-  const fromA = decodeInvite(String((await runFarm(['invite', '--home', a.home])).stdout).trim())
+  const fromA = await decodeInvite(String((await runFarm(['invite', '--home', a.home])).stdout).trim())
   expect(fromA.addresses).toContain(`/ip4/${LAB.public}/tcp/4001/p2p/${pub.id}/p2p-circuit/p2p/${a.id}`)
   expect(fromA.addresses.at(-1)).toBe(`/ip4/${LAB.lanA}/tcp/4001/p2p/${a.id}`)
 

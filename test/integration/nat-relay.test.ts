@@ -8,11 +8,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   BlobStore,
   createFarmLibp2p,
+  createGenesis,
   decodeInvite,
   type FarmServices,
-  newSwarmSecret,
+  type SignedGenesis,
   Swarm,
   type SwarmEvents,
+  swarmSecretOf,
 } from '../../src/p2p/index.ts'
 import type { RelayMode } from '../../src/p2p/nat/reach.ts'
 import { tempDir } from '../helpers/farm.ts'
@@ -24,12 +26,12 @@ import { waitFor } from '../helpers/p2p-nodes.ts'
  * connection shows up here only if libp2p protects it end to end, not just the hops to the relay.
  */
 const protectedAddresses = vi.hoisted(() => [] as string[])
-vi.mock('@libp2p/pnet', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@libp2p/pnet')>()
+vi.mock('../../src/p2p/pnet-native.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/p2p/pnet-native.ts')>()
   return {
     ...real,
-    preSharedKey: (init: Parameters<typeof real.preSharedKey>[0]) => () => {
-      const protector = real.preSharedKey(init)()
+    nativePreSharedKey: (psk: Uint8Array) => () => {
+      const protector = real.nativePreSharedKey(psk)()
       const counted: ConnectionProtector = {
         protect: (conn, options) => {
           // What libp2p hands the protector is the raw connection, which carries its address.
@@ -55,15 +57,26 @@ interface Member {
   logs: SwarmEvents['log'][0][]
 }
 
+/** A swarm's signed genesis, by a founder of its own; its key is the swarm key (genesis.ts). */
+async function newSwarm(): Promise<SignedGenesis> {
+  return createGenesis(await generateKeyPair('Ed25519'))
+}
+
+/** An invite of `m`'s, as a joiner would read it. */
+async function inviteOf(m: Member) {
+  return decodeInvite(await m.swarm.invite({ expires: Date.now() + 3_600_000, uses: 1 }))
+}
+
 /** A swarm on 127.0.0.1, on a libp2p node the test can look into. `listen: []`: reachable only through a relay. */
 async function member(
-  secret: Uint8Array,
+  genesis: SignedGenesis,
   opts: { relay?: RelayMode; listen?: string[]; bootstrap?: string[]; announce?: string[] } = {},
 ): Promise<Member> {
   const privateKey = await generateKeyPair('Ed25519')
   const init = {
     privateKey,
-    swarmKey: secret,
+    swarmKey: swarmSecretOf(genesis),
+    genesis,
     listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
     bootstrap: opts.bootstrap ?? [],
     mdns: false,
@@ -85,22 +98,22 @@ const relayedAddress = (m: Member) => m.swarm.addresses().find((a) => a.includes
 
 describe('a member that relays for the others', () => {
   it('carries a member with no address of its own: protected end to end, synced, blobs fetched through it and said so', async () => {
-    const secret = newSwarmSecret()
-    const relay = await member(secret, { relay: 'on' })
+    const genesis = await newSwarm()
+    const relay = await member(genesis, { relay: 'on' })
     const relayAddress = relay.swarm.addresses()[0]!
     expect(relay.logs.map((l) => l.message)).toContain(
       'relaying for members without a public address: at most 32, 512 MiB and 30 min per relayed connection',
     )
     // No listen address: like a member behind a home router, only a relay slot makes it reachable.
-    const hidden = await member(secret, { listen: [], bootstrap: [relayAddress] })
+    const hidden = await member(genesis, { listen: [], bootstrap: [relayAddress] })
     const circuit = await waitFor(() => relayedAddress(hidden), 'a relay slot for the hidden member')
     expect(circuit).toBe(`${relayAddress}/p2p-circuit/p2p/${hidden.swarm.id}`)
     const news = `reachable through relay ${relay.swarm.id} (/p2p/${relay.swarm.id}/p2p-circuit/p2p/${hidden.swarm.id})`
     await waitFor(() => hidden.logs.some((l) => l.message === news), 'the hidden member to say so')
     // Its invite names the relayed address: a joiner could not dial it otherwise.
-    expect(decodeInvite(await hidden.swarm.invite()).addresses).toContain(circuit)
+    expect((await inviteOf(hidden)).addresses).toContain(circuit)
 
-    const other = await member(secret, { bootstrap: [relayAddress] })
+    const other = await member(genesis, { bootstrap: [relayAddress] })
     await other.swarm.connect(circuit)
     const [relayed] = other.node.getConnections(peerIdFromString(hidden.swarm.id))
     expect(relayed?.remoteAddr.toString()).toBe(circuit)
@@ -147,11 +160,11 @@ describe('a member that relays for the others', () => {
   })
 
   it('refuses a node without the swarm key: it reaches neither the relay nor a member through it', async () => {
-    const secret = newSwarmSecret()
-    const relay = await member(secret, { relay: 'on' })
-    const hidden = await member(secret, { listen: [], bootstrap: [relay.swarm.addresses()[0]!] })
+    const genesis = await newSwarm()
+    const relay = await member(genesis, { relay: 'on' })
+    const hidden = await member(genesis, { listen: [], bootstrap: [relay.swarm.addresses()[0]!] })
     const circuit = await waitFor(() => relayedAddress(hidden), 'a relay slot for the hidden member')
-    const stranger = await member(newSwarmSecret(), { relay: 'on' })
+    const stranger = await member(await newSwarm(), { relay: 'on' })
     await expect(stranger.swarm.connect(circuit)).rejects.toMatchObject({ code: 'DIAL_FAILED' })
     await expect(stranger.swarm.connect(relay.swarm.addresses()[0]!)).rejects.toMatchObject({
       code: 'DIAL_FAILED',
@@ -168,10 +181,10 @@ describe('an address announced by hand', () => {
   it('counts as reachable: announced first, in invites first, and the member relays in auto mode', async () => {
     // A member alone, so no peer ever dials the announced address (it is outside this machine).
     const forwarded = '/ip4/6.0.0.99/tcp/4001'
-    const lone = await member(newSwarmSecret(), { announce: [forwarded] })
+    const lone = await member(await newSwarm(), { announce: [forwarded] })
     const announced = `${forwarded}/p2p/${lone.swarm.id}`
     expect(lone.swarm.addresses()[0]).toBe(announced)
-    expect(decodeInvite(await lone.swarm.invite()).addresses[0]).toBe(announced)
+    expect((await inviteOf(lone)).addresses[0]).toBe(announced)
     expect(lone.node.services.nat.status()).toMatchObject({ reachable: [announced], relaying: true })
   })
 })

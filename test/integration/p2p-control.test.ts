@@ -24,7 +24,7 @@ describe('the control socket', () => {
     server.handle('job', async ({ id }) => {
       throw FarmError.UNKNOWN_JOB(id)
     })
-    expect(await callNode(home, 'invite')).toBe('farm1.invite')
+    expect(await callNode(home, 'invite', {})).toBe('farm1.invite')
     await expect(callNode(home, 'job', { id: 'abc' })).rejects.toMatchObject({
       code: 'UNKNOWN_JOB',
       exitCode: 2,

@@ -14,7 +14,7 @@ import {
   type Swarm,
   type SwarmEvents,
 } from '../../src/p2p/index.ts'
-import { tempDir } from '../helpers/farm.ts'
+import { runFarm, tempDir } from '../helpers/farm.ts'
 import { type MemoryFeed, memorySwarm } from '../helpers/p2p-memory-feed.ts'
 import { initNode, ledgerOf, peersOf, startNode, waitFor } from '../helpers/p2p-nodes.ts'
 
@@ -104,6 +104,8 @@ describe('a peer sending a forged entry', () => {
         onEntries: () => () => undefined,
       }),
     })
+    // A member, or the victim would serve it nothing but /farm/admit/1 (a stranger's entries never reach a feed).
+    expect((await runFarm(['admit', forger.swarm.id, '--home', home])).exitCode).toBe(0)
     await forger.swarm.connect(victim.address)
     await waitFor(
       () => victim.log.find((l) => l.includes(`peer ${forger.swarm.id} misbehaved and was disconnected`)),

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { adoptInvite, readConfig, writeConfig } from '../../src/farm/index.ts'
+import { encodeInvite, issueToken, loadOrCreateIdentity, readGenesis } from '../../src/p2p/index.ts'
 import { initNode, newHome, peersOf, startNode, waitFor } from '../helpers/p2p-nodes.ts'
 
 /**
@@ -48,12 +48,13 @@ describe.skipIf(unavailable !== undefined)('mDNS discovery', () => {
   it('finds and connects two members of a swarm on the same LAN with no invite addresses', async () => {
     const netns = await makeNamespace()
     const aHome = await initNode('mdns-a')
-    // B holds the swarm key but knows no address: only mDNS can bring the two together.
+    // B holds an invite that names no address: only mDNS can bring the two together.
+    const genesis = (await readGenesis(aHome))!
+    const key = await loadOrCreateIdentity(aHome)
+    const token = await issueToken(key, genesis, { expires: Date.now() + 600_000, uses: 1 })
     const bHome = await newHome('mdns-b')
-    await mkdir(bHome, { recursive: true, mode: 0o700 })
-    await copyFile(join(aHome, 'swarm.key'), join(bHome, 'swarm.key'))
-    const config = JSON.parse(await readFile(join(aHome, 'config.json'), 'utf8'))
-    await writeFile(join(bHome, 'config.json'), JSON.stringify({ ...config, name: 'mdns-b', bootstrap: [] }))
+    await adoptInvite(bHome, encodeInvite({ genesis, token, addresses: [] }), { name: 'mdns-b' })
+    await writeConfig(bHome, { ...(await readConfig(bHome))!, listen: ['/ip4/127.0.0.1/tcp/0'] })
 
     const a = await startNode(aHome, [], netns)
     const b = await startNode(bHome, [], netns)

@@ -44,7 +44,7 @@ describe('what a container gives `farm join` and asks of `farm status`', () => {
     const home = join(await tempDir(), 'home')
     const grace = await farm(['join', 'farm1.x', '--home', home, '--grace', 'soon'])
     expect(grace.exitCode).toBe(2)
-    expect(grace.stderr).toContain("--grace 'soon' is not a duration such as 25s, 2m or 1h")
+    expect(grace.stderr).toContain("--grace 'soon' is not a duration such as 25s, 2m, 24h, 7d or 1h30m")
     const logTo = await farm(['join', 'farm1.x', '--home', home, '--log-to', 'syslog'])
     expect(logTo.exitCode).toBe(2)
     expect(logTo.stderr).toContain("--log-to 'syslog' is not one of stderr, stdout")

@@ -70,8 +70,14 @@ describe('ledger refuses what a misbehaving peer sends', () => {
       body: grant(alice.author),
     })
     const held = await refusedWithoutChange(ledger, [e2.encoded])
-    expect(held).toEqual({ accepted: 0, duplicates: 0, held: [alice.author], refused: [] })
-    expect(await ledger.ingest([e1.encoded])).toEqual({ accepted: 2, duplicates: 0, held: [], refused: [] })
+    expect(held).toEqual({ accepted: 0, duplicates: 0, held: [alice.author], refused: [], acceptedBy: {} })
+    expect(await ledger.ingest([e1.encoded])).toEqual({
+      accepted: 2,
+      duplicates: 0,
+      held: [],
+      refused: [],
+      acceptedBy: { [alice.author]: { entries: 2, ts: 1_002 } },
+    })
     expect(ledger.state().balances[alice.author]).toBe(2000)
   })
 
@@ -81,7 +87,7 @@ describe('ledger refuses what a misbehaving peer sends', () => {
     const e1 = await alice.entry({ seq: 1, type: 'grant', body: grant(alice.author) })
     await ledger.ingest([e1.encoded])
     const result = await refusedWithoutChange(ledger, [e1.encoded, e1.encoded])
-    expect(result).toEqual({ accepted: 0, duplicates: 2, held: [], refused: [] })
+    expect(result).toEqual({ accepted: 0, duplicates: 2, held: [], refused: [], acceptedBy: {} })
   })
 
   it('a fork keeps the proof and ignores its author from then on', async () => {

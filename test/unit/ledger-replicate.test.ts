@@ -48,7 +48,13 @@ describe('ledger replication', () => {
     )
     await b.ingest((await a.missing({}, { maxBatchEntries: 5 })[Symbol.asyncIterator]().next()).value)
     const result = await b.ingestStream(a.missing({}, { maxBatchEntries: 5 }))
-    expect(result).toEqual({ accepted: 35, duplicates: 5, held: [], refused: [] })
+    expect(result).toEqual({
+      accepted: 35,
+      duplicates: 5,
+      held: [],
+      refused: [],
+      acceptedBy: { [a.author]: { entries: 35, ts: expect.any(Number) } },
+    })
     expect(stateHash(b.state())).toBe(stateHash(a.state()))
   })
 

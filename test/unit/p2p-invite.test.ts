@@ -1,60 +1,108 @@
 import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import * as cbor from '@ipld/dag-cbor'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  createGenesis,
   decodeInvite,
   encodeInvite,
+  issueToken,
   loadOrCreateIdentity,
   newSwarmSecret,
+  openGenesis,
+  openToken,
+  readGenesis,
   readSwarmSecret,
+  swarmSecretOf,
+  writeSwarmGenesis,
   writeSwarmSecret,
 } from '../../src/p2p/index.ts'
 import { tempDir } from '../helpers/farm.ts'
 
 const ADDR = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDmbEzCLnKtoNuBEBLRwiNSXNMUiFwNEhqN8tacYMDuAx'
 
+async function swarmOf(founderKey?: PrivateKey) {
+  const key = founderKey ?? (await generateKeyPair('Ed25519'))
+  const genesis = await createGenesis(key)
+  const token = await issueToken(key, genesis, { expires: Date.now() + 60_000, uses: 2 })
+  return { key, genesis, token, invite: encodeInvite({ genesis, token, addresses: [ADDR] }) }
+}
+
 describe('invites', () => {
-  it("carry the founder's peer id, and read without one as before", () => {
-    const secret = newSwarmSecret()
-    const founder = '12D3KooWDmbEzCLnKtoNuBEBLRwiNSXNMUiFwNEhqN8tacYMDuAx'
-    expect(decodeInvite(encodeInvite({ secret, addresses: [ADDR], genesis: [founder] })).genesis).toEqual([
-      founder,
-    ])
-    expect(decodeInvite(encodeInvite({ secret, addresses: [ADDR] })).genesis).toEqual([])
+  it('carry the signed genesis, the swarm key it derives and a signed token, whatever whitespace a paste adds', async () => {
+    const { genesis, token, invite } = await swarmOf()
+    expect(invite.startsWith('farm2.')).toBe(true)
+    const decoded = await decodeInvite(`  ${invite.slice(0, 30)}\n${invite.slice(30)}\n`)
+    expect(decoded.addresses).toEqual([ADDR])
+    expect(decoded.genesis.fields.founder).toBe(genesis.fields.founder)
+    expect(Buffer.from(decoded.secret).equals(Buffer.from(swarmSecretOf(genesis)))).toBe(true)
+    expect(decoded.token.id).toBe(token.id)
+    expect(decoded.token.fields).toMatchObject({ swarm: genesis.id, uses: 2 })
   })
 
-  it('round-trip the swarm secret and addresses, whatever whitespace a paste adds', () => {
-    const secret = newSwarmSecret()
-    const invite = encodeInvite({
-      secret,
-      addresses: [ADDR, '/ip4/10.0.0.2/tcp/9/p2p/12D3KooWDmbEzCLnKtoNuBEBLRwiNSXNMUiFwNEhqN8tacYMDuAx'],
-    })
-    expect(invite.startsWith('farm1.')).toBe(true)
-    const wrapped = `  ${invite.slice(0, 30)}\n${invite.slice(30)}\n`
-    const decoded = decodeInvite(wrapped)
-    expect(Buffer.from(decoded.secret).equals(Buffer.from(secret))).toBe(true)
-    expect(decoded.addresses).toEqual([
-      ADDR,
-      '/ip4/10.0.0.2/tcp/9/p2p/12D3KooWDmbEzCLnKtoNuBEBLRwiNSXNMUiFwNEhqN8tacYMDuAx',
-    ])
-  })
-
-  it('refuse every truncation with a message that says so', () => {
-    const invite = encodeInvite({ secret: newSwarmSecret(), addresses: [ADDR] })
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: invite.length - 1 }), (cut) => {
-        expect(() => decodeInvite(invite.slice(0, cut))).toThrow(/invite is not valid \(.*(truncated|farm1)/)
-      }),
+  it('give a member naming itself founder the key of another network, never this one', async () => {
+    const real = await swarmOf()
+    const member = await generateKeyPair('Ed25519')
+    const forged = await swarmOf(member)
+    const decoded = await decodeInvite(forged.invite)
+    expect(decoded.genesis.fields.founder).toBe(peerIdFromPrivateKey(member).toString())
+    expect(Buffer.from(decoded.secret).equals(Buffer.from(swarmSecretOf(real.genesis)))).toBe(false)
+    // Keeping the real founder's name does not help: the signature is not the founder's.
+    const fields = { ...real.genesis.fields, nonce: new Uint8Array(16) }
+    const body = cbor.encode(fields)
+    const sig = await member.sign(Buffer.concat([Buffer.from('farm/genesis/v1\0'), body]))
+    await expect(openGenesis(cbor.encode({ body, sig }), 'this invite')).rejects.toThrow(
+      `its signature is not ${real.genesis.fields.founder}'s`,
     )
   })
 
-  it('refuse an altered character and another version', () => {
-    const invite = encodeInvite({ secret: newSwarmSecret(), addresses: [ADDR] })
+  it('refuse a token issued for another swarm, or signed by another than its issuer', async () => {
+    const a = await swarmOf()
+    const b = await swarmOf()
+    await expect(decodeInvite(encodeInvite({ ...a, token: b.token, addresses: [] }))).rejects.toThrow(
+      'its token was issued for another swarm than its genesis',
+    )
+    const fields = { ...a.token.fields, issuer: peerIdFromPrivateKey(b.key).toString() }
+    const body = cbor.encode(fields)
+    const sig = await a.key.sign(Buffer.concat([Buffer.from('farm/invite/v1\0'), body]))
+    await expect(openToken(cbor.encode({ body, sig }))).rejects.toMatchObject({ code: 'INVITE_INVALID' })
+  })
+
+  it('refuse every truncation with a message that says so', async () => {
+    const { invite } = await swarmOf()
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: invite.length - 1 }), async (cut) => {
+        await expect(decodeInvite(invite.slice(0, cut))).rejects.toThrow(
+          /invite is not valid \(.*(truncated|farm2)/,
+        )
+      }),
+      { numRuns: 50 },
+    )
+  })
+
+  it('refuse an altered character, another version and an invite of an older farm', async () => {
+    const { invite } = await swarmOf()
     const i = 20
     const altered = invite.slice(0, i) + (invite[i] === 'A' ? 'B' : 'A') + invite.slice(i + 1)
-    expect(() => decodeInvite(altered)).toThrow(/checksum does not match/)
-    expect(() => decodeInvite(`farm2.${invite.slice(6)}`)).toThrow(/version 'farm2'/)
+    await expect(decodeInvite(altered)).rejects.toThrow(/checksum does not match/)
+    await expect(decodeInvite(`farm3.${invite.slice(6)}`)).rejects.toThrow(/version 'farm3'/)
+    await expect(decodeInvite(`farm1.${invite.slice(6)}`)).rejects.toThrow(/made by an older farm/)
+  })
+
+  it('keep the genesis and its key in the home with mode 0600, and refuse them readable by others', async () => {
+    const home = await tempDir()
+    const { genesis } = await swarmOf()
+    expect(await readGenesis(home)).toBeUndefined()
+    await writeSwarmGenesis(home, genesis)
+    expect((await readGenesis(home))?.id).toBe(genesis.id)
+    expect(Buffer.from((await readSwarmSecret(home))!).equals(Buffer.from(swarmSecretOf(genesis)))).toBe(true)
+    await expect(writeSwarmGenesis(home, genesis)).rejects.toMatchObject({ code: 'EEXIST' })
+    await chmod(join(home, 'genesis'), 0o640)
+    await expect(readGenesis(home)).rejects.toMatchObject({ code: 'SECRET_EXPOSED', exitCode: 2 })
   })
 })
 

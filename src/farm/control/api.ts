@@ -5,9 +5,11 @@
  * so `farm` commands and the node cannot disagree about a method without the compiler noticing.
  */
 import { z } from 'zod'
+import { MAX_INVITE_USES } from '../../ledger/index.ts'
 import type { PeerInfo } from '../../p2p/index.ts'
 import type { PeerVerifyReport } from '../backup/capture-verify.ts'
 import type { Credits, FrameLogs, JobDetail, JobSummary, NodeStatus, WorkerSummary } from '../jobs/summary.ts'
+import type { MemberChange } from '../members/manage.ts'
 import type { LedgerSummary } from '../node.ts'
 import type { NodeHealth } from './health.ts'
 
@@ -50,7 +52,16 @@ export const CONTROL_API = {
   health: method<NodeHealth>()(none),
   peers: method<PeerInfo[]>()(none),
   ledger: method<LedgerSummary>()(none),
-  invite: method<string>()(none),
+  /** An invite signed by this node: `expiresMs` from now (default a day), for `uses` nodes (default 10). */
+  invite: method<string>()(
+    z.strictObject({
+      expiresMs: z.number().int().min(1).optional(),
+      uses: z.number().int().min(1).max(MAX_INVITE_USES).optional(),
+    }),
+  ),
+  /** `node`: a peer id, a unique prefix of one or a unique node name. */
+  remove: method<MemberChange>()(z.strictObject({ node: z.string().min(1) })),
+  admit: method<MemberChange>()(z.strictObject({ node: z.string().min(1), admin: z.boolean().optional() })),
   submit: method<{ id: string }>()(jobSpecSchema),
   jobs: method<JobSummary[]>()(none),
   job: method<JobDetail>()(jobRef),

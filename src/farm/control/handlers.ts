@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { tokenTerms } from '../home/invite.ts'
 import { creditsOf, detailOf, frameLogsOf, summaryOf, workersOf } from '../jobs/summary.ts'
+import { admitNode, removeNode } from '../members/manage.ts'
 import type { FarmNode } from '../node.ts'
 import { healthOf } from './health.ts'
 
@@ -16,7 +18,9 @@ export function registerFarmMethods(node: FarmNode): void {
   node.handle('health', () => healthOf(node))
   node.handle('peers', async () => node.peers())
   node.handle('ledger', async () => node.ledgerSummary())
-  node.handle('invite', async () => node.swarm.invite())
+  node.handle('invite', async (terms) => node.swarm.invite(tokenTerms(terms)))
+  node.handle('remove', async ({ node: ref }) => removeNode(node.ledger, ref))
+  node.handle('admit', async ({ node: ref, admin }) => admitNode(node.ledger, ref, admin ?? false))
   node.handle('submit', async (spec) => ({ id: await node.submit(spec) }))
   node.handle('jobs', async () =>
     Object.values(node.state().jobs)

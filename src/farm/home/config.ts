@@ -7,7 +7,8 @@ import { FarmError } from '../errors.ts'
 /**
  * `<home>/config.json`: what a node is called, who owns it, where it listens and whom it dials
  * first. Checked when read, so a hand-edited file that is wrong says which field and why; fields
- * it lacks take their defaults, so a config written by an older farm still loads.
+ * it lacks take their defaults, so a config written by an older farm still loads. The founder is
+ * not here but in the signed `genesis` file: a config anyone can edit cannot name it.
  */
 const configSchema = z.object({
   name: z.string().min(1),
@@ -15,8 +16,6 @@ const configSchema = z.object({
   listen: z.array(z.string().min(1)),
   bootstrap: z.array(z.string().min(1)),
   mdns: z.boolean(),
-  /** The swarm founder's peer id (from `farm init` or the invite): only its grants are credits. */
-  genesis: z.array(z.string().min(1)),
 })
 
 export type NodeConfig = z.infer<typeof configSchema>
@@ -31,7 +30,6 @@ export function defaultConfig(): NodeConfig {
     listen: ['/ip4/0.0.0.0/tcp/0'],
     bootstrap: [],
     mdns: true,
-    genesis: [],
   }
 }
 

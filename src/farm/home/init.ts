@@ -1,11 +1,18 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { encodeInvite, loadOrCreateIdentity, newSwarmSecret, writeSwarmSecret } from '../../p2p/index.ts'
+import {
+  createGenesis,
+  encodeInvite,
+  issueToken,
+  loadOrCreateIdentity,
+  writeSwarmGenesis,
+} from '../../p2p/index.ts'
 import { FarmError } from '../errors.ts'
 import { freeTcpPort, inviteAddresses } from './addresses.ts'
 import { defaultConfig, type NodeConfig, readConfig, writeConfig } from './config.ts'
 import { FOUNDER_GRANT, grantFounder } from './genesis.ts'
+import { tokenTerms } from './invite.ts'
 
 export interface InitOptions {
   name?: string
@@ -23,8 +30,9 @@ export interface InitResult {
 }
 
 /**
- * `farm init`: a home for a new swarm (identity, swarm key, config naming this node the founder)
- * whose ledger starts with the founder's grant; returns the invite others join with.
+ * `farm init`: a home for a new swarm: identity, the genesis this node signs as founder, the swarm
+ * key derived from it, config, and a ledger that starts with the founder's grant; returns the
+ * invite others join with (the default terms: a day, ten nodes).
  */
 export async function initHome(home: string, opts: InitOptions = {}): Promise<InitResult> {
   if ((await readConfig(home)) !== undefined || existsSync(join(home, 'swarm.key')))
@@ -37,12 +45,12 @@ export async function initHome(home: string, opts: InitOptions = {}): Promise<In
     listen,
     ...(opts.name ? { name: opts.name } : {}),
     ...(opts.owner ? { owner: opts.owner } : {}),
-    genesis: [id],
   }
-  const secret = newSwarmSecret()
-  await writeSwarmSecret(home, secret)
+  const genesis = await createGenesis(key)
+  await writeSwarmGenesis(home, genesis)
   await writeConfig(home, config)
   await grantFounder(home, key, id)
-  const invite = encodeInvite({ secret, addresses: inviteAddresses(listen, id), genesis: [id] })
+  const token = await issueToken(key, genesis, tokenTerms({}))
+  const invite = encodeInvite({ genesis, token, addresses: inviteAddresses(listen, id) })
   return { id, config, granted: FOUNDER_GRANT, invite }
 }
