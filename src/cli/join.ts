@@ -83,7 +83,7 @@ Options:
   --webhook URL       POST each of those events' JSON to URL (retried 5 times, never waited for)
 
 Examples:
-  farm join farm1.8Jd...Qw --home ~/.farm
+  farm join farm2.8Jd...Qw --home ~/.farm
   farm join --home ~/.farm --headless --listen /ip4/127.0.0.1/tcp/4001 --no-mdns
   farm join --home ~/.farm --headless --renderers povray --jobs 1 --log-format json
   FARM_INVITE_FILE=/run/secrets/farm-invite farm join --headless --log-to stdout --grace 25s

@@ -237,7 +237,7 @@ describe.skipIf(unavailable !== undefined)('the container image', () => {
       'one to start',
     )
     const invite = String((await exec('one', ['invite'])).stdout).trim()
-    expect(invite).toMatch(/^farm1\./)
+    expect(invite).toMatch(/^farm2\./)
 
     // two gets the invite in its environment, three as a mounted secret, as Kubernetes gives either.
     await start('two', ['--env', `FARM_INVITE=${invite}`])
