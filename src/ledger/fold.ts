@@ -148,6 +148,7 @@ export function applyEntry(state: FarmState, entry: Entry, touched: Touched): Mo
       return { key, author, type: 'grant', body: entry.body as GrantBody }
     case 'admit':
     case 'revoke':
+    case 'fork':
       return null
     default:
       return assertNever(entry.type)

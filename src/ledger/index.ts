@@ -30,9 +30,9 @@ export {
   MAX_CLAIM_FRAMES,
   MAX_INVITE_USES,
   MAX_JOB_FRAMES,
-  MAX_LEASE_MS,
+  MAX_LEASE_FIELD_MS,
 } from './bodies.ts'
-export { holdsAll } from './clock.ts'
+export { holdsAll, MAX_CLOCK_SKEW_MS } from './clock.ts'
 export type { DecodedEntry, Entry, EntryFields } from './entry.ts'
 export {
   decodeEntries,

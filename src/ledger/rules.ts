@@ -13,6 +13,14 @@ import { orderKey } from './state.ts'
 /** A worker that failed this many distinct frames of a job is blocked from that job. */
 export const MAX_FAILED_FRAMES = 3
 
+/**
+ * The longest a claim holds a frame past the claim entry's `ts`, whatever its `leaseMs` says:
+ * farm claims with a 2-minute lease and renews it every 40 s, and a slow node may be given
+ * `--lease` up to this; 10 minutes is 5 such leases, so a node that dies (or lies, with a `ts`
+ * at most MAX_CLOCK_SKEW_MS ahead) keeps a frame from the others 12 minutes at most.
+ */
+export const MAX_LEASE_MS = 10 * 60_000
+
 /** A lease holds until the instant it expires. */
 export function leaseLive(claim: Pick<ClaimRecord, 'expiresAt'>, now: number): boolean {
   return claim.expiresAt > now
@@ -34,7 +42,7 @@ export function renewClaim(
     lamport: renews ? prior.lamport : claim.lamport,
     since: renews ? prior.since : claim.ts,
     seq: claim.seq,
-    expiresAt: claim.ts + claim.leaseMs,
+    expiresAt: claim.ts + Math.min(claim.leaseMs, MAX_LEASE_MS),
   }
 }
 
