@@ -16,7 +16,16 @@ import {
 } from './entry.ts'
 import { LedgerError, type LedgerErrorCode } from './errors.ts'
 import type { MoneyEvent, Touched } from './fold.ts'
-import { applyEntry, applyMoney, MemoryFold, membershipOf, resetMoney, touchedNothing } from './fold.ts'
+import {
+  adoptOrphan,
+  applyEntry,
+  applyMoney,
+  jobOfEntry,
+  MemoryFold,
+  membershipOf,
+  resetMoney,
+  touchedNothing,
+} from './fold.ts'
 import { forkedAt, forkedAuthors, recordAll, standingsOf } from './membership.ts'
 import type { Clock, FarmState, FrameRecord, JobRecord } from './state.ts'
 import { emptyState, STATE_VERSION } from './state.ts'
@@ -511,13 +520,10 @@ export class Ledger {
     // Cleared in the same write, so a crash before the re-fold re-folds at the next open.
     if (refold) ops.push({ type: 'del', key: store.VERSION_KEY })
     try {
+      const batchOrphans = new Map<string, Entry>()
       for (const d of pending.decoded) {
         ops.push({ type: 'put', key: store.entryKey(d.entry.author, d.entry.seq), value: d.encoded })
-        const event = applyEntry(this.#state, d.entry, touched)
-        if (event) {
-          money.push(event)
-          ops.push({ type: 'put', key: store.moneyKey(event.key), value: store.encodeMoney(event) })
-        }
+        await this.#fold(d.entry, touched, money, ops, batchOrphans)
       }
       if (money.length > 0) await this.#foldMoney(money, touched)
       for (const [author, head] of pending.heads) {
@@ -542,6 +548,46 @@ export class Ledger {
           process.emitWarning(`ledger listener failed: ${err instanceof Error ? err.message : String(err)}`)
         }
       }
+    }
+  }
+
+  /**
+   * Folds one entry. One about a job not folded yet is set aside in the store (an empty key);
+   * a job entry folds what was set aside for it, each feed's in seq order (fold.ts aboutUnknownJob).
+   */
+  async #fold(
+    entry: Entry,
+    touched: Touched,
+    money: MoneyEvent[],
+    ops: BatchOp[],
+    batchOrphans: Map<string, Entry>,
+    orphan = false,
+  ): Promise<void> {
+    const event = (orphan ? adoptOrphan : applyEntry)(this.#state, entry, touched)
+    if (event) {
+      money.push(event)
+      ops.push({ type: 'put', key: store.moneyKey(event.key), value: store.encodeMoney(event) })
+    }
+    for (const orphan of touched.orphans.splice(0)) {
+      const key = store.orphanKey(jobOfEntry(orphan)!, orphan.author, orphan.seq)
+      batchOrphans.set(key, orphan)
+      ops.push({ type: 'put', key, value: new Uint8Array(0) })
+    }
+    if (entry.type !== 'job' || !this.#state.jobs[entry.hash]?.spec) return
+    const keys: string[] = []
+    for await (const key of this.#db.keys(store.orphansOf(entry.hash))) keys.push(key)
+    for (const key of batchOrphans.keys()) if (key.startsWith(store.orphansOf(entry.hash).gte)) keys.push(key)
+    for (const key of [...new Set(keys)].sort()) {
+      let orphan = batchOrphans.get(key)
+      if (!orphan) {
+        const [author, seq] = key.slice(store.orphansOf(entry.hash).gte.length).split('!') as [string, string]
+        const value = await this.#db.get(store.entryKey(author, Number(seq)))
+        if (!value) continue
+        orphan = readStoredEntry(value)
+      }
+      batchOrphans.delete(key)
+      ops.push({ type: 'del', key })
+      await this.#fold(orphan, touched, money, ops, batchOrphans, true)
     }
   }
 
@@ -621,6 +667,7 @@ export class Ledger {
 
   /** Folds the whole log again, feed by feed, and replaces the stored state with the result in one batch. */
   async #refold() {
+    let orphans: Entry[] = []
     try {
       // Who counts depends on admits in other feeds, which the log holds in author order: a first
       // pass collects every membership entry, so the second folds each feed under all of them.
@@ -629,6 +676,7 @@ export class Ledger {
       const fold = new MemoryFold({ genesis: this.#genesis, membership })
       for await (const value of this.#db.values(store.ENTRIES)) fold.add(readStoredEntry(value))
       this.#state = fold.state()
+      orphans = fold.orphans()
     } catch (err) {
       if (err instanceof LedgerError)
         throw LedgerError.CORRUPT(this.path, `an entry cannot be read: ${err.message}`)
@@ -643,6 +691,10 @@ export class Ledger {
     const ops: BatchOp[] = []
     for await (const key of this.#db.keys(store.STATE)) ops.push({ type: 'del', key })
     ops.push(...this.#stateOps(everything))
+    for (const orphan of orphans) {
+      const key = store.orphanKey(jobOfEntry(orphan)!, orphan.author, orphan.seq)
+      ops.push({ type: 'put', key, value: new Uint8Array(0) })
+    }
     ops.push({ type: 'put', key: store.VERSION_KEY, value: store.encode(STATE_VERSION) })
     await this.#db.batch(ops)
   }

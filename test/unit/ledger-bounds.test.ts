@@ -141,3 +141,34 @@ describe('fork proofs travel', () => {
     expect(await a.ingest([copy])).toMatchObject({ duplicates: 1, refused: [] })
   })
 })
+
+describe('what one member can make the others keep', () => {
+  it('claims about jobs nobody wrote create no state; a claim that came before its job counts once it comes', async () => {
+    const worker = await newLedger({ now: () => NOW })
+    const payer = await newLedger({ now: () => NOW })
+    const replica = await newLedger({ now: () => NOW })
+    const frames = Array.from({ length: 1000 }, (_, i) => i)
+    await worker.appendBatch(
+      Array.from({ length: 300 }, (_, i) => ({
+        type: 'claim' as const,
+        body: { job: hashOf(i), frames, leaseMs: 60_000 },
+      })),
+    )
+    const job = await payer.append('job', jobBody(payer.author, { frames: { first: 0, last: 3 } }))
+    await worker.append('claim', { job: job.hash, frames: [2], leaseMs: 60_000 })
+    // The worker's feed first: every claim arrives before any job entry.
+    await syncInto(worker, replica, 50)
+    expect(Object.keys(replica.state().jobs)).toEqual([])
+    await syncInto(payer, replica)
+    expect(Object.keys(replica.state().jobs)).toEqual([job.hash])
+    expect(Object.keys(replica.state().jobs[job.hash]!.frames)).toEqual(['2'])
+    expect(replica.state().jobs[job.hash]!.frames['2']!.claims[worker.author]).toBeDefined()
+    // Reopened, and folded again from the log, it is the same.
+    await syncInto(payer, worker)
+    expect(stateHash(worker.state())).toBe(stateHash(replica.state()))
+  })
+})
+
+function hashOf(i: number): string {
+  return i.toString(16).padStart(64, '0')
+}
