@@ -150,6 +150,44 @@ function standing(frame: FrameRecord, rejected: ReadonlySet<string>): string[] {
   return kept
 }
 
+/**
+ * What a worker's announced WUPM counts for in scheduling until its speed is measured on frames
+ * of the job a counting verdict accepted: WUPM is against a modest 2-core VM (render/bench.ts),
+ * where typical desktops score several and the fastest machines farm has seen about 8. A node
+ * announcing more owns no bigger share until it shows it.
+ */
+export const MAX_UNPROVEN_WUPM = 8
+
+/**
+ * A worker's WUPM as its verified frames of the job show it (their WU over their render time),
+ * or undefined before one is verified.
+ */
+export function measuredWupm(job: JobRecord, worker: string): number | undefined {
+  let milliWU = 0
+  let renderMs = 0
+  for (const n in job.frames) {
+    const frame = job.frames[n]!
+    const result = frame.results[worker]
+    if (!result || isEmpty(frame.verdicts)) continue
+    if (!verdictsOf(job, frame).some((v) => v.ok && v.worker === worker)) continue
+    milliWU += result.wu
+    renderMs += result.renderMs
+  }
+  if (renderMs === 0) return undefined
+  return milliWU / 1000 / (renderMs / 60_000)
+}
+
+/**
+ * The speed scheduling gives a worker on a job (its weight in rendezvous hashing and work
+ * stealing): what it announced, but no more than its verified frames show, and before any is
+ * verified no more than MAX_UNPROVEN_WUPM. Workers that announce nothing count as the reference.
+ */
+export function schedulingWupm(job: JobRecord, worker: string, announced: number | undefined): number {
+  const said = announced !== undefined && Number.isFinite(announced) && announced > 0 ? announced : 1
+  const measured = measuredWupm(job, worker)
+  return measured === undefined ? Math.min(said, MAX_UNPROVEN_WUPM) : Math.max(Math.min(said, measured), 0.01)
+}
+
 /** Distinct frames of the job each worker failed at least once. */
 export function failedFrameCounts(job: JobRecord): Map<string, number> {
   const counts = new Map<string, number>()
