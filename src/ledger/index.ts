@@ -55,6 +55,8 @@ export type {
 export { Ledger } from './ledger.ts'
 export {
   type AdmitRecord,
+  forkedAt,
+  forkedAuthors,
   inviteUses,
   type MembershipRecords,
   type RevokeRecord,
@@ -79,6 +81,7 @@ export type {
   Verdict,
   WorkerStats,
 } from './state.ts'
+export { safeStrings, safeText } from './text.ts'
 
 /** Opens (creating if needed) the ledger at `path`, signing this node's entries with `privateKey` (ed25519). */
 export async function openLedger(opts: {
