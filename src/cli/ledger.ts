@@ -6,11 +6,12 @@ export const command = queryCommand(
   `Usage: farm ledger [--home DIR] [--json]
 
 Shows the ledger of the node running in DIR: each author's feed and its head, the entry count,
-and whether the connected peers held the same entries (the node syncs with each peer to check).
+whether the connected peers held the same entries (the node syncs with each peer to check), and
+the authors a fork proof shows signing two versions of their feed.
 
 Options:
   --home DIR   the node's home (default: $FARM_HOME or ~/.farm)
-  --json       print {author, clock, entries, peers: [{id, clock, inSync}], inSync}
+  --json       print {author, clock, entries, peers: [{id, clock, inSync}], inSync, forked: [{author, seq}]}
 
 Example:
   farm ledger --home ~/.farm --json
@@ -28,6 +29,10 @@ Example:
           ? `in sync with all ${summary.peers.length} connected peers`
           : `not in sync: ${behind} of ${summary.peers.length} peers held other entries (now exchanged)`,
     )
+    for (const { author, seq } of summary.forked ?? [])
+      lines.push(
+        `forked: ${author} signed two versions of its feed at seq ${seq}; none of it counts from there`,
+      )
     process.stdout.write(`${lines.join('\n')}\n`)
   },
 )

@@ -7,10 +7,13 @@ import {
   type Entry,
   type FarmState,
   findJob,
+  forkedAt,
+  forkedAuthors,
   holdsAll,
   type JobRecord,
   type Ledger,
   openLedger,
+  safeStrings,
 } from '../ledger/index.ts'
 import {
   BlobStore,
@@ -76,6 +79,8 @@ export interface LedgerSummary {
   /** inSync: this node already held every entry the peer held (see `holdsAll`). */
   peers: { id: string; clock: Clock | null; inSync: boolean }[]
   inSync: boolean
+  /** Authors a fork proof shows forking their feed: none of their entries count from `seq` on. */
+  forked: { author: string; seq: number }[]
 }
 
 /**
@@ -329,7 +334,16 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     )
     const clock = await this.ledger.clock()
     const entries = Object.values(clock).reduce((sum, seq) => sum + seq, 0)
-    return { author: this.ledger.author, clock, entries, peers, inSync: peers.every((p) => p.inSync) }
+    const membership = this.ledger.state().membership
+    const forked = forkedAuthors(membership).map((author) => ({ author, seq: forkedAt(membership, author)! }))
+    return {
+      author: this.ledger.author,
+      clock,
+      entries,
+      peers,
+      inSync: peers.every((p) => p.inSync),
+      forked,
+    }
   }
 
   /** Answers a control-socket method for a `farm` command; usable before or after start. */
@@ -340,8 +354,10 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
 
   /** Tells the log, the dashboard and every `subscribe`r of the control socket. */
   report(event: FarmEvent): void {
-    this.emit('event', event)
-    this.control?.publish(event)
+    // Log lines and the dashboard print names and messages other nodes wrote (ledger text.ts).
+    const safe = safeStrings(event)
+    this.emit('event', safe)
+    this.control?.publish(safe)
   }
 
   log(level: LogLevel, message: string): void {

@@ -15,7 +15,11 @@ const frame = z.number().int().min(0).max(1_000_000)
 const text = (max: number) => z.string().min(1).max(max)
 
 export const MAX_CLAIM_FRAMES = 1000
-export const MAX_LEASE_MS = 24 * 3600_000
+/**
+ * What a claim's `leaseMs` field may say: entries written before leases were capped said up to a
+ * day, and stay readable. What a lease holds is capped by the fold (rules.ts MAX_LEASE_MS).
+ */
+export const MAX_LEASE_FIELD_MS = 24 * 3600_000
 export const MAX_JOB_FRAMES = 100_000
 
 const node = z.strictObject({
@@ -59,7 +63,7 @@ const claim = z.strictObject({
     .min(1)
     .max(MAX_CLAIM_FRAMES)
     .refine((f) => new Set(f).size === f.length, 'frames repeat'),
-  leaseMs: z.number().int().min(1).max(MAX_LEASE_MS),
+  leaseMs: z.number().int().min(1).max(MAX_LEASE_FIELD_MS),
 })
 
 const rendered = z.strictObject({
@@ -115,6 +119,24 @@ const admit = z.strictObject({
 /** `last`: the last seq of the node's feed that still counts (its head as the remover saw it). */
 const revoke = z.strictObject({ node: peerId, last: count })
 
+/**
+ * A fork proof: two entries `a` and `b` (as encoded, signed by `author`) that cannot both be in
+ * one feed: the same seq with different bytes, or `b` at a.seq + 1 not chaining to `a`. Either
+ * way the author signed two histories from `seq` on; entry.ts checks the proof (signatures
+ * included) before any node stores it, and from then on no entry of `author` from `seq` on
+ * counts, on every node, whichever branch it saw (membership.ts).
+ */
+const encodedEntry = z.custom<Uint8Array>(
+  (b) => b instanceof Uint8Array && b.length <= 16 * 1024,
+  'an encoded entry of at most 16 KiB',
+)
+const fork = z.strictObject({
+  author: peerId,
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  a: encodedEntry,
+  b: encodedEntry,
+})
+
 export const bodySchemas = {
   node,
   job,
@@ -129,6 +151,7 @@ export const bodySchemas = {
   grant,
   admit,
   revoke,
+  fork,
 } as const
 
 export type EntryType = keyof typeof bodySchemas
@@ -147,6 +170,7 @@ export type CaptureBody = z.infer<typeof capture>
 export type GrantBody = z.infer<typeof grant>
 export type AdmitBody = z.infer<typeof admit>
 export type RevokeBody = z.infer<typeof revoke>
+export type ForkBody = z.infer<typeof fork>
 
 export interface BodyOf {
   node: NodeBody
@@ -162,6 +186,7 @@ export interface BodyOf {
   grant: GrantBody
   admit: AdmitBody
   revoke: RevokeBody
+  fork: ForkBody
 }
 export type EntryBody = BodyOf[EntryType]
 

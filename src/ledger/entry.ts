@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import * as dagCbor from '@ipld/dag-cbor'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { BodyOf, EntryBody, EntryType } from './bodies.ts'
+import type { BodyOf, EntryBody, EntryType, ForkBody } from './bodies.ts'
 import { bodyProblem, isEntryType } from './bodies.ts'
 import {
   publicKeyObject,
@@ -17,6 +17,8 @@ import { LedgerError } from './errors.ts'
 export const ENTRY_VERSION = 1
 /** Bounds what one peer can make every other peer store and verify per entry. */
 export const MAX_ENTRY_BYTES = 16 * 1024
+/** A fork proof carries two entries of at most MAX_ENTRY_BYTES each. */
+export const MAX_FORK_ENTRY_BYTES = 2 * MAX_ENTRY_BYTES + 1024
 
 /** The signed fields of an entry, exactly as encoded. */
 export interface EntryFields<T extends EntryType = EntryType> {
@@ -26,7 +28,10 @@ export interface EntryFields<T extends EntryType = EntryType> {
   /** sha256 of the signed field bytes of the author's previous entry; null at seq 1. */
   prev: Uint8Array | null
   lamport: number
-  /** Author's wall clock, ms since the epoch; never lower than its previous entry's. */
+  /**
+   * Author's wall clock, ms since the epoch; never lower than its previous entry's, never below
+   * `lamport`, and applied by a receiver only once within MAX_CLOCK_SKEW_MS of its own clock.
+   */
   ts: number
   type: T
   body: BodyOf[T]
@@ -40,6 +45,11 @@ export interface DecodedEntry {
   encoded: Uint8Array
   entryBytes: Uint8Array
   signature: Uint8Array
+  /**
+   * Set when decodeEntries skipped the signature (a seq the receiver already holds: most likely a
+   * duplicate); verifies it now. Only a copy that turns out not to be a duplicate needs it.
+   */
+  unverified?: () => boolean
 }
 
 /**
@@ -65,8 +75,9 @@ export async function finishEntries(started: SigningEntry[]): Promise<DecodedEnt
   return started.map(({ fields, entryBytes, hash }, i) => {
     const signature = signatures[i]!
     const encoded = dagCbor.encode({ entry: entryBytes, sig: signature })
-    if (encoded.length > MAX_ENTRY_BYTES) {
-      throw LedgerError.OVERSIZE(encoded.length, MAX_ENTRY_BYTES, { author: fields.author, seq: fields.seq })
+    const max = maxBytesOf(fields.type)
+    if (encoded.length > max) {
+      throw LedgerError.OVERSIZE(encoded.length, max, { author: fields.author, seq: fields.seq })
     }
     return { entry: { ...fields, hash: toHex(hash) }, encoded, entryBytes, signature }
   })
@@ -113,12 +124,19 @@ export function readStoredEntry(encoded: Uint8Array): Entry {
  * Decodes and checks many entries; each signature starts verifying on the thread pool as soon as
  * its entry is parsed, while the next is parsed. A bad entry yields its error in its place.
  */
-export async function decodeEntries(list: Uint8Array[]): Promise<(DecodedEntry | LedgerError)[]> {
+export async function decodeEntries(
+  list: Uint8Array[],
+  /** Entries this says are held already skip their signature check (DecodedEntry.unverified). */
+  held?: (author: string, seq: number) => boolean,
+): Promise<(DecodedEntry | LedgerError)[]> {
   const verifying: Promise<boolean>[] = []
   const parsed = list.map((encoded) => {
     try {
       const { decoded, key } = parseEntry(encoded)
-      verifying.push(verifyEntryBytes(key, decoded.entryBytes, decoded.signature))
+      if (held?.(decoded.entry.author, decoded.entry.seq)) {
+        decoded.unverified = () => verifyEntryBytesSync(key, decoded.entryBytes, decoded.signature)
+        verifying.push(Promise.resolve(true))
+      } else verifying.push(verifyEntryBytes(key, decoded.entryBytes, decoded.signature))
       return decoded
     } catch (err) {
       verifying.push(Promise.resolve(false))
@@ -135,7 +153,7 @@ export async function decodeEntries(list: Uint8Array[]): Promise<(DecodedEntry |
 /** Everything that does not depend on the store, except the signature: size, shape, version, type, body schema. */
 function parseEntry(encoded: Uint8Array): { decoded: DecodedEntry; key: KeyObject } {
   if (!(encoded instanceof Uint8Array)) throw LedgerError.BAD_ENCODING('not bytes')
-  if (encoded.length > MAX_ENTRY_BYTES) throw LedgerError.OVERSIZE(encoded.length, MAX_ENTRY_BYTES)
+  if (encoded.length > MAX_FORK_ENTRY_BYTES) throw LedgerError.OVERSIZE(encoded.length, MAX_ENTRY_BYTES)
   let outer: unknown
   let fields: unknown
   try {
@@ -146,6 +164,7 @@ function parseEntry(encoded: Uint8Array): { decoded: DecodedEntry; key: KeyObjec
     }
     fields = dagCbor.decode(o.entry)
   } catch (err) {
+    if (encoded.length > MAX_ENTRY_BYTES) throw LedgerError.OVERSIZE(encoded.length, MAX_ENTRY_BYTES)
     throw LedgerError.BAD_ENCODING(err instanceof Error ? err.message : String(err))
   }
   const { entry: entryBytes, sig: signature } = outer as { entry: Uint8Array; sig: Uint8Array }
@@ -163,18 +182,52 @@ function parseEntry(encoded: Uint8Array): { decoded: DecodedEntry; key: KeyObjec
   }
   if (count !== ENTRY_FIELDS.size) throw LedgerError.BAD_ENCODING('missing fields')
   if (!isEntryType(f.type)) throw LedgerError.UNKNOWN_TYPE(f.type, at)
+  if (encoded.length > maxBytesOf(f.type)) throw LedgerError.OVERSIZE(encoded.length, maxBytesOf(f.type), at)
   if (!isCount(f.seq) || f.seq < 1) throw LedgerError.BAD_ENCODING('seq is not a positive integer')
   if (!isCount(f.lamport) || f.lamport < 1)
     throw LedgerError.BAD_ENCODING('lamport is not a positive integer')
   if (!isCount(f.ts)) throw LedgerError.BAD_ENCODING('ts is not a non-negative integer')
+  // Lamport tied to ts (clock.ts MAX_CLOCK_SKEW_MS): one entry cannot make every node's clock run away.
+  if (f.lamport > f.ts) throw LedgerError.BAD_CLOCK(f.lamport, f.ts, at)
   if (f.seq === 1 ? f.prev !== null : !(f.prev instanceof Uint8Array && f.prev.length === 32)) {
     throw LedgerError.BAD_PREV(at)
   }
-  const problem = bodyProblem(f.type, f.body)
+  const problem =
+    bodyProblem(f.type, f.body) ?? (f.type === 'fork' ? forkProblem(f.body as ForkBody) : undefined)
   if (problem) throw LedgerError.BAD_SCHEMA(f.type, problem, at)
   const key = authorKey(f.author)
   f.hash = toHex(sha256(entryBytes))
   return { decoded: { entry: f as unknown as Entry, encoded, entryBytes, signature }, key }
+}
+
+function maxBytesOf(type: EntryType): number {
+  return type === 'fork' ? MAX_FORK_ENTRY_BYTES : MAX_ENTRY_BYTES
+}
+
+/**
+ * Why a fork body proves nothing, if it does not: both entries must be signed by its author, `a`
+ * at its seq, and `b` either another entry at that seq or the next seq not chaining to `a`.
+ */
+function forkProblem(body: ForkBody): string | undefined {
+  let a: DecodedEntry
+  let b: DecodedEntry
+  try {
+    a = decodeEntry(body.a)
+    b = decodeEntry(body.b)
+  } catch (err) {
+    return `a proof entry is not a valid signed entry: ${err instanceof Error ? err.message : String(err)}`
+  }
+  if (a.entry.author !== body.author || b.entry.author !== body.author)
+    return 'the proof entries are not both by its author'
+  if (a.entry.seq !== body.seq) return 'entry a is not at its seq'
+  if (b.entry.seq === a.entry.seq) {
+    return Buffer.compare(a.entryBytes, b.entryBytes) === 0 ? 'the two entries are the same' : undefined
+  }
+  if (b.entry.seq === a.entry.seq + 1) {
+    const prev = b.entry.prev
+    return prev && Buffer.compare(prev, sha256(a.entryBytes)) !== 0 ? undefined : 'entry b chains to entry a'
+  }
+  return 'entry b is neither at the seq of a nor the next'
 }
 
 const ENTRY_FIELDS = new Set(['v', 'author', 'seq', 'prev', 'lamport', 'ts', 'type', 'body'])

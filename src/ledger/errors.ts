@@ -9,6 +9,7 @@ export type LedgerErrorCode =
   | 'BAD_SCHEMA'
   | 'BAD_PREV'
   | 'BAD_LAMPORT'
+  | 'BAD_CLOCK'
   | 'FORK'
   | 'FORKED_AUTHOR'
   | 'LOCKED'
@@ -101,6 +102,14 @@ export class LedgerError extends Error {
     return new LedgerError(
       'BAD_LAMPORT',
       `ledger entry${where(at)} has a Lamport clock or timestamp lower than its predecessor`,
+      at,
+    )
+  }
+
+  static BAD_CLOCK(lamport: number, ts: number, at: At) {
+    return new LedgerError(
+      'BAD_CLOCK',
+      `ledger entry${where(at)} has Lamport clock ${lamport}, beyond its timestamp ${ts}: a clock that runs away is refused`,
       at,
     )
   }

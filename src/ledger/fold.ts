@@ -20,10 +20,40 @@ export interface Touched {
   jobs: Set<string>
   frames: Set<string>
   misc: boolean
+  /** Entries about a job not held yet, set aside (see aboutUnknownJob): the caller keeps them. */
+  orphans: Entry[]
 }
 
 export function touchedNothing(): Touched {
-  return { jobs: new Set(), frames: new Set(), misc: false }
+  return { jobs: new Set(), frames: new Set(), misc: false, orphans: [] }
+}
+
+/** The job an entry is about, for every type that names one but `job` itself. */
+export function jobOfEntry(entry: Entry): string | undefined {
+  switch (entry.type) {
+    case 'accept':
+    case 'claim':
+    case 'rendered':
+    case 'failed':
+    case 'verified':
+    case 'stitched':
+    case 'cancel':
+      return (entry.body as { job: string }).job
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Whether `entry` is about a job whose `job` entry has not been folded: it creates no state then
+ * (else a member could make every node keep records for any number of made-up jobs). The caller
+ * keeps it aside (Touched.orphans) and folds it once the job entry is folded: entries of one feed
+ * still fold in seq order, and the fold is commutative across feeds, so the state is the same as
+ * if the job had come first.
+ */
+export function aboutUnknownJob(state: FarmState, entry: Entry): boolean {
+  const job = jobOfEntry(entry)
+  return job !== undefined && !state.jobs[job]?.spec
 }
 
 export interface MoneyEvent {
@@ -42,6 +72,21 @@ export function applyEntry(state: FarmState, entry: Entry, touched: Touched): Mo
   touched.misc = true
   recordMembership(state.membership, entry)
   if (!counts(state.membership, author, seq)) return null
+  if (aboutUnknownJob(state, entry)) {
+    touched.orphans.push(entry)
+    return null
+  }
+  return applyCounted(state, entry, touched)
+}
+
+/** Folds an entry set aside by applyEntry once its job is folded: its feed's clock has moved on since. */
+export function adoptOrphan(state: FarmState, entry: Entry, touched: Touched): MoneyEvent | null {
+  return applyCounted(state, entry, touched)
+}
+
+/** What an entry that counts does to the state. */
+function applyCounted(state: FarmState, entry: Entry, touched: Touched): MoneyEvent | null {
+  const { author, seq } = entry
   const key = orderKey(entry.lamport, author, seq)
   switch (entry.type) {
     case 'node': {
@@ -148,6 +193,7 @@ export function applyEntry(state: FarmState, entry: Entry, touched: Touched): Mo
       return { key, author, type: 'grant', body: entry.body as GrantBody }
     case 'admit':
     case 'revoke':
+    case 'fork':
       return null
     default:
       return assertNever(entry.type)
@@ -238,6 +284,8 @@ export class MemoryFold {
   /** Money events folded so far, kept to re-fold money when one sorts before them. */
   readonly #money: MoneyEvent[] = []
   #pending: MoneyEvent[] = []
+  /** Entries about jobs not folded yet, by job, in the order added. */
+  readonly #orphans = new Map<string, Entry[]>()
 
   constructor(opts: { genesis?: readonly string[]; membership?: MembershipRecords } = {}) {
     this.#genesis = opts.genesis
@@ -245,9 +293,27 @@ export class MemoryFold {
     if (opts.membership) this.#state.membership = { ...opts.membership, roots: [...(opts.genesis ?? [])] }
   }
 
-  add(entry: Entry): void {
-    const event = applyEntry(this.#state, entry, touchedNothing())
+  add(entry: Entry, orphan = false): void {
+    const touched = touchedNothing()
+    const event = (orphan ? adoptOrphan : applyEntry)(this.#state, entry, touched)
     if (event) this.#pending.push(event)
+    for (const orphan of touched.orphans) {
+      const job = jobOfEntry(orphan)!
+      const list = this.#orphans.get(job)
+      if (list) list.push(orphan)
+      else this.#orphans.set(job, [orphan])
+    }
+    const waiting =
+      entry.type === 'job' && this.#state.jobs[entry.hash]?.spec ? this.#orphans.get(entry.hash) : undefined
+    if (waiting) {
+      this.#orphans.delete(entry.hash)
+      for (const orphan of waiting) this.add(orphan, true)
+    }
+  }
+
+  /** Entries still waiting for their job's entry. */
+  orphans(): Entry[] {
+    return [...this.#orphans.values()].flat()
   }
 
   state(): FarmState {

@@ -30,9 +30,9 @@ export {
   MAX_CLAIM_FRAMES,
   MAX_INVITE_USES,
   MAX_JOB_FRAMES,
-  MAX_LEASE_MS,
+  MAX_LEASE_FIELD_MS,
 } from './bodies.ts'
-export { holdsAll } from './clock.ts'
+export { holdsAll, MAX_CLOCK_SKEW_MS } from './clock.ts'
 export type { DecodedEntry, Entry, EntryFields } from './entry.ts'
 export {
   decodeEntries,
@@ -55,6 +55,8 @@ export type {
 export { Ledger } from './ledger.ts'
 export {
   type AdmitRecord,
+  forkedAt,
+  forkedAuthors,
   inviteUses,
   type MembershipRecords,
   type RevokeRecord,
@@ -79,6 +81,7 @@ export type {
   Verdict,
   WorkerStats,
 } from './state.ts'
+export { safeStrings, safeText } from './text.ts'
 
 /** Opens (creating if needed) the ledger at `path`, signing this node's entries with `privateKey` (ed25519). */
 export async function openLedger(opts: {

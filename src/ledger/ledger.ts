@@ -3,6 +3,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Level } from 'level'
 import type { BodyOf, EntryBody, EntryType } from './bodies.ts'
 import { isEntryType } from './bodies.ts'
+import { MAX_CLOCK_SKEW_MS } from './clock.ts'
 import type { DecodedEntry, Entry, SigningEntry } from './entry.ts'
 import {
   canonicalBody,
@@ -15,8 +16,17 @@ import {
 } from './entry.ts'
 import { LedgerError, type LedgerErrorCode } from './errors.ts'
 import type { MoneyEvent, Touched } from './fold.ts'
-import { applyEntry, applyMoney, MemoryFold, membershipOf, resetMoney, touchedNothing } from './fold.ts'
-import { recordAll, standingsOf } from './membership.ts'
+import {
+  adoptOrphan,
+  applyEntry,
+  applyMoney,
+  jobOfEntry,
+  MemoryFold,
+  membershipOf,
+  resetMoney,
+  touchedNothing,
+} from './fold.ts'
+import { forkedAt, forkedAuthors, recordAll, standingsOf } from './membership.ts'
 import type { Clock, FarmState, FrameRecord, JobRecord } from './state.ts'
 import { emptyState, STATE_VERSION } from './state.ts'
 import type { Head } from './store.ts'
@@ -31,6 +41,14 @@ export interface IngestResult {
   held: string[]
   /** Invalid entries: the sender misbehaved. */
   refused: LedgerRefusal[]
+  /**
+   * Authors this batch showed forking their feed (another version of an entry held, or one not
+   * chaining to it): no fault of the sender, which may only relay them. The proof is written to
+   * this node's feed, so every node learns it.
+   */
+  forks: string[]
+  /** Entries of a forked author from its forked seq on that are not in this node's branch: dropped. */
+  ignored: number
   /**
    * Entries newly applied, by author, and the newest `ts` among them: what lets the swarm tell an
    * author that writes faster than any honest node, by the author's own clock.
@@ -68,6 +86,16 @@ const DEFAULT_BATCH_BYTES = 1024 * 1024
 const DEFAULT_BATCH_ENTRIES = 1000
 /** Entries received ahead of a gap wait here until the gap is filled; beyond this they are dropped (a sync resends them). */
 const MAX_HELD_ENTRIES = 10_000
+/**
+ * Held entries of one author: two sync batches (2,000 entries each), so one feed's gap, or one
+ * author writing entries dated ahead, cannot take the room the others' gaps need.
+ */
+const MAX_HELD_PER_AUTHOR = 4_000
+/**
+ * How long an entry is held: a gap is filled by the sync gossip asks for within seconds, and a
+ * dated-ahead entry comes again with the next sync; so nobody's entries fill memory for good.
+ */
+const HELD_TTL_MS = 5 * 60_000
 
 type BatchOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }
 
@@ -78,6 +106,8 @@ interface Pending {
   heads: Map<string, Head>
   /** Nodes the pending `admit` entries name: their feeds may be stored from now on. */
   named: Set<string>
+  /** Fork proofs found in this batch, by author: written to this node's feed after it. */
+  forks: Map<string, BodyOf['fork']>
 }
 
 function addPending(pending: Pending, d: DecodedEntry) {
@@ -88,7 +118,7 @@ function addPending(pending: Pending, d: DecodedEntry) {
 }
 
 function emptyPending(): Pending {
-  return { decoded: [], byKey: new Map(), heads: new Map(), named: new Set() }
+  return { decoded: [], byKey: new Map(), heads: new Map(), named: new Set(), forks: new Map() }
 }
 
 export class Ledger {
@@ -99,9 +129,11 @@ export class Ledger {
   readonly #now: () => number
   readonly #genesis: readonly string[] | undefined
   readonly #heads = new Map<string, Head>()
-  readonly #forked = new Set<string>()
-  readonly #held = new Map<string, Map<number, DecodedEntry>>()
+  readonly #held = new Map<string, Map<number, { d: DecodedEntry; until: number }>>()
   #heldCount = 0
+  /** Wakes when the earliest entry held for its `ts` comes within the skew. */
+  #dueTimer: ReturnType<typeof setTimeout> | undefined
+  #dueAt = Number.POSITIVE_INFINITY
   readonly #listeners = new Set<EntriesListener>()
   #state: FarmState
   #queue: Promise<unknown> = Promise.resolve()
@@ -138,9 +170,9 @@ export class Ledger {
     return this.#state
   }
 
-  /** Authors caught forking their feed; their entries are refused from then on. */
+  /** Authors a fork proof held shows forking their feed; none of their entries count from the forked seq on. */
   forks(): string[] {
-    return [...this.#forked].sort()
+    return forkedAuthors(this.#state.membership)
   }
 
   async clock(): Promise<Clock> {
@@ -167,7 +199,9 @@ export class Ledger {
     let seq = head?.seq ?? 0
     let prev = head?.hash ?? null
     let lamport = this.#state.lamport
-    const ts = Math.max(Math.floor(this.#now()), head?.ts ?? 0)
+    // Never below the Lamport clocks it signs (entry.ts refuses those): after a peer's entry
+    // dated at the edge of the skew, this node's entries are dated a little ahead too.
+    const ts = Math.max(Math.floor(this.#now()), head?.ts ?? 0, lamport + items.length)
     const started: SigningEntry[] = []
     for (const { type, body } of items) {
       if (!isEntryType(type)) throw LedgerError.UNKNOWN_TYPE(type, {})
@@ -206,7 +240,8 @@ export class Ledger {
     // Decoding and signatures need no store state, so they start now and overlap other work; the
     // place in the queue is taken now too, so batches apply in the order they were handed in even
     // when a later one verifies first (else its entries would be held behind a gap that is not one).
-    const decoding = decodeEntries(encoded)
+    // A seq already held is most likely a duplicate: its signature is checked only if it is not.
+    const decoding = decodeEntries(encoded, (author, seq) => seq <= (this.#heads.get(author)?.seq ?? 0))
     decoding.catch(() => {})
     return this.#serial(async () => this.#ingest(await decoding))
   }
@@ -216,12 +251,22 @@ export class Ledger {
    * previous one is written: the two cores then both have work. Batches are applied in order.
    */
   async ingestStream(batches: AsyncIterable<Uint8Array[]>): Promise<IngestResult> {
-    const total: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [], acceptedBy: {} }
+    const total: IngestResult = {
+      accepted: 0,
+      duplicates: 0,
+      held: [],
+      refused: [],
+      acceptedBy: {},
+      forks: [],
+      ignored: 0,
+    }
     const add = (result: IngestResult) => {
       total.accepted += result.accepted
       total.duplicates += result.duplicates
       total.refused.push(...result.refused)
       total.held = result.held
+      total.forks.push(...result.forks)
+      total.ignored += result.ignored
       for (const [author, { entries, ts }] of Object.entries(result.acceptedBy)) {
         const sum = total.acceptedBy[author] ?? { entries: 0, ts }
         total.acceptedBy[author] = { entries: sum.entries + entries, ts: Math.max(sum.ts, ts) }
@@ -241,8 +286,20 @@ export class Ledger {
   }
 
   /** `named`: nodes admits of this node's own just named, whose held feeds may apply now. */
-  async #ingest(decoded: (DecodedEntry | LedgerError)[], named: string[] = []): Promise<IngestResult> {
-    const result: IngestResult = { accepted: 0, duplicates: 0, held: [], refused: [], acceptedBy: {} }
+  async #ingest(
+    decoded: (DecodedEntry | LedgerError)[],
+    named: string[] = [],
+    allHeld = false,
+  ): Promise<IngestResult> {
+    const result: IngestResult = {
+      accepted: 0,
+      duplicates: 0,
+      held: [],
+      refused: [],
+      acceptedBy: {},
+      forks: [],
+      ignored: 0,
+    }
     const byAuthor = new Map<string, DecodedEntry[]>()
     for (const d of decoded) {
       if (d instanceof LedgerError) {
@@ -254,62 +311,91 @@ export class Ledger {
       else byAuthor.set(d.entry.author, [d])
     }
     const pending = emptyPending()
-    const forks: [string, Uint8Array, Uint8Array][] = []
-    const held = new Set<string>()
+    const now = this.#now()
+    this.#expireHeld(now)
     for (const [author, list] of byAuthor) {
       list.sort((a, b) => a.entry.seq - b.entry.seq)
       for (const d of list) {
-        const outcome = await this.#admit(d, pending)
+        const outcome = await this.#admit(d, pending, now)
         if (outcome === 'accepted') result.accepted += 1
         else if (outcome === 'duplicate') result.duplicates += 1
-        else if (outcome === 'held') {
-          held.add(author)
-          this.#hold(d)
-        } else {
-          if (outcome.code === 'FORK') forks.push([author, outcome.proof!, d.encoded])
-          result.refused.push(refusalOf(outcome.error))
-        }
+        else if (outcome === 'ignored') result.ignored += 1
+        else if (outcome === 'forked') result.forks.push(author)
+        else if (outcome === 'held') this.#hold(d, now)
+        else result.refused.push(refusalOf(outcome))
       }
-      result.accepted += this.#drainHeld(author, pending)
+      result.accepted += this.#drainHeld(author, pending, now)
     }
-    result.accepted += this.#drainNamed(pending, named)
-    for (const author of this.#held.keys()) held.add(author)
-    result.held = [...held].sort()
-    if (pending.decoded.length > 0 || forks.length > 0) {
-      await this.#commit(pending, 'remote', forks)
-    }
+    if (allHeld)
+      for (const author of [...this.#held.keys()]) result.accepted += this.#drainHeld(author, pending, now)
+    result.accepted += this.#drainNamed(pending, named, now)
+    result.held = this.#gaps(pending)
+    if (pending.decoded.length > 0 || pending.forks.size > 0) await this.#commit(pending, 'remote')
     for (const { entry } of pending.decoded) {
       const by = result.acceptedBy[entry.author] ?? { entries: 0, ts: entry.ts }
       result.acceptedBy[entry.author] = { entries: by.entries + 1, ts: Math.max(by.ts, entry.ts) }
     }
+    // The proofs go in this node's own feed: stored, gossiped and synced like any entry.
+    if (pending.forks.size > 0)
+      await this.#appendMany([...pending.forks.values()].map((body) => ({ type: 'fork' as const, body })))
     return result
   }
 
   async #admit(
     d: DecodedEntry,
     pending: Pending,
-  ): Promise<
-    'accepted' | 'duplicate' | 'held' | { code: LedgerErrorCode; error: LedgerError; proof?: Uint8Array }
-  > {
+    now: number,
+  ): Promise<'accepted' | 'duplicate' | 'held' | 'ignored' | 'forked' | LedgerError> {
     const { author, seq } = d.entry
     const at = { author, seq }
-    if (this.#forked.has(author)) return { code: 'FORKED_AUTHOR', error: LedgerError.FORKED_AUTHOR(at) }
     const head = pending.heads.get(author) ?? this.#heads.get(author)
     const headSeq = head?.seq ?? 0
     if (seq > headSeq + 1) return 'held'
     if (seq <= headSeq) {
-      const key = store.entryKey(author, seq)
-      const stored = pending.byKey.get(key)?.encoded ?? (await this.#db.get(key))
-      if (stored && sameEntry(stored, d)) return 'duplicate'
-      this.#forked.add(author)
-      return { code: 'FORK', error: LedgerError.FORK(at), proof: stored ?? new Uint8Array(0) }
+      const stored = await this.#stored(author, seq, pending)
+      if (!stored || sameEntry(stored, d)) return 'duplicate'
+      if (d.unverified && !d.unverified()) return LedgerError.BAD_SIGNATURE(at)
+      return this.#forkFound(author, seq, stored, d, pending)
+    }
+    if (head && (!d.entry.prev || Buffer.compare(d.entry.prev, head.hash) !== 0)) {
+      // Signed by the author, not chaining to what it signed before: the author forked, whoever relays it.
+      const stored = await this.#stored(author, headSeq, pending)
+      if (!stored) return LedgerError.BAD_PREV(at)
+      return this.#forkFound(author, headSeq, stored, d, pending)
     }
     const problem = chainProblem(d, head)
-    if (problem) return { code: problem.code, error: problem }
+    if (problem) return problem
+    // Dated ahead of this node's clock: held until it is not (clock.ts MAX_CLOCK_SKEW_MS).
+    if (d.entry.ts > now + MAX_CLOCK_SKEW_MS) return 'held'
     // A feed no admit names is not stored: held until one arrives (or dropped with the held).
     if (!this.#named(author, pending)) return 'held'
     addPending(pending, d)
     return 'accepted'
+  }
+
+  async #stored(author: string, seq: number, pending: Pending): Promise<Uint8Array | undefined> {
+    const key = store.entryKey(author, seq)
+    return pending.byKey.get(key)?.encoded ?? (await this.#db.get(key))
+  }
+
+  /**
+   * `ours` (held at `seq`) and `theirs` cannot both be in the author's feed. A proof lower than
+   * any known is kept for this node's feed; entries past a known fork are dropped quietly.
+   */
+  #forkFound(
+    author: string,
+    seq: number,
+    ours: Uint8Array,
+    theirs: DecodedEntry,
+    pending: Pending,
+  ): 'forked' | 'ignored' {
+    const known = Math.min(
+      forkedAt(this.#state.membership, author) ?? Number.POSITIVE_INFINITY,
+      pending.forks.get(author)?.seq ?? Number.POSITIVE_INFINITY,
+    )
+    if (known <= seq) return 'ignored'
+    pending.forks.set(author, { author, seq, a: ours, b: theirs.encoded })
+    return 'forked'
   }
 
   #named(author: string, pending: Pending): boolean {
@@ -319,32 +405,78 @@ export class Ledger {
   }
 
   /** Applies the held feeds of nodes admits named (pending ones, or `named`); what they hold may name more. */
-  #drainNamed(pending: Pending, named: string[]): number {
+  #drainNamed(pending: Pending, named: string[], now: number): number {
     let applied = 0
     const done = new Set<string>()
     for (let next = [...named, ...pending.named]; next.length > 0; ) {
       for (const author of next) {
         done.add(author)
-        if (this.#held.has(author)) applied += this.#drainHeld(author, pending)
+        if (this.#held.has(author)) applied += this.#drainHeld(author, pending, now)
       }
       next = [...pending.named].filter((author) => !done.has(author))
     }
     return applied
   }
 
-  #hold(d: DecodedEntry) {
+  /** Authors whose held entries wait for a gap a sync fills: not those waiting for their `ts`. */
+  #gaps(pending: Pending): string[] {
+    const gaps: string[] = []
+    for (const [author, feed] of this.#held) {
+      const next = ((pending.heads.get(author) ?? this.#heads.get(author))?.seq ?? 0) + 1
+      if (!feed.has(next) || !this.#named(author, pending)) gaps.push(author)
+    }
+    return gaps.sort()
+  }
+
+  #hold(d: DecodedEntry, now: number) {
     if (this.#heldCount >= MAX_HELD_ENTRIES) return
     let feed = this.#held.get(d.entry.author)
     if (!feed) {
       feed = new Map()
       this.#held.set(d.entry.author, feed)
     }
-    if (!feed.has(d.entry.seq)) this.#heldCount += 1
-    feed.set(d.entry.seq, d)
+    if (!feed.has(d.entry.seq)) {
+      if (feed.size >= MAX_HELD_PER_AUTHOR) return
+      this.#heldCount += 1
+    }
+    feed.set(d.entry.seq, { d, until: now + HELD_TTL_MS })
+    if (d.entry.ts > now + MAX_CLOCK_SKEW_MS) this.#wakeAt(d.entry.ts - MAX_CLOCK_SKEW_MS, now)
+  }
+
+  /** Held entries expire: a sync brings them again if they are still wanted. */
+  #expireHeld(now: number) {
+    for (const [author, feed] of this.#held) {
+      for (const [seq, held] of feed) {
+        if (held.until > now) continue
+        feed.delete(seq)
+        this.#heldCount -= 1
+      }
+      if (feed.size === 0) this.#held.delete(author)
+    }
+  }
+
+  /** Applies the entries held for their `ts` once it is within the skew (within their time held). */
+  #wakeAt(at: number, now: number) {
+    const when = Math.min(at, now + HELD_TTL_MS)
+    if (this.#closed || when >= this.#dueAt) return
+    if (this.#dueTimer) clearTimeout(this.#dueTimer)
+    this.#dueAt = when
+    this.#dueTimer = setTimeout(
+      () => {
+        this.#dueTimer = undefined
+        this.#dueAt = Number.POSITIVE_INFINITY
+        if (this.#closed) return
+        this.#serial(() => this.#ingest([], [], true)).catch((err) =>
+          process.emitWarning(`ledger: applying held entries failed: ${(err as Error).message}`),
+        )
+      },
+      Math.max(0, when - now) + 1,
+    )
+    this.#dueTimer.unref?.()
   }
 
   /** Applies held entries of `author` that now follow its head; returns how many. */
-  #drainHeld(author: string, pending: Pending): number {
+  #drainHeld(author: string, pending: Pending, now: number): number {
     const feed = this.#held.get(author)
     if (!feed || !this.#named(author, pending)) return 0
     let applied = 0
@@ -356,17 +488,17 @@ export class Ledger {
           this.#heldCount -= 1
         }
       }
-      const next = feed.get(headSeq + 1)
+      const next = feed.get(headSeq + 1)?.d
       if (!next) break
+      if (next.entry.ts > now + MAX_CLOCK_SKEW_MS) {
+        this.#wakeAt(next.entry.ts - MAX_CLOCK_SKEW_MS, now)
+        break
+      }
       feed.delete(headSeq + 1)
       this.#heldCount -= 1
       // A held entry that does not chain was sent by a peer that misbehaved earlier; the sync that
       // filled the gap brings the real one.
-      if (
-        chainProblem(next, pending.heads.get(author) ?? this.#heads.get(author)) ||
-        this.#forked.has(author)
-      )
-        break
+      if (chainProblem(next, pending.heads.get(author) ?? this.#heads.get(author))) break
       addPending(pending, next)
       applied += 1
     }
@@ -375,11 +507,7 @@ export class Ledger {
   }
 
   /** One atomic LevelDB batch per append or received batch: entries, heads, money index and folded state. */
-  async #commit(
-    pending: Pending,
-    origin: 'local' | 'remote',
-    forks: [string, Uint8Array, Uint8Array][] = [],
-  ) {
+  async #commit(pending: Pending, origin: 'local' | 'remote') {
     const ops: BatchOp[] = []
     const touched = touchedNothing()
     const money: MoneyEvent[] = []
@@ -392,21 +520,16 @@ export class Ledger {
     // Cleared in the same write, so a crash before the re-fold re-folds at the next open.
     if (refold) ops.push({ type: 'del', key: store.VERSION_KEY })
     try {
+      const batchOrphans = new Map<string, Entry>()
       for (const d of pending.decoded) {
         ops.push({ type: 'put', key: store.entryKey(d.entry.author, d.entry.seq), value: d.encoded })
-        const event = applyEntry(this.#state, d.entry, touched)
-        if (event) {
-          money.push(event)
-          ops.push({ type: 'put', key: store.moneyKey(event.key), value: store.encodeMoney(event) })
-        }
+        await this.#fold(d.entry, touched, money, ops, batchOrphans)
       }
       if (money.length > 0) await this.#foldMoney(money, touched)
       for (const [author, head] of pending.heads) {
         this.#heads.set(author, head)
         ops.push({ type: 'put', key: store.headKey(author), value: store.encode(head) })
       }
-      for (const [author, a, b] of forks)
-        ops.push({ type: 'put', key: store.forkKey(author), value: store.encode({ a, b }) })
       ops.push(...this.#stateOps(touched))
       await this.#db.batch(ops)
       if (refold) await this.#refold()
@@ -425,6 +548,46 @@ export class Ledger {
           process.emitWarning(`ledger listener failed: ${err instanceof Error ? err.message : String(err)}`)
         }
       }
+    }
+  }
+
+  /**
+   * Folds one entry. One about a job not folded yet is set aside in the store (an empty key);
+   * a job entry folds what was set aside for it, each feed's in seq order (fold.ts aboutUnknownJob).
+   */
+  async #fold(
+    entry: Entry,
+    touched: Touched,
+    money: MoneyEvent[],
+    ops: BatchOp[],
+    batchOrphans: Map<string, Entry>,
+    orphan = false,
+  ): Promise<void> {
+    const event = (orphan ? adoptOrphan : applyEntry)(this.#state, entry, touched)
+    if (event) {
+      money.push(event)
+      ops.push({ type: 'put', key: store.moneyKey(event.key), value: store.encodeMoney(event) })
+    }
+    for (const orphan of touched.orphans.splice(0)) {
+      const key = store.orphanKey(jobOfEntry(orphan)!, orphan.author, orphan.seq)
+      batchOrphans.set(key, orphan)
+      ops.push({ type: 'put', key, value: new Uint8Array(0) })
+    }
+    if (entry.type !== 'job' || !this.#state.jobs[entry.hash]?.spec) return
+    const keys: string[] = []
+    for await (const key of this.#db.keys(store.orphansOf(entry.hash))) keys.push(key)
+    for (const key of batchOrphans.keys()) if (key.startsWith(store.orphansOf(entry.hash).gte)) keys.push(key)
+    for (const key of [...new Set(keys)].sort()) {
+      let orphan = batchOrphans.get(key)
+      if (!orphan) {
+        const [author, seq] = key.slice(store.orphansOf(entry.hash).gte.length).split('!') as [string, string]
+        const value = await this.#db.get(store.entryKey(author, Number(seq)))
+        if (!value) continue
+        orphan = readStoredEntry(value)
+      }
+      batchOrphans.delete(key)
+      ops.push({ type: 'del', key })
+      await this.#fold(orphan, touched, money, ops, batchOrphans, true)
     }
   }
 
@@ -469,7 +632,6 @@ export class Ledger {
    */
   async #load() {
     this.#heads.clear()
-    this.#forked.clear()
     const state = emptyState(this.#genesis)
     for await (const [key, value] of this.#db.iterator(store.HEADS)) {
       const head = store.decode<Head>(value)
@@ -477,7 +639,6 @@ export class Ledger {
       this.#heads.set(author, head)
       state.clock[author] = head.seq
     }
-    for await (const key of this.#db.keys(store.FORKS)) this.#forked.add(key.slice(2))
     const version = await this.#db.get(store.VERSION_KEY)
     if (!version || store.decode<number>(version) !== STATE_VERSION) {
       await this.#refold()
@@ -506,13 +667,16 @@ export class Ledger {
 
   /** Folds the whole log again, feed by feed, and replaces the stored state with the result in one batch. */
   async #refold() {
+    let orphans: Entry[] = []
     try {
       // Who counts depends on admits in other feeds, which the log holds in author order: a first
       // pass collects every membership entry, so the second folds each feed under all of them.
-      const membership = this.#genesis ? membershipOf(await this.#membershipEntries()) : undefined
-      const fold = new MemoryFold({ genesis: this.#genesis, ...(membership ? { membership } : {}) })
+      // Fork proofs too, even without a genesis: they decide which entries count.
+      const membership = membershipOf(await this.#membershipEntries())
+      const fold = new MemoryFold({ genesis: this.#genesis, membership })
       for await (const value of this.#db.values(store.ENTRIES)) fold.add(readStoredEntry(value))
       this.#state = fold.state()
+      orphans = fold.orphans()
     } catch (err) {
       if (err instanceof LedgerError)
         throw LedgerError.CORRUPT(this.path, `an entry cannot be read: ${err.message}`)
@@ -527,6 +691,10 @@ export class Ledger {
     const ops: BatchOp[] = []
     for await (const key of this.#db.keys(store.STATE)) ops.push({ type: 'del', key })
     ops.push(...this.#stateOps(everything))
+    for (const orphan of orphans) {
+      const key = store.orphanKey(jobOfEntry(orphan)!, orphan.author, orphan.seq)
+      ops.push({ type: 'put', key, value: new Uint8Array(0) })
+    }
     ops.push({ type: 'put', key: store.VERSION_KEY, value: store.encode(STATE_VERSION) })
     await this.#db.batch(ops)
   }
@@ -535,7 +703,7 @@ export class Ledger {
     const entries: Entry[] = []
     for await (const value of this.#db.values(store.ENTRIES)) {
       const entry = readStoredEntry(value)
-      if (entry.type === 'admit' || entry.type === 'revoke') entries.push(entry)
+      if (entry.type === 'admit' || entry.type === 'revoke' || entry.type === 'fork') entries.push(entry)
     }
     return entries
   }
@@ -582,6 +750,7 @@ export class Ledger {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    if (this.#dueTimer) clearTimeout(this.#dueTimer)
     await this.#queue.catch(() => {})
     this.#listeners.clear()
     await this.#db.close()

@@ -1,4 +1,4 @@
-import type { AdmitBody, RevokeBody } from './bodies.ts'
+import type { AdmitBody, ForkBody, RevokeBody } from './bodies.ts'
 import type { Entry } from './entry.ts'
 import { orderKey } from './state.ts'
 
@@ -19,7 +19,11 @@ import { orderKey } from './state.ts'
  *     stays (its rendered frames, the members it admitted), nothing after counts, and it is
  *     never a member again under that peer id.
  *
- * With no roots (a ledger opened without a genesis: tests, tools) every author counts.
+ *   - A fork proof (a `fork` entry, checked when it was decoded, by whoever wrote it) cuts the
+ *     forked author's feed before the forked seq, like a revoke: each node keeps one branch of
+ *     it, and none of either branch counts, so all agree whichever they saw first.
+ *
+ * With no roots (a ledger opened without a genesis: tests, tools) every author counts, up to its forks.
  */
 
 export interface AdmitRecord {
@@ -42,6 +46,8 @@ export interface MembershipRecords {
   roots: string[]
   admits: Record<string, AdmitRecord>
   revokes: Record<string, RevokeRecord>
+  /** Forked author -> the lowest seq a fork proof held shows two versions of (forkedAt). */
+  forks: Record<string, number>
 }
 
 export interface Standing {
@@ -55,7 +61,7 @@ export interface Standing {
 }
 
 export function emptyMembership(roots: readonly string[] = []): MembershipRecords {
-  return { roots: [...roots], admits: {}, revokes: {} }
+  return { roots: [...roots], admits: {}, revokes: {}, forks: {} }
 }
 
 /** Records an `admit` or `revoke` entry (idempotent: keyed by the entry's place in total order). */
@@ -75,9 +81,30 @@ export function recordMembership(records: MembershipRecords, entry: Entry): bool
     if (records.revokes[key]) return false
     const body = entry.body as RevokeBody
     records.revokes[key] = { by: entry.author, seq: entry.seq, node: body.node, last: body.last }
+  } else if (entry.type === 'fork') {
+    if (!recordFork(records, entry.body as ForkBody)) return false
   } else return false
   derived.delete(records)
   return true
+}
+
+/** Keeps the lowest forked seq of each author; whether that lowered it. */
+function recordFork(records: MembershipRecords, body: ForkBody): boolean {
+  records.forks ??= {}
+  const known = records.forks[body.author]
+  if (known !== undefined && known <= body.seq) return false
+  records.forks[body.author] = body.seq
+  return true
+}
+
+/** The seq from which `author`'s feed is forked (none of it counts from there), or undefined. */
+export function forkedAt(records: MembershipRecords, author: string): number | undefined {
+  return records.forks?.[author]
+}
+
+/** Authors a fork proof held shows forking, sorted. */
+export function forkedAuthors(records: MembershipRecords): string[] {
+  return Object.keys(records.forks ?? {}).sort()
 }
 
 const NEVER: Standing = { admitted: false, admin: false, revoked: false, last: 0 }
@@ -109,6 +136,8 @@ export function standingsOf(records: MembershipRecords): Standings {
 
 /** Whether entry `seq` of `author` counts in the fold. */
 export function counts(records: MembershipRecords, author: string, seq: number): boolean {
+  const forked = forkedAt(records, author)
+  if (forked !== undefined && seq >= forked) return false
   if (records.roots.length === 0) return true
   const standing = standingsOf(records).of(author)
   return standing.admitted && seq <= standing.last
@@ -125,21 +154,27 @@ export function recordAll(
   entries: readonly Entry[],
   heads: () => ReadonlyMap<string, number>,
 ): boolean {
-  if (records.roots.length === 0 || !entries.some((e) => e.type === 'admit' || e.type === 'revoke'))
+  const forks = entries.some((e) => e.type === 'fork')
+  if (
+    !forks &&
+    (records.roots.length === 0 || !entries.some((e) => e.type === 'admit' || e.type === 'revoke'))
+  )
     return false
   const before = standingsOf(records)
+  const forksBefore = { ...records.forks }
   let changed = false
   for (const entry of entries) changed = recordMembership(records, entry) || changed
   if (!changed) return false
   const after = standingsOf(records)
   for (const [author, head] of heads()) {
-    if (countedUpTo(before.of(author), head) !== countedUpTo(after.of(author), head)) return true
+    const was = countedUpTo(before.of(author), head, forksBefore[author])
+    if (was !== countedUpTo(after.of(author), head, forkedAt(records, author))) return true
   }
   return false
 }
 
-function countedUpTo(standing: Standing, head: number): number {
-  return standing.admitted ? Math.min(standing.last, head) : 0
+function countedUpTo(standing: Standing, head: number, forked: number | undefined): number {
+  return standing.admitted ? Math.min(standing.last, head, (forked ?? Number.MAX_SAFE_INTEGER) - 1) : 0
 }
 
 function derive(records: MembershipRecords): Standings {
@@ -162,7 +197,8 @@ function derive(records: MembershipRecords): Standings {
     const byAdmin = admins.has(revoke.by) && revoke.seq <= (rootCut.get(revoke.by) ?? Number.MAX_SAFE_INTEGER)
     if (byAdmin && !roots.has(revoke.node) && !admins.has(revoke.node)) lower(cut, revoke.node, revoke.last)
   }
-  const lastOf = (peer: string) => cut.get(peer) ?? Number.MAX_SAFE_INTEGER
+  const forkCut = (peer: string) => (records.forks?.[peer] ?? Number.MAX_SAFE_INTEGER) - 1
+  const lastOf = (peer: string) => Math.min(cut.get(peer) ?? Number.MAX_SAFE_INTEGER, forkCut(peer))
 
   // The least set closed under "admitted by an admitted member within its counted feed".
   const admitted = new Set(roots)

@@ -13,6 +13,14 @@ import { orderKey } from './state.ts'
 /** A worker that failed this many distinct frames of a job is blocked from that job. */
 export const MAX_FAILED_FRAMES = 3
 
+/**
+ * The longest a claim holds a frame past the claim entry's `ts`, whatever its `leaseMs` says:
+ * farm claims with a 2-minute lease and renews it every 40 s, and a slow node may be given
+ * `--lease` up to this; 10 minutes is 5 such leases, so a node that dies (or lies, with a `ts`
+ * at most MAX_CLOCK_SKEW_MS ahead) keeps a frame from the others 12 minutes at most.
+ */
+export const MAX_LEASE_MS = 10 * 60_000
+
 /** A lease holds until the instant it expires. */
 export function leaseLive(claim: Pick<ClaimRecord, 'expiresAt'>, now: number): boolean {
   return claim.expiresAt > now
@@ -34,7 +42,7 @@ export function renewClaim(
     lamport: renews ? prior.lamport : claim.lamport,
     since: renews ? prior.since : claim.ts,
     seq: claim.seq,
-    expiresAt: claim.ts + claim.leaseMs,
+    expiresAt: claim.ts + Math.min(claim.leaseMs, MAX_LEASE_MS),
   }
 }
 
@@ -140,6 +148,44 @@ function standing(frame: FrameRecord, rejected: ReadonlySet<string>): string[] {
   const kept = rejected.size === 0 ? workers : workers.filter((w) => !rejected.has(w))
   if (kept.length > 1) kept.sort()
   return kept
+}
+
+/**
+ * What a worker's announced WUPM counts for in scheduling until its speed is measured on frames
+ * of the job a counting verdict accepted: WUPM is against a modest 2-core VM (render/bench.ts),
+ * where typical desktops score several and the fastest machines farm has seen about 8. A node
+ * announcing more owns no bigger share until it shows it.
+ */
+export const MAX_UNPROVEN_WUPM = 8
+
+/**
+ * A worker's WUPM as its verified frames of the job show it (their WU over their render time),
+ * or undefined before one is verified.
+ */
+export function measuredWupm(job: JobRecord, worker: string): number | undefined {
+  let milliWU = 0
+  let renderMs = 0
+  for (const n in job.frames) {
+    const frame = job.frames[n]!
+    const result = frame.results[worker]
+    if (!result || isEmpty(frame.verdicts)) continue
+    if (!verdictsOf(job, frame).some((v) => v.ok && v.worker === worker)) continue
+    milliWU += result.wu
+    renderMs += result.renderMs
+  }
+  if (renderMs === 0) return undefined
+  return milliWU / 1000 / (renderMs / 60_000)
+}
+
+/**
+ * The speed scheduling gives a worker on a job (its weight in rendezvous hashing and work
+ * stealing): what it announced, but no more than its verified frames show, and before any is
+ * verified no more than MAX_UNPROVEN_WUPM. Workers that announce nothing count as the reference.
+ */
+export function schedulingWupm(job: JobRecord, worker: string, announced: number | undefined): number {
+  const said = announced !== undefined && Number.isFinite(announced) && announced > 0 ? announced : 1
+  const measured = measuredWupm(job, worker)
+  return measured === undefined ? Math.min(said, MAX_UNPROVEN_WUPM) : Math.max(Math.min(said, measured), 0.01)
 }
 
 /** Distinct frames of the job each worker failed at least once. */

@@ -12,6 +12,7 @@ import type { MoneyEvent } from './fold.ts'
  *   s!misc, s!job!<id>,          the folded state, split so an append rewrites only what it touched
  *   s!frame!<id>!<frame>
  *   s!version                    STATE_VERSION of the fold that wrote the folded state
+ *   s!orphan!<job>!<author>!<seq> (empty) an entry about a job whose entry is not folded yet
  */
 export const SEQ_WIDTH = 16
 
@@ -29,6 +30,9 @@ export const forkKey = (author: string) => `x!${author}`
 export const moneyKey = (orderKey: string) => `m!${orderKey}`
 export const jobKey = (id: string) => `s!job!${id}`
 export const frameKey = (id: string, frame: string) => `s!frame!${id}!${frame}`
+export const orphanKey = (job: string, author: string, seq: number) =>
+  `s!orphan!${job}!${author}!${String(seq).padStart(SEQ_WIDTH, '0')}`
+export const orphansOf = (job: string) => prefixRange(`s!orphan!${job}!`)
 export const MISC_KEY = 's!misc'
 export const VERSION_KEY = 's!version'
 

@@ -18,6 +18,8 @@ export interface IngestResult {
    * feed that does not tell counts as none.
    */
   acceptedBy?: Record<string, { entries: number; ts: number }>
+  /** Authors the batch showed forking their feed: no fault of the sender, which may only relay them. */
+  forks?: string[]
 }
 
 export interface ReplicatedFeed {

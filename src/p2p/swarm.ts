@@ -557,10 +557,20 @@ export class Swarm extends EventEmitter<SwarmEvents> {
 
   private reportIngest(peer: string, via: 'gossip' | 'sync', result: IngestResult): void {
     if (result.accepted > 0) this.emit('entries:received', { from: peer, via, accepted: result.accepted })
+    this.reportForks(peer, result)
     if (result.refused.length > 0) {
       this.misbehaved(peer, result.refused.map((r) => `${r.code}: ${r.message}`).join('; '))
     }
     this.meterEntries(result)
+  }
+
+  /** A fork is the author's doing, never the relay's: said, and the relay stays connected. */
+  private reportForks(peer: string, result: IngestResult): void {
+    for (const author of result.forks ?? [])
+      this.log(
+        'warn',
+        `peer ${author} forked its feed (seen in entries from ${peer}): its entries count no more`,
+      )
   }
 
   /**
@@ -684,6 +694,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
         onIngested: (result) => {
           if (result.accepted > 0)
             this.emit('entries:received', { from: peer, via: 'sync', accepted: result.accepted })
+          this.reportForks(peer, result)
           this.meterEntries(result)
         },
       })

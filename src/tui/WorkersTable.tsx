@@ -54,6 +54,7 @@ export function WorkersTable({ workers, rows, width }: WorkersTableProps) {
 }
 
 function activityCell(worker: WorkerRow): Cell {
+  if (worker.forked) return { text: 'forked: ignored', color: 'red' }
   if (!worker.online) return { text: 'offline', dim: true }
   return { text: activityText(worker.activity), color: worker.activity.kind === 'idle' ? undefined : 'cyan' }
 }

@@ -1,3 +1,4 @@
+import { safeStrings } from '../ledger/index.ts'
 import type { DashboardModel, ModelSource } from './model.ts'
 
 export interface ModelStore extends ModelSource {
@@ -7,10 +8,11 @@ export interface ModelStore extends ModelSource {
 
 /** The simplest ModelSource: the farm side sets whole models; subscribers hear of every set. */
 export function createModelStore(initial: DashboardModel): ModelStore {
-  let current = initial
+  let current = safeStrings(initial)
   const listeners = new Set<() => void>()
+  // Everything the dashboard draws passes here: names other nodes wrote cannot move the cursor.
   const set = (model: DashboardModel) => {
-    current = model
+    current = safeStrings(model)
     for (const listener of listeners) listener()
   }
   return {

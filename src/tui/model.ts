@@ -51,6 +51,8 @@ export interface WorkerRow {
   framesTotal: number
   /** False when its owner paused it: it takes no new frames. */
   enabled: boolean
+  /** A fork proof shows it signed two versions of its feed: its entries count no more. */
+  forked?: boolean
 }
 
 export type JobState = 'queued' | 'rendering' | 'stitching' | 'done' | 'failed' | 'cancelled'

@@ -2,12 +2,13 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   type ClaimChoice,
+  IDLE_OWNER_MS,
   nextClaim,
   nextClaims,
   type SchedulerInput,
   shouldAbandon,
 } from '../../src/farm/schedule/scheduler.ts'
-import { MAX_FAILED_FRAMES } from '../../src/ledger/index.ts'
+import { MAX_FAILED_FRAMES, MAX_UNPROVEN_WUPM, measuredWupm, schedulingWupm } from '../../src/ledger/index.ts'
 import { FarmStateBuilder } from '../helpers/farm-state.ts'
 
 const MINUTE = 60_000
@@ -36,12 +37,12 @@ function seen(b: FarmStateBuilder, now = 0, live = Object.keys(b.state.nodes)): 
 }
 
 /** Every worker claims in turn and sees every claim at once, until nobody finds a frame. */
-function drain(b: FarmStateBuilder, workers: string[], now = 0) {
+function drain(b: FarmStateBuilder, workers: string[], now = 0, live = workers) {
   const taken: ClaimChoice[] = []
   for (let progress = true; progress; ) {
     progress = false
     for (const w of workers) {
-      const choice = nextClaim(seen(b, now, workers), w)
+      const choice = nextClaim(seen(b, now, live), w)
       if (!choice) continue
       b.claim(choice.job, w, [choice.frame], { ts: now, leaseMs: 2 * MINUTE })
       taken.push(choice)
@@ -229,5 +230,35 @@ describe('nextClaim', () => {
       ),
       { numRuns: 60 },
     )
+  })
+})
+
+describe('scheduling by what nodes do, not what they say', () => {
+  it('a node announcing 1e6 WUPM that accepts and never claims holds back a few frames, and none after a lease', () => {
+    const b = farm({ a: 1, b: 1, rogue: 1e6 })
+    job(b, 'j', 60)
+    // Its announced speed counts as MAX_UNPROVEN_WUPM: the frames it would start within the
+    // steal margin wait for it, the rest the others take.
+    const live = ['a', 'b', 'rogue']
+    const early = drain(b, ['a', 'b'], 0, live)
+    expect(early.length).toBeGreaterThanOrEqual(60 - 2 * MAX_UNPROVEN_WUPM)
+    expect(early.length).toBeLessThan(60)
+    // A lease period after its accept with no claim, it owns nothing: every frame is taken.
+    const later = farm({ a: 1, b: 1, rogue: 1e6 })
+    job(later, 'j', 60)
+    expect(drain(later, ['a', 'b'], IDLE_OWNER_MS + 1, live)).toHaveLength(60)
+  })
+
+  it('verified frames, not the announcement, set the weight', () => {
+    const b = farm({ a: 1, liar: 1e6 })
+    job(b, 'j', 4)
+    b.rendered('j', 'liar', 1, { milliWU: 1000 })
+    const j = () => b.state.jobs.j!
+    expect(schedulingWupm(j(), 'liar', 1e6)).toBe(MAX_UNPROVEN_WUPM)
+    b.verdict('j', 'payer', 'liar', 1, true)
+    // 1 WU in the 1,000 ms it reported: 60 WUPM measured, far below what it announced.
+    expect(measuredWupm(j(), 'liar')).toBe(60)
+    expect(schedulingWupm(j(), 'liar', 1e6)).toBe(60)
+    expect(schedulingWupm(j(), 'a', 2)).toBe(2)
   })
 })

@@ -4,6 +4,7 @@ import { type Ledger, LedgerError, stateHash } from '../../src/ledger/index.ts'
 import { forger, hex, jobBody, newLedger, withSignature } from './ledger-fixtures.ts'
 
 const grant = (to: string) => ({ to, amount: 1000 })
+const nothing = { accepted: 0, duplicates: 0, held: [], refused: [], acceptedBy: {}, forks: [], ignored: 0 }
 
 /** Ingests `encoded` into a ledger that already holds `base`, and checks nothing changed. */
 async function refusedWithoutChange(ledger: Ledger, encoded: Uint8Array[]) {
@@ -47,7 +48,10 @@ describe('ledger refuses what a misbehaving peer sends', () => {
       type: 'grant',
       body: grant(mallory.author),
     })
-    expect((await refusedWithoutChange(ledger, [badPrev.encoded])).refused[0]?.code).toBe('BAD_PREV')
+    // Signed by mallory and not chaining to its seq 1: mallory forked, whoever relays it.
+    const forked = await ledger.ingest([badPrev.encoded])
+    expect(forked).toMatchObject({ accepted: 0, refused: [], forks: [mallory.author] })
+    expect(ledger.forks()).toEqual([mallory.author])
     const prev = Buffer.from(first.entry.hash, 'hex')
     const backwards = await mallory.entry({
       seq: 2,
@@ -70,12 +74,10 @@ describe('ledger refuses what a misbehaving peer sends', () => {
       body: grant(alice.author),
     })
     const held = await refusedWithoutChange(ledger, [e2.encoded])
-    expect(held).toEqual({ accepted: 0, duplicates: 0, held: [alice.author], refused: [], acceptedBy: {} })
+    expect(held).toEqual({ ...nothing, held: [alice.author] })
     expect(await ledger.ingest([e1.encoded])).toEqual({
+      ...nothing,
       accepted: 2,
-      duplicates: 0,
-      held: [],
-      refused: [],
       acceptedBy: { [alice.author]: { entries: 2, ts: 1_002 } },
     })
     expect(ledger.state().balances[alice.author]).toBe(2000)
@@ -87,29 +89,37 @@ describe('ledger refuses what a misbehaving peer sends', () => {
     const e1 = await alice.entry({ seq: 1, type: 'grant', body: grant(alice.author) })
     await ledger.ingest([e1.encoded])
     const result = await refusedWithoutChange(ledger, [e1.encoded, e1.encoded])
-    expect(result).toEqual({ accepted: 0, duplicates: 2, held: [], refused: [], acceptedBy: {} })
+    expect(result).toEqual({ ...nothing, duplicates: 2 })
   })
 
-  it('a fork keeps the proof and ignores its author from then on', async () => {
+  it('a fork is no fault of the sender: the proof goes in this feed and the author counts no more', async () => {
     const ledger = await newLedger()
     const mallory = await forger()
     const e1 = await mallory.entry({ seq: 1, type: 'grant', body: grant(mallory.author) })
     await ledger.ingest([e1.encoded])
+    expect(ledger.state().balances[mallory.author]).toBe(1000)
     const other = await mallory.entry({
       seq: 1,
       type: 'grant',
       body: { to: mallory.author, amount: 999_999 },
     })
-    const result = await refusedWithoutChange(ledger, [other.encoded])
-    expect(result.refused[0]?.code).toBe('FORK')
+    const result = await ledger.ingest([other.encoded])
+    expect(result).toMatchObject({ accepted: 0, refused: [], forks: [mallory.author] })
     expect(ledger.forks()).toEqual([mallory.author])
+    // Forked from seq 1: none of its feed counts, so neither branch's grant does.
+    expect(ledger.state().balances[mallory.author] ?? 0).toBe(0)
+    expect(ledger.state().clock[ledger.author]).toBe(1)
     const e2 = await mallory.entry({
       seq: 2,
       prev: Buffer.from(e1.entry.hash, 'hex'),
       type: 'grant',
       body: grant(mallory.author),
     })
-    expect((await refusedWithoutChange(ledger, [e2.encoded])).refused[0]?.code).toBe('FORKED_AUTHOR')
+    await ledger.ingest([e2.encoded])
+    expect(ledger.state().balances[mallory.author] ?? 0).toBe(0)
+    // The same fork seen again writes no second proof.
+    expect((await ledger.ingest([other.encoded])).forks).toEqual([])
+    expect(ledger.state().clock[ledger.author]).toBe(1)
   })
 
   it('an oversized entry, an unknown type, an unknown version, a bad body', async () => {

@@ -54,6 +54,8 @@ describe('ledger replication', () => {
       held: [],
       refused: [],
       acceptedBy: { [a.author]: { entries: 35, ts: expect.any(Number) } },
+      forks: [],
+      ignored: 0,
     })
     expect(stateHash(b.state())).toBe(stateHash(a.state()))
   })

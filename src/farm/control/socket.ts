@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { socketAnswers } from '../../capture/index.ts'
+import { safeStrings } from '../../ledger/index.ts'
 import { FarmError } from '../errors.ts'
 import { CONTROL_API, type Handler, isMethodName, type MethodName } from './api.ts'
 
@@ -41,7 +42,8 @@ export class ControlServer {
 
   /** Sends an event to every `subscribe`r. */
   publish(event: unknown): void {
-    const line = `${JSON.stringify({ event })}\n`
+    // Names and messages in it may come from other nodes' entries (ledger text.ts).
+    const line = `${JSON.stringify({ event: safeStrings(event) })}\n`
     for (const socket of this.subscribers) socket.write(line)
   }
 
@@ -102,7 +104,9 @@ export class ControlServer {
           `the parameters of '${name}' are wrong: ${parsed.error.issues[0]?.message}`,
         )
       const result = await (handler as (params: unknown) => Promise<unknown>)(parsed.data)
-      socket.write(`${JSON.stringify({ id, result: result ?? null })}\n`)
+      // What the CLI prints: text from other nodes' entries cannot forge lines (ledger text.ts).
+      const safe = safeStrings(result ?? null, { lines: name === 'logs' })
+      socket.write(`${JSON.stringify({ id, result: safe })}\n`)
     } catch (err) {
       socket.write(`${JSON.stringify({ id, error: errorOf(err) })}\n`)
     }

@@ -7,6 +7,7 @@ import {
   claimHolder,
   type FarmState,
   type FrameStatusName,
+  forkedAuthors,
   frameStatus,
   type JobProgress,
   type JobRecord,
@@ -199,7 +200,8 @@ function workerRows(
   const { state, self } = input
   const online = new Set([self.id, ...input.peers])
   const busy = othersActivity(input, jobs)
-  const ids = new Set([self.id, ...Object.keys(state.nodes)])
+  const forked = new Set(forkedAuthors(state.membership))
+  const ids = new Set([self.id, ...Object.keys(state.nodes), ...forked])
   const rows = [...ids].map((id): WorkerRow => {
     const node = state.nodes[id]
     const isSelf = id === self.id
@@ -215,6 +217,7 @@ function workerRows(
       framesTotal: state.workers[id]?.frames ?? 0,
       // The ledger says nothing of other workers' pause: only this one's is known.
       enabled: isSelf ? !input.paused : true,
+      ...(forked.has(id) ? { forked: true } : {}),
     }
   })
   return rows.sort(

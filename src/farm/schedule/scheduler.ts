@@ -18,12 +18,21 @@ import {
   type JobRecord,
   jobQueue,
   type NodeRecord,
+  schedulingWupm,
 } from '../../ledger/index.ts'
-import { effectiveWupm, frameCostModel, frameOrder, type RenderedFrame, renderMsFor } from './estimate.ts'
+import { frameCostModel, frameOrder, type RenderedFrame, renderMsFor } from './estimate.ts'
 import { rendezvousScores } from './rendezvous.ts'
 
 /** Steal only frames their owner would not start within this long: claims take a moment to be seen. */
 export const DEFAULT_STEAL_MARGIN_MS = 2_000
+
+/**
+ * A worker that accepted a job and has claimed nothing of it for this long (farm's default
+ * lease, work/worker.ts DEFAULT_LEASE_MS) owns none of its frames: a node that accepts and never
+ * claims (dead, stuck, or lying) does not keep the frames rendezvous hashing gives it waiting.
+ * Counted from its accept and from the end of its latest lease on the job, by their entries' ts.
+ */
+export const IDLE_OWNER_MS = 120_000
 
 /** What one node knows when it chooses: the ledger's state, its clock, and who is connected. */
 export interface SchedulerInput {
@@ -198,6 +207,20 @@ function jobsInHand(frames: Map<string, FrameNow[]>): Map<string, Set<string>> {
   return busy
 }
 
+/** Which workers may own frames of the job at `now`: those that accepted or claimed within IDLE_OWNER_MS. */
+function ownersNow(job: JobRecord, workers: readonly Candidate[], now: number): boolean[] {
+  const active = new Map<string, number>()
+  for (const w of workers) active.set(w.id, job.accepted[w.id] ?? Number.NEGATIVE_INFINITY)
+  for (const n in job.frames) {
+    const claims = job.frames[n]!.claims
+    for (const w in claims) {
+      const at = active.get(w)
+      if (at !== undefined && claims[w]!.expiresAt > at) active.set(w, claims[w]!.expiresAt)
+    }
+  }
+  return workers.map((w) => now - active.get(w.id)! <= IDLE_OWNER_MS)
+}
+
 function chooseInJob(
   job: JobRecord,
   frames: readonly FrameNow[],
@@ -208,7 +231,8 @@ function chooseInJob(
 ) {
   const { first, last } = job.spec!.frames
   const selfIndex = workers.indexOf(me)
-  const speeds = workers.map((w) => effectiveWupm(w.node.wupm))
+  const speeds = workers.map((w) => schedulingWupm(job, w.id, w.node.wupm))
+  const owns = ownersNow(job, workers, now)
   const totalSpeed = speeds.reduce((a, b) => a + b, 0)
   const fastest = Math.max(...speeds)
   const index = new Map(workers.map((w, i) => [w.id, i]))
@@ -257,7 +281,7 @@ function chooseInJob(
     let bestScore = -1
     for (let pass = 0; pass < 2 && best < 0; pass++) {
       for (let w = 0; w < workers.length; w++) {
-        if (pass === 0 && passedOver(workers[w]!.id)) continue
+        if (!owns[w] || (pass === 0 && passedOver(workers[w]!.id))) continue
         const score = scores[w]![i]! * speeds[w]!
         if (score > bestScore) {
           bestScore = score
@@ -265,7 +289,8 @@ function chooseInJob(
         }
       }
     }
-    return best
+    // Nobody owns it (all idle on the job): whoever asks takes it.
+    return best < 0 ? selfIndex : best
   }
 
   const order = frameOrder(first, last, options.samples)

@@ -9,6 +9,7 @@ import {
   type JobRecord,
   jobProgress,
   type Ledger,
+  MAX_LEASE_MS,
   shortJobId,
 } from '../../ledger/index.ts'
 import type { BlobStore, PeerInfo, Swarm } from '../../p2p/index.ts'
@@ -108,7 +109,8 @@ export class Worker {
 
   constructor(host: WorkerHost, options: WorkerOptions) {
     this.host = host
-    this.options = options
+    // A longer lease would hold for MAX_LEASE_MS only, and lapse between renewals.
+    this.options = { ...options, leaseMs: Math.min(options.leaseMs, MAX_LEASE_MS) }
     this.ticker = new Ticker(() => this.tick(), {
       everyMs: TICK_MS,
       onError: (err) => host.log('error', `worker: ${err.message}`),
