@@ -17,6 +17,7 @@ import {
   type Holder,
   type JobRecord,
   jobQueue,
+  mayRenderFrame,
   type NodeRecord,
 } from '../../ledger/index.ts'
 import { effectiveWupm, frameCostModel, frameOrder, type RenderedFrame, renderMsFor } from './estimate.ts'
@@ -258,6 +259,7 @@ function chooseInJob(
     for (let pass = 0; pass < 2 && best < 0; pass++) {
       for (let w = 0; w < workers.length; w++) {
         if (pass === 0 && passedOver(workers[w]!.id)) continue
+        if (!mayRenderFrame(job, first + i, workers[w]!.id)) continue
         const score = scores[w]![i]! * speeds[w]!
         if (score > bestScore) {
           bestScore = score
@@ -290,7 +292,7 @@ function chooseInJob(
     }
     const mine = refMs(frame) / speeds[selfIndex]!
     if (ownerStart < margin || mine >= ownerDone || !worthStarting(selfIndex, frame)) continue
-    if (failedOn(frame, me.id)) continue
+    if (failedOn(frame, me.id) || !mayRenderFrame(job, frame, me.id)) continue
     const rank = scores[selfIndex]![i]!
     if (!steal || rank > steal.rank) steal = { frame, rank }
   }
