@@ -73,7 +73,8 @@ Examples:
 /** Price, budget and spending, how many frames were re-rendered to check, and every mismatch caught. */
 function verificationLines(job: JobDetail): string[] {
   const v = job.verification
-  const budget = v.budget === null ? '' : `, budget ${formatCredits(v.budget)} (${formatCredits(v.escrow)} left in escrow)`
+  const budget =
+    v.budget === null ? '' : `, budget ${formatCredits(v.budget)} (${formatCredits(v.escrow)} left in escrow)`
   return [
     `price ${formatCredits(v.pricePerWU)} per WU${budget}; paid ${formatCredits(v.spent)}; ${v.checked} frames checked by re-rendering`,
     ...mismatchLines(v.mismatches),

@@ -166,12 +166,34 @@ export function cheatedOn(job: JobRecord, worker: string): boolean {
 }
 
 /**
- * Whether `worker` may render frame n: not while it is the verifier of an open dispute about
- * the frame, since the third render that settles a dispute must come from neither side.
+ * Who may render which frame of a job, as verification has it: not a worker whose image of the
+ * frame was rejected; not the verifier of an open dispute about the frame (the third render that
+ * settles a dispute comes from neither side); and a worker under suspicion (an open dispute names
+ * it) only frames that settle someone else's dispute, until its own is settled. Disputes about a
+ * worker already ruled a cheat are moot.
  */
+export function renderRule(job: JobRecord): (n: number, worker: string) => boolean {
+  if (isEmpty(job.mismatches)) return (n, worker) => !rejectedOn(job, n, worker)
+  const all = mismatchesOf(job)
+  const cheats = new Set(all.filter((m) => m.ruling === 'cheat').map((m) => m.worker))
+  const open = all.filter((m) => m.ruling === 'open' && !cheats.has(m.worker))
+  const suspects = new Set(open.map((m) => m.worker))
+  return (n, worker) => {
+    if (rejectedOn(job, n, worker)) return false
+    const here = open.filter((m) => m.frame === n)
+    if (here.some((m) => m.verifier === worker)) return false
+    return !suspects.has(worker) || here.some((m) => m.worker !== worker)
+  }
+}
+
+function rejectedOn(job: JobRecord, n: number, worker: string): boolean {
+  const frame = job.frames[String(n)]
+  return frame !== undefined && !isEmpty(frame.verdicts) && rejectedWorkers(job, frame).has(worker)
+}
+
+/** renderRule for one frame and worker. */
 export function mayRenderFrame(job: JobRecord, n: number, worker: string): boolean {
-  if (isEmpty(job.mismatches)) return true
-  return !mismatchesOf(job).some((m) => m.frame === n && m.ruling === 'open' && m.verifier === worker)
+  return renderRule(job)(n, worker)
 }
 
 /**

@@ -38,7 +38,18 @@ describe('verification by re-rendering a sample', () => {
 
   it('catches both cheats in their first frames, blocks them, pays them nothing, and the video is right', async () => {
     const job = await submit(alpha, [ORBIT, '--frames', '1-12', '--size', '64x48', '--budget', '1000'])
-    const video = await fetchVideo(alpha, job, 240_000)
+    const video = await fetchVideo(alpha, job, 150_000).catch(async (err) => {
+      console.log(String((await runFarm(['status', job, '--home', alpha.home])).stdout))
+      console.log(
+        alpha
+          .log()
+          .split('\n')
+          .filter((l) => /rejected|cheat|cleared|error|warn/.test(l))
+          .slice(-40)
+          .join('\n'),
+      )
+      throw err
+    })
     const local = await renderLocally(ORBIT, '1-12', '64x48')
     expect(await frameDigests(video)).toEqual(await frameDigests(local.video))
     const detail = await jobDetail(alpha, job)
@@ -51,7 +62,8 @@ describe('verification by re-rendering a sample', () => {
     ] as const) {
       const caught = v.mismatches.filter((m) => m.worker === cheat.id)
       // A cheat that took frames is caught at one of its first two, which are always re-rendered.
-      if (detail.frames.some((f) => f.worker === cheat.id)) throw new Error(`${cheat.name}'s frame is in the video`)
+      if (detail.frames.some((f) => f.worker === cheat.id))
+        throw new Error(`${cheat.name}'s frame is in the video`)
       if (caught.length === 0) continue
       expect(caught[0]).toMatchObject({ kind, verifier: alpha.id, ruling: 'cheat' })
       expect(caught[0]!.third?.worker).not.toBe(cheat.id)
@@ -77,7 +89,9 @@ describe('verification by re-rendering a sample', () => {
     expect(v.checked).toBeGreaterThanOrEqual(2)
 
     const status = String((await runFarm(['status', job.slice(0, 8), '--home', beta.home])).stdout)
-    expect(status).toMatch(/mismatch on frame \d+ by gamma: its pixels [0-9a-f]{12} against the verifier's [0-9a-f]{12}/)
+    expect(status).toMatch(
+      /mismatch on frame \d+ by gamma: its pixels [0-9a-f]{12} against the verifier's [0-9a-f]{12}/,
+    )
     expect(status).toContain('gamma is blocked from the job and earns nothing for it')
     const workers = await farmJson<WorkerSummary[]>(beta, ['workers'])
     expect(workers.find((w) => w.id === gamma.id)?.cheatedOn).toEqual([job])

@@ -13,8 +13,8 @@ import {
   type JobStatusName,
   jobProgress,
   jobQueue,
-  mismatchesOf,
   jobStatus,
+  mismatchesOf,
   shortJobId,
 } from '../../ledger/index.ts'
 import type {
@@ -303,7 +303,7 @@ function jobDetail(state: FarmState, job: JobRecord, now: number, maxErrors: num
     worker: workerName(state, m.worker),
     attempt: 0,
     mismatch: true,
-    message: `mismatch: ${m.kind === 'pixels' ? `pixels ${m.pixelHash.slice(0, 8)} vs verifier's ${m.verifierHash.slice(0, 8)}` : 'WU far above the verifier\'s'} (verifier ${workerName(state, m.verifier)}); ${m.ruling === 'cheat' ? 'blocked, earns nothing' : m.ruling === 'cleared' ? 'cleared by a third render' : 'awaiting a third render'}`,
+    message: `mismatch: ${m.kind === 'pixels' ? `pixels ${m.pixelHash.slice(0, 8)} vs verifier's ${m.verifierHash.slice(0, 8)}` : "WU far above the verifier's"} (verifier ${workerName(state, m.verifier)}); ${m.ruling === 'cheat' ? 'blocked, earns nothing' : m.ruling === 'cleared' ? 'cleared by a third render' : 'awaiting a third render'}`,
   }))
   const errors = [...failures.map(({ key: _, ...error }) => error), ...mismatches].slice(-maxErrors)
   return { jobId: job.id, firstFrame: first, frames, wu, errors }

@@ -48,7 +48,8 @@ export function verificationOf(state: FarmState, job: JobRecord): JobVerificatio
   const earnings = new Map<string, JobEarning>()
   let checked = 0
   for (const frame of Object.values(job.frames)) {
-    if (Object.values(frame.verdicts).some((v) => v.ok && v.checked && v.by === job.spec?.stitcher)) checked += 1
+    if (Object.values(frame.verdicts).some((v) => v.ok && v.checked && v.by === job.spec?.stitcher))
+      checked += 1
     if (!frame.paid) continue
     const { worker, amount } = frame.paid
     const earning = earnings.get(worker) ?? {
@@ -98,6 +99,7 @@ export function worstOf(state: FarmState, worker: string): { mismatches: number;
 
 /** One line per mismatch, as `farm status JOB` prints them. */
 export function mismatchLines(mismatches: readonly MismatchSummary[]): string[] {
+  const cheats = new Set(mismatches.filter((m) => m.ruling === 'cheat').map((m) => m.worker))
   return mismatches.map((m) => {
     const who = m.workerName ?? m.worker
     const what =
@@ -109,7 +111,9 @@ export function mismatchLines(mismatches: readonly MismatchSummary[]): string[] 
         ? `a third render (${m.third?.worker.slice(-6)}) agreed with the verifier: ${who} is blocked from the job and earns nothing for it`
         : m.ruling === 'cleared'
           ? `a third render (${m.third?.worker.slice(-6)}) agreed with ${who}: cleared`
-          : 'waiting for a third render'
+          : cheats.has(m.worker)
+            ? `moot: ${who} was ruled a cheat on another frame`
+            : 'waiting for a third render'
     return `mismatch on frame ${m.frame} by ${who}: ${what} (verifier ${m.verifier.slice(-6)}); ${ruling}`
   })
 }

@@ -17,8 +17,8 @@ import {
   type Holder,
   type JobRecord,
   jobQueue,
-  mayRenderFrame,
   type NodeRecord,
+  renderRule,
 } from '../../ledger/index.ts'
 import { effectiveWupm, frameCostModel, frameOrder, type RenderedFrame, renderMsFor } from './estimate.ts'
 import { rendezvousScores } from './rendezvous.ts'
@@ -246,6 +246,7 @@ function chooseInJob(
   const worthStarting = (w: number, frame: number) =>
     !model || refMs(frame) / speeds[w]! <= jobLeftMs + refMs(frame) / fastest
 
+  const mayRender = renderRule(job)
   const failedOn = (frame: number, worker: string) =>
     job.frames[String(frame)]?.failedBy[worker] !== undefined
   const scores = workers.map((w) => rendezvousScores(job.id, w.id, first, last))
@@ -259,7 +260,7 @@ function chooseInJob(
     for (let pass = 0; pass < 2 && best < 0; pass++) {
       for (let w = 0; w < workers.length; w++) {
         if (pass === 0 && passedOver(workers[w]!.id)) continue
-        if (!mayRenderFrame(job, first + i, workers[w]!.id)) continue
+        if (!mayRender(first + i, workers[w]!.id)) continue
         const score = scores[w]![i]! * speeds[w]!
         if (score > bestScore) {
           bestScore = score
@@ -292,7 +293,7 @@ function chooseInJob(
     }
     const mine = refMs(frame) / speeds[selfIndex]!
     if (ownerStart < margin || mine >= ownerDone || !worthStarting(selfIndex, frame)) continue
-    if (failedOn(frame, me.id) || !mayRenderFrame(job, frame, me.id)) continue
+    if (failedOn(frame, me.id) || !mayRender(frame, me.id)) continue
     const rank = scores[selfIndex]![i]!
     if (!steal || rank > steal.rank) steal = { frame, rank }
   }

@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   blockedWorker,
+  cheatedOn,
   type FrameRecord,
   type JobRecord,
   jobPrice,
@@ -188,7 +189,7 @@ export class Stitcher {
     const spec = job.spec!
     if (worker === this.host.id || !this.scenes?.rendersWith(spec.renderer))
       return { ok: true, milliWU: result.wu, checked: false }
-    const mine = mismatchesOf(job).filter((m) => m.by === this.host.id && m.ruling === 'open')
+    const mine = openDisputes(job, this.host.id)
     const dispute = mine.find((m) => m.frame === n && m.worker !== worker)
     const wanted =
       dispute !== undefined ||
@@ -210,7 +211,7 @@ export class Stitcher {
     if (!costs) this.costs.set(job.id, new Map([[n, measured]]))
     else costs.set(n, measured)
     const likeness = await compareImages(own, result)
-    if (dispute) return this.thirdOpinion(job, dispute, own, result, likeness.alike)
+    if (dispute) return this.thirdOpinion(job, dispute, worker, own, result, likeness.alike)
     const base = { job: job.id, frame: n, worker, pixelHash: result.pixelHash, verifierHash: own.pixelHash }
     const record = { ...base, verifier: this.host.id, ruling: 'open' as const }
     if (!likeness.alike)
@@ -235,6 +236,7 @@ export class Stitcher {
   private async thirdOpinion(
     job: JobRecord,
     dispute: MismatchRecord,
+    worker: string,
     own: OwnRender,
     result: ResultRecord,
     likeMine: boolean,
@@ -255,7 +257,17 @@ export class Stitcher {
       return { ok: true, milliWU: result.wu, checked: true }
     return {
       ok: false,
-      problem: `its image matches neither this node's render nor ${dispute.worker}'s (${own.pixelHash.slice(0, 12)})`,
+      problem: `its image matches neither this node's render nor ${dispute.worker}'s`,
+      mismatch: {
+        job: job.id,
+        frame: dispute.frame,
+        worker,
+        kind: 'pixels',
+        pixelHash: result.pixelHash,
+        verifierHash: own.pixelHash,
+        verifier: this.host.id,
+        ruling: 'open',
+      },
     }
   }
 
@@ -276,10 +288,8 @@ export class Stitcher {
    * was the bad one and the worker is cleared.
    */
   private async settleDispute(job: JobRecord, n: number, third: string, file: string): Promise<void> {
-    const dispute = mismatchesOf(job).find(
-      (m) => m.by === this.host.id && m.frame === n && m.ruling === 'open' && m.worker !== third,
-    )
-    if (!dispute) return
+    const disputes = openDisputes(job, this.host.id).filter((m) => m.frame === n && m.worker !== third)
+    if (disputes.length === 0) return
     const result = job.frames[String(n)]!.results[third]!
     const own = this.verifier.known(job.id, n) ?? (await this.verifier.render(job, n))
     const withMine = await compareImages(own, {
@@ -287,22 +297,25 @@ export class Stitcher {
       pixelHash: result.pixelHash,
     })
     const measured = this.costs.get(job.id)?.get(n)
-    const agreesWithMe =
-      dispute.kind === 'pixels' ? withMine.alike : measured === undefined || !overclaimed(result.wu, measured)
-    const { by: _by, seq: _seq, ...body } = dispute
-    const ruling = agreesWithMe ? 'cheat' : 'cleared'
-    await this.host.ledger.append('mismatch', {
-      ...body,
-      ruling,
-      third: { worker: third, pixelHash: result.pixelHash },
-    })
-    this.host.log(
-      agreesWithMe ? 'warn' : 'info',
-      agreesWithMe
-        ? `${dispute.worker} cheated on frame ${n} of ${job.spec!.name}: blocked from job ${shortJobId(job.id)}, earns nothing for it`
-        : `${third}'s render of frame ${n} of ${job.spec!.name} agrees with ${dispute.worker}'s: cleared`,
-    )
-    if (agreesWithMe) await this.rejectAll(this.host.ledger.state().jobs[job.id]!, dispute.worker)
+    for (const dispute of disputes) {
+      const agreesWithMe =
+        dispute.kind === 'pixels'
+          ? withMine.alike
+          : measured === undefined || !overclaimed(result.wu, measured)
+      const { by: _by, seq: _seq, ...body } = dispute
+      await this.host.ledger.append('mismatch', {
+        ...body,
+        ruling: agreesWithMe ? 'cheat' : 'cleared',
+        third: { worker: third, pixelHash: result.pixelHash },
+      })
+      this.host.log(
+        agreesWithMe ? 'warn' : 'info',
+        agreesWithMe
+          ? `${dispute.worker} cheated on frame ${n} of ${job.spec!.name}: blocked from job ${shortJobId(job.id)}, earns nothing for it`
+          : `${third}'s render of frame ${n} of ${job.spec!.name} agrees with ${dispute.worker}'s: cleared`,
+      )
+      if (agreesWithMe) await this.rejectAll(this.host.ledger.state().jobs[job.id]!, dispute.worker)
+    }
   }
 
   /** Every image of a cheat on the job is rejected, those accepted before too: others render them again. */
@@ -383,6 +396,13 @@ export class Stitcher {
     await this.reveal(jobId)
     await this.host.ledger.append('stitched', { job: jobId, video })
   }
+}
+
+/** This node's open disputes on the job, leaving out those about a worker already ruled a cheat (moot). */
+function openDisputes(job: JobRecord, verifier: string): MismatchRecord[] {
+  return mismatchesOf(job).filter(
+    (m) => m.by === verifier && m.ruling === 'open' && !cheatedOn(job, m.worker),
+  )
 }
 
 function safeName(name: string): string {
