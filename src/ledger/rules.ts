@@ -191,6 +191,16 @@ function rejectedOn(job: JobRecord, n: number, worker: string): boolean {
   return frame !== undefined && !isEmpty(frame.verdicts) && rejectedWorkers(job, frame).has(worker)
 }
 
+/** A worker an open dispute names (not yet settled by a third render): it takes no new frames of the job meanwhile. */
+export function suspectOn(job: JobRecord, worker: string): boolean {
+  if (isEmpty(job.mismatches)) return false
+  const all = mismatchesOf(job)
+  return (
+    all.some((m) => m.worker === worker && m.ruling === 'open') &&
+    !all.some((m) => m.worker === worker && m.ruling === 'cheat')
+  )
+}
+
 /** renderRule for one frame and worker. */
 export function mayRenderFrame(job: JobRecord, n: number, worker: string): boolean {
   return renderRule(job)(n, worker)

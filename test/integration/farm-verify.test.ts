@@ -38,17 +38,10 @@ describe('verification by re-rendering a sample', () => {
 
   it('catches both cheats in their first frames, blocks them, pays them nothing, and the video is right', async () => {
     const job = await submit(alpha, [ORBIT, '--frames', '1-12', '--size', '64x48', '--budget', '1000'])
-    const video = await fetchVideo(alpha, job, 150_000).catch(async (err) => {
-      console.log(String((await runFarm(['status', job, '--home', alpha.home])).stdout))
-      console.log(
-        alpha
-          .log()
-          .split('\n')
-          .filter((l) => /rejected|cheat|cleared|error|warn/.test(l))
-          .slice(-40)
-          .join('\n'),
-      )
-      throw err
+    // On a timeout, the job's status says which frame waits for what.
+    const video = await fetchVideo(alpha, job, 150_000).catch(async (err: Error) => {
+      const status = String((await runFarm(['status', job, '--home', alpha.home])).stdout)
+      throw new Error(`${err.message}\n${status}`)
     })
     const local = await renderLocally(ORBIT, '1-12', '64x48')
     expect(await frameDigests(video)).toEqual(await frameDigests(local.video))
@@ -61,14 +54,17 @@ describe('verification by re-rendering a sample', () => {
       [delta, 'wu'],
     ] as const) {
       const caught = v.mismatches.filter((m) => m.worker === cheat.id)
-      // A cheat that took frames is caught at one of its first two, which are always re-rendered.
-      if (detail.frames.some((f) => f.worker === cheat.id))
-        throw new Error(`${cheat.name}'s frame is in the video`)
+      expect(
+        detail.frames.some((f) => f.worker === cheat.id),
+        `${cheat.name}'s frame is in the video`,
+      ).toBe(false)
       if (caught.length === 0) continue
-      expect(caught[0]).toMatchObject({ kind, verifier: alpha.id, ruling: 'cheat' })
-      expect(caught[0]!.third?.worker).not.toBe(cheat.id)
-      expect(caught[0]!.third?.worker).not.toBe(alpha.id)
-      if (kind === 'pixels') expect(caught[0]!.pixelHash).not.toBe(caught[0]!.verifierHash)
+      for (const m of caught) expect(m).toMatchObject({ kind, verifier: alpha.id })
+      // Settled by a third render from neither side; its other disputes are then moot.
+      const ruled = caught.filter((m) => m.ruling === 'cheat')
+      expect(ruled.length, `${cheat.name} was not ruled a cheat`).toBeGreaterThan(0)
+      for (const m of ruled) expect([cheat.id, alpha.id]).not.toContain(m.third?.worker)
+      if (kind === 'pixels') for (const m of caught) expect(m.pixelHash).not.toBe(m.verifierHash)
       expect(v.earnings.find((e) => e.worker === cheat.id)).toBeUndefined()
     }
     expect(v.mismatches.some((m) => m.worker === gamma.id && m.ruling === 'cheat')).toBe(true)

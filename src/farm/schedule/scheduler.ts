@@ -19,6 +19,7 @@ import {
   jobQueue,
   type NodeRecord,
   renderRule,
+  suspectOn,
 } from '../../ledger/index.ts'
 import { effectiveWupm, frameCostModel, frameOrder, type RenderedFrame, renderMsFor } from './estimate.ts'
 import { rendezvousScores } from './rendezvous.ts'
@@ -149,7 +150,10 @@ function choose(
       const jobs = busy.get(w.id)
       return !jobs || jobs.has(job.id)
     }
-    const workers = candidates.filter((w) => w === me || (w.live && canWorkOn(job, w, failures) && onJob(w)))
+    // A suspect waits for its dispute to be settled: no frame is left waiting for it meanwhile.
+    const workers = candidates.filter(
+      (w) => w === me || (w.live && canWorkOn(job, w, failures) && onJob(w) && !suspectOn(job, w.id)),
+    )
     const choice = chooseInJob(job, frames.get(job.id)!, now, workers, me, options)
     if (choice) return choice
   }
