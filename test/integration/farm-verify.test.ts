@@ -1,7 +1,7 @@
 import { mkdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { Credits, JobDetail, WorkerSummary } from '../../src/farm/index.ts'
+import type { Credits, WorkerSummary } from '../../src/farm/index.ts'
 import { REPO_ROOT, runFarm, tempDir } from '../helpers/farm.ts'
 import { type FarmProcess, farmJson, jobDetail, startCluster, startNode } from '../helpers/farm-cluster.ts'
 import { fetchVideo, frameDigests, renderLocally, submit } from '../helpers/farm-jobs.ts'
@@ -95,6 +95,19 @@ describe('verification by re-rendering a sample', () => {
     const table = String((await runFarm(['workers', '--home', beta.home])).stdout)
     expect(table).toMatch(/gamma .* mismatch\(es\), blocked from 1 job\(s\) as a cheat/)
   }, 300_000)
-})
 
-export type { JobDetail }
+  it('reprices a running job from the CLI, only by its payer', async () => {
+    const job = await submit(beta, [ORBIT, '--frames', '1-400', '--size', '32x24', '--price', '2'])
+    const missing = await runFarm(['reprice', job, '--home', beta.home])
+    expect(missing.exitCode).toBe(2)
+    expect(String(missing.stderr)).toContain('--price')
+    const foreign = await runFarm(['reprice', job, '--price', '9', '--home', alpha.home])
+    expect(foreign.exitCode).toBe(2)
+    const ok = await runFarm(['reprice', job.slice(0, 10), '--price', '7', '--home', beta.home])
+    expect(ok.exitCode, String(ok.all)).toBe(0)
+    expect(String(ok.stderr)).toContain('now pays 7 credits per WU')
+    const status = String((await runFarm(['status', job.slice(0, 10), '--home', beta.home])).stdout)
+    expect(status).toContain('price 7.000 cr per WU')
+    expect((await runFarm(['cancel', job, '--home', beta.home])).exitCode).toBe(0)
+  }, 60_000)
+})
