@@ -33,8 +33,7 @@ export async function checkFrame(file: string, size?: Size): Promise<FrameCheck>
     const code = (err as NodeJS.ErrnoException).code
     throw RenderError.BAD_FRAME(file, code === 'ENOENT' ? 'is missing' : `cannot be read (${code})`)
   }
-  // Loaded on first use: only a node that verifies or resumes frames decodes them.
-  const { PNG: Png } = await import('pngjs')
+  const Png = await pngjs()
   let png: PNG
   try {
     png = Png.sync.read(bytes, { skipRescale: true })
@@ -78,8 +77,25 @@ export async function framePsnr(a: string, b: string): Promise<number> {
   return 10 * Math.log10((max * max) / (sum / samples))
 }
 
+/**
+ * pngjs, loaded once on first use (only a node that verifies or resumes frames decodes them).
+ * One shared promise: two concurrent `import()`s of a CommonJS module that is still loading can
+ * see its namespace without the named export (seen as "Cannot read properties of undefined
+ * (reading 'sync')" when a restarted node checked frames while its stitcher verified).
+ */
+let loading: Promise<typeof PNG> | undefined
+function pngjs(): Promise<typeof PNG> {
+  loading ??= import('pngjs').then((mod) => {
+    const m = mod as unknown as { PNG?: typeof PNG; default?: { PNG?: typeof PNG } }
+    const Png = m.PNG ?? m.default?.PNG
+    if (!Png) throw new Error('pngjs has no PNG export')
+    return Png
+  })
+  return loading
+}
+
 async function decode(file: string): Promise<{ width: number; height: number; depth: 8 | 16; data: Buffer }> {
-  const { PNG: Png } = await import('pngjs')
+  const Png = await pngjs()
   let png: PNG
   try {
     png = Png.sync.read(await readFile(file), { skipRescale: true })
