@@ -48,6 +48,10 @@ export const commands: Record<string, Entry> = {
   workers: { summary: 'list the nodes of the swarm and their speed', load: () => import('./workers.ts') },
   fetch: { summary: "get a stitched job's video", load: () => import('./fetch.ts') },
   cancel: { summary: 'cancel a job this node submitted', load: () => import('./cancel.ts') },
+  reprice: {
+    summary: "change a job's price per WU (reorders the queue)",
+    load: () => import('./reprice.ts'),
+  },
   logs: { summary: "show the renderer's output for a failed frame", load: () => import('./logs.ts') },
   credits: { summary: 'show credit balances and the hall of fame', load: () => import('./credits.ts') },
   capture: {

@@ -1,4 +1,4 @@
-import { callNode, shortJobId } from '../farm/index.ts'
+import { callNode, formatCredits, type JobDetail, mismatchLines, shortJobId } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { resolveHome } from './home.ts'
 import { failedLines, jobHeader, jobLine, printJson } from './job-output.ts'
@@ -63,10 +63,22 @@ Examples:
     if (claimed.length > 0)
       lines.push(`rendering: ${claimed.map((f) => `${f.frame} (${f.worker?.slice(-6)})`).join(', ')}`)
     lines.push(...failedLines(job.failed))
+    lines.push(...verificationLines(job))
     if (job.video) lines.push(`video ${job.video}: \`farm fetch ${shortJobId(job.id)} -o video.mp4\``)
     process.stdout.write(`${lines.join('\n')}\n`)
     return job.status === 'failed' ? 1 : 0
   },
+}
+
+/** Price, budget and spending, how many frames were re-rendered to check, and every mismatch caught. */
+function verificationLines(job: JobDetail): string[] {
+  const v = job.verification
+  const budget =
+    v.budget === null ? '' : `, budget ${formatCredits(v.budget)} (${formatCredits(v.escrow)} left in escrow)`
+  return [
+    `price ${formatCredits(v.pricePerWU)} per WU${budget}; paid ${formatCredits(v.spent)}; ${v.checked} frames checked by re-rendering`,
+    ...mismatchLines(v.mismatches),
+  ]
 }
 
 /** Below the image's HEALTHCHECK timeout (20 s), so a stuck node reads as one, not as a killed check. */

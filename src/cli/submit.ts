@@ -11,6 +11,7 @@ const flags = flagsOf('submit')
 export const command: Command = {
   help: `Usage: farm submit SCENE --frames A-B [--size WxH] [--fps N] [--stitcher self|PEER_ID]
                    [--attempts N] [--fail-fast] [--name NAME] [--price CREDITS]
+                   [--budget CREDITS] [--verify-rate R]
                    [--max-archive-mb N] [--home DIR] [--json]
 
 Packs SCENE's directory (minus what its .farmignore lists) into the running node's blob store,
@@ -26,7 +27,12 @@ Options:
   --attempts N        tries per frame before the job fails (default 3)
   --fail-fast         fail the job at the first frame that fails
   --name NAME         the job's name (default: the scene's file name)
-  --price CREDITS     credits paid per WU rendered (default 1; orders the queue)
+  --price CREDITS     credits paid per WU rendered (default 1; orders the queue:
+                      highest first; change it later with \`farm reprice\`)
+  --budget CREDITS    reserve this much of your balance for the job now (escrow);
+                      no payment goes beyond it and what is left returns at the end
+  --verify-rate R     share of each worker's frames, after its first 2, the stitcher
+                      re-renders to check (0-1, default 0.05)
   --max-archive-mb N  refuse scenes whose archive is larger (default 1024)
   --home DIR          the node's home (default: $FARM_HOME or ~/.farm)
   --json              print {"id": ...} instead of the bare id
@@ -45,6 +51,8 @@ Examples:
       'fail-fast': { type: 'boolean' },
       name: { type: 'string' },
       price: { type: 'string' },
+      budget: { type: 'string' },
+      'verify-rate': { type: 'string' },
       'max-archive-mb': { type: 'string' },
       home: { type: 'string' },
       json: { type: 'boolean' },
@@ -61,6 +69,8 @@ Examples:
     rendererForScene(scene)
     const range = parseFrameRange(values.frames)
     const price = flags.between('price', values.price, 0, Number.MAX_SAFE_INTEGER / 1000)
+    const budget = flags.between('budget', values.budget, 0, Number.MAX_SAFE_INTEGER / 1000)
+    const verifyRate = flags.between('verify-rate', values['verify-rate'], 0, 1)
     const maxMb = flags.whole('max-archive-mb', values['max-archive-mb'])
     const spec = {
       scene,
@@ -73,6 +83,8 @@ Examples:
       ...(values['fail-fast'] ? { failFast: true } : {}),
       ...(values.name !== undefined ? { name: values.name } : {}),
       pricePerWU: price === undefined ? undefined : Math.round(price * 1000),
+      ...(budget !== undefined ? { budget: Math.round(budget * 1000) } : {}),
+      ...(verifyRate !== undefined ? { verifyRate } : {}),
       maxArchiveBytes: maxMb === undefined ? undefined : maxMb * 1024 * 1024,
     }
     const { id } = await callNode(resolveHome(values.home), 'submit', spec, { timeoutMs: 600_000 })

@@ -45,6 +45,12 @@ export type {
   NodeStatus,
   WorkerSummary,
 } from './jobs/summary.ts'
+export {
+  type JobEarning,
+  type JobVerification,
+  type MismatchSummary,
+  mismatchLines,
+} from './jobs/verification.ts'
 export type { MemberChange } from './members/manage.ts'
 export { ADMISSION_WAIT_MS } from './members/present.ts'
 export { type FarmEvent as NodeEvent, FarmNode, type FarmNodeOptions, type LedgerSummary } from './node.ts'

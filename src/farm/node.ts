@@ -179,6 +179,14 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     await this.ledger.append('cancel', { job: job.id })
   }
 
+  /** Sets a new price per WU on a job this node submitted (a `reprice` entry): workers take it in the new order. */
+  async reprice(jobId: string, pricePerWU: number): Promise<void> {
+    const job = this.job(jobId)
+    if (job.author !== this.id) throw FarmError.NOT_JOB_OWNER(job.id, job.author ?? 'unknown')
+    if (job.settled) throw FarmError.JOB_SETTLED(job.id, job.settled)
+    await this.ledger.append('reprice', { job: job.id, pricePerWU })
+  }
+
   /** Packs the scene into the blob store and writes the `job` entry; returns the job id. */
   async submit(spec: JobSpec): Promise<string> {
     return submitJob(this, spec)
@@ -251,7 +259,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
         'info',
         `node ${swarm.id} started, listening on ${swarm.addresses().join(' ') || '(no addresses)'}`,
       )
-      this.stitcher = new Stitcher(this)
+      this.stitcher = new Stitcher(this, this.worker)
       this.stitcher.start()
       this.worker.start()
       void this.worker

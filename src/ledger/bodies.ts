@@ -47,6 +47,10 @@ const job = z
     attempts: z.number().int().min(1).max(100),
     failFast: z.boolean(),
     chunk: z.number().int().min(1).max(1000).optional(),
+    /** Milli-credits the payer reserves for the job at submission (escrow); no payment goes beyond it. */
+    budget: count.optional(),
+    /** The share of each worker's frames (after its first ones) the stitcher re-renders to check; default 5 %. */
+    verifyRate: z.number().min(0).max(1).optional(),
   })
   .refine((j) => j.frames.last >= j.frames.first, 'frames.last is before frames.first')
   .refine(
@@ -88,7 +92,39 @@ const verified = z.strictObject({
   worker: peerId,
   ok: z.boolean(),
   amount: count,
+  /** The milli-WU paid for: the worker's report capped by what the verifier's sample says the frame costs. */
+  wu: count.optional(),
+  /** True when the verifier re-rendered the frame to check it. */
+  checked: z.boolean().optional(),
 })
+
+/**
+ * A verifier's render of a frame disagreed with a worker's: both pixel hashes (or, for `wu`, the
+ * worker reported far more WU than the frame cost the verifier). `open` until a third render
+ * settles it: `cheat` when the third agrees with the verifier (the worker is blocked from the
+ * job and forfeits what it earned on it), `cleared` when it agrees with the worker.
+ */
+const mismatch = z.strictObject({
+  job: jobId,
+  frame,
+  worker: peerId,
+  kind: z.enum(['pixels', 'wu']),
+  pixelHash: text(128),
+  verifierHash: text(128),
+  verifier: peerId,
+  ruling: z.enum(['open', 'cheat', 'cleared']),
+  third: z.strictObject({ worker: peerId, pixelHash: text(128) }).optional(),
+})
+
+/** A new price per WU for a job, by its payer: the queue reorders at once. */
+const reprice = z.strictObject({ job: jobId, pricePerWU: count })
+
+/**
+ * Which frames a verifier samples follows from a secret it commits to (sha256 of it) before its
+ * first verdict on the job and reveals once the job is stitched: a worker cannot tell in advance
+ * which of its frames will be checked, and anyone can check afterwards that the sample was fair.
+ */
+const sample = z.strictObject({ job: jobId, commit: sha256, secret: sha256.optional() })
 
 const stitched = z.strictObject({ job: jobId, video: sha256 })
 
@@ -152,6 +188,9 @@ export const bodySchemas = {
   admit,
   revoke,
   fork,
+  mismatch,
+  reprice,
+  sample,
 } as const
 
 export type EntryType = keyof typeof bodySchemas
@@ -171,6 +210,9 @@ export type GrantBody = z.infer<typeof grant>
 export type AdmitBody = z.infer<typeof admit>
 export type RevokeBody = z.infer<typeof revoke>
 export type ForkBody = z.infer<typeof fork>
+export type MismatchBody = z.infer<typeof mismatch>
+export type RepriceBody = z.infer<typeof reprice>
+export type SampleBody = z.infer<typeof sample>
 
 export interface BodyOf {
   node: NodeBody
@@ -187,6 +229,9 @@ export interface BodyOf {
   admit: AdmitBody
   revoke: RevokeBody
   fork: ForkBody
+  mismatch: MismatchBody
+  reprice: RepriceBody
+  sample: SampleBody
 }
 export type EntryBody = BodyOf[EntryType]
 

@@ -1,4 +1,4 @@
-import type { BodyOf, EntryType, GrantBody, VerifiedBody } from './bodies.ts'
+import type { BodyOf, EntryType, GrantBody, MismatchBody, RepriceBody, VerifiedBody } from './bodies.ts'
 import type { Entry } from './entry.ts'
 import { counts, emptyMembership, type MembershipRecords, recordMembership } from './membership.ts'
 import { outOfAttempts, renewClaim } from './rules.ts'
@@ -59,9 +59,14 @@ export function aboutUnknownJob(state: FarmState, entry: Entry): boolean {
 export interface MoneyEvent {
   key: string
   author: string
-  /** `job` entries decide which payments count, so one arriving late re-folds money too. */
-  type: 'grant' | 'verified' | 'job'
-  body: GrantBody | VerifiedBody | null
+  /**
+   * `job` entries decide which payments count and reserve the budget, so one arriving late
+   * re-folds money too; `settle` (a `stitched` or `cancel`) returns the escrow; a `mismatch`
+   * ruled a cheat takes back what the worker earned on the job; `reprice` sets the price
+   * payments are capped by.
+   */
+  type: 'grant' | 'verified' | 'job' | 'mismatch' | 'reprice' | 'settle'
+  body: GrantBody | VerifiedBody | MismatchBody | RepriceBody | { job: string } | null
 }
 
 /** Applies the commutative part of one entry; returns the money event it carries, if any. */
@@ -102,7 +107,7 @@ function applyCounted(state: FarmState, entry: Entry, touched: Touched): MoneyEv
       job.lamport = entry.lamport
       job.ts = entry.ts
       settle(job, touched)
-      return { key, author, type: 'job', body: null }
+      return { key, author, type: 'job', body: { job: entry.hash } }
     }
     case 'accept': {
       const job = jobFor(state, (entry.body as BodyOf['accept']).job, touched)
@@ -158,6 +163,7 @@ function applyCounted(state: FarmState, entry: Entry, touched: Touched): MoneyEv
         worker: body.worker,
         ok: body.ok,
         amount: body.amount,
+        ...(body.checked ? { checked: true as const } : {}),
       }
       return { key, author, type: 'verified', body }
     }
@@ -166,12 +172,30 @@ function applyCounted(state: FarmState, entry: Entry, touched: Touched): MoneyEv
       const job = jobFor(state, body.job, touched)
       job.stitchedBy[author] = body.video
       settle(job, touched)
-      return null
+      return { key, author, type: 'settle', body: { job: body.job } }
     }
     case 'cancel': {
-      const job = jobFor(state, (entry.body as BodyOf['cancel']).job, touched)
+      const body = entry.body as BodyOf['cancel']
+      const job = jobFor(state, body.job, touched)
       job.cancelledBy[author] ??= entry.ts
       settle(job, touched)
+      return { key, author, type: 'settle', body: { job: body.job } }
+    }
+    case 'mismatch': {
+      const body = entry.body as BodyOf['mismatch']
+      const job = jobFor(state, body.job, touched)
+      job.mismatches[`${body.frame} ${body.worker}`] = { ...body, by: author, seq }
+      return body.ruling === 'cheat' ? { key, author, type: 'mismatch', body } : null
+    }
+    case 'reprice': {
+      const body = entry.body as BodyOf['reprice']
+      const job = jobFor(state, body.job, touched)
+      job.reprices[author] = { seq, pricePerWU: body.pricePerWU }
+      return { key, author, type: 'reprice', body }
+    }
+    case 'sample': {
+      const body = entry.body as BodyOf['sample']
+      jobFor(state, body.job, touched).samples[author] = { commit: body.commit, secret: body.secret ?? '' }
       return null
     }
     case 'capture': {
@@ -224,7 +248,6 @@ export function applyMoney(
   for (const event of events.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
     state.moneyCursor = event.key
     touched.misc = true
-    if (event.type === 'job') continue
     if (event.type === 'grant') {
       if (genesis && !genesis.includes(event.author)) continue
       const { to, amount } = event.body as GrantBody
@@ -232,24 +255,93 @@ export function applyMoney(
       state.granted += amount
       continue
     }
-    const body = event.body as VerifiedBody
-    const job = state.jobs[body.job]
-    if (!job?.spec || !job.author || !body.ok || body.amount === 0) continue
-    // A payment counts only if the job entry precedes it in total order: that is what the
-    // verifier saw when it wrote it, and it keeps the decision independent of arrival order.
+    const about = (event.body as { job?: string } | null)?.job
+    const job = about !== undefined ? state.jobs[about] : jobWithEntry(state, event.key)
+    if (!job?.spec || !job.author) continue
+    // A money entry about a job counts only if the job entry precedes it in total order: that is
+    // what its writer saw, and it keeps the decision independent of arrival order.
     if (orderKey(job.lamport, job.author, job.seq) > event.key) continue
-    if (event.author !== job.author && event.author !== job.spec.stitcher) continue
-    if (body.frame < job.spec.frames.first || body.frame > job.spec.frames.last) continue
-    const frame = frameOf(job, body.frame, touched)
-    if (frame.paid) continue
-    const payer = job.author
-    if ((state.balances[payer] ?? 0) < body.amount) continue
-    state.balances[payer] = (state.balances[payer] ?? 0) - body.amount
-    state.balances[body.worker] = (state.balances[body.worker] ?? 0) + body.amount
-    frame.paid = { worker: body.worker, amount: body.amount }
-    job.spent += body.amount
     touched.jobs.add(job.id)
+    if (event.type === 'job') reserveBudget(state, job)
+    else if (event.type === 'verified') pay(state, job, event, touched)
+    else if (event.type === 'mismatch') forfeit(state, job, event, touched)
+    else if (event.type === 'reprice') {
+      if (event.author === job.author) job.price = (event.body as RepriceBody).pricePerWU
+    } else if (event.author === job.author || event.author === job.spec.stitcher) {
+      // settle: what the budget did not spend goes back to the payer.
+      state.balances[job.author] = (state.balances[job.author] ?? 0) + job.escrow
+      job.escrow = 0
+    }
   }
+}
+
+/** The job a `job` money event stored before they named their job is about: the one whose entry has that order key. */
+function jobWithEntry(state: FarmState, key: string): JobRecord | undefined {
+  for (const job of Object.values(state.jobs))
+    if (job.author && orderKey(job.lamport, job.author, job.seq) === key) return job
+  return undefined
+}
+
+/** At submission: the job's budget (or as much of it as the payer holds) moves into escrow. */
+function reserveBudget(state: FarmState, job: JobRecord) {
+  const budget = job.spec!.budget
+  if (budget === undefined || job.escrow > 0) return
+  const payer = job.author!
+  const reserved = Math.min(budget, state.balances[payer] ?? 0)
+  state.balances[payer] = (state.balances[payer] ?? 0) - reserved
+  job.escrow = reserved
+}
+
+/**
+ * A `verified` that accepts a frame pays its worker, from the escrow when the job has a budget
+ * (else from the payer's balance), once per frame, never more than the job's price times the WU
+ * the verifier capped the frame at, never beyond the budget, never to a worker ruled a cheat.
+ */
+function pay(state: FarmState, job: JobRecord, event: MoneyEvent, touched: Touched) {
+  const body = event.body as VerifiedBody
+  const spec = job.spec!
+  if (!body.ok || body.amount === 0) return
+  if (event.author !== job.author && event.author !== spec.stitcher) return
+  if (body.frame < spec.frames.first || body.frame > spec.frames.last) return
+  if (job.forfeited[body.worker] !== undefined) return
+  const price = job.price ?? spec.pricePerWU
+  if (body.wu !== undefined && body.amount > Math.floor((body.wu * price) / 1000)) return
+  const frame = frameOf(job, body.frame, touched)
+  if (frame.paid) return
+  const payer = job.author!
+  if (spec.budget !== undefined) {
+    if (job.escrow < body.amount) return
+    job.escrow -= body.amount
+  } else {
+    if ((state.balances[payer] ?? 0) < body.amount) return
+    state.balances[payer] = (state.balances[payer] ?? 0) - body.amount
+  }
+  state.balances[body.worker] = (state.balances[body.worker] ?? 0) + body.amount
+  frame.paid = { worker: body.worker, amount: body.amount }
+  job.spent += body.amount
+}
+
+/**
+ * A cheat earns nothing for the job: what it was paid goes back (to the escrow, or the payer),
+ * as far as its balance still holds it, its frames are unpaid (others render them again), and
+ * no later payment of the job reaches it.
+ */
+function forfeit(state: FarmState, job: JobRecord, event: MoneyEvent, touched: Touched) {
+  const { worker } = event.body as MismatchBody
+  if (event.author !== job.author && event.author !== job.spec!.stitcher) return
+  let taken = job.forfeited[worker] ?? 0
+  for (const [n, frame] of Object.entries(job.frames)) {
+    if (frame.paid?.worker !== worker) continue
+    const take = Math.min(frame.paid.amount, state.balances[worker] ?? 0)
+    state.balances[worker] = (state.balances[worker] ?? 0) - take
+    if (job.spec!.budget !== undefined) job.escrow += take
+    else state.balances[job.author!] = (state.balances[job.author!] ?? 0) + take
+    job.spent -= frame.paid.amount
+    taken += take
+    frame.paid = null
+    touched.frames.add(`${job.id}!${n}`)
+  }
+  job.forfeited[worker] = taken
 }
 
 /** Undoes all money so it can be re-folded from the start in total order. */
@@ -259,8 +351,11 @@ export function resetMoney(state: FarmState, touched: Touched) {
   state.moneyCursor = ''
   touched.misc = true
   for (const job of Object.values(state.jobs)) {
-    if (job.spent === 0) continue
+    if (job.spent === 0 && job.escrow === 0 && job.price === null && isEmptyRecord(job.forfeited)) continue
     job.spent = 0
+    job.escrow = 0
+    job.price = null
+    job.forfeited = {}
     touched.jobs.add(job.id)
     for (const [n, frame] of Object.entries(job.frames)) {
       if (!frame.paid) continue
@@ -396,6 +491,11 @@ function settlementOf(job: JobRecord): Settlement | null {
     if (outOfAttempts(spec, frame) || (spec.failFast && frame.failures > 0)) return 'failed'
   }
   return null
+}
+
+function isEmptyRecord(record: Record<string, unknown>): boolean {
+  for (const _ in record) return false
+  return true
 }
 
 function assertNever(type: never): never {

@@ -1,5 +1,5 @@
 import type { JobBody } from './bodies.ts'
-import type { ClaimRecord, FarmState, FrameRecord, JobRecord, Verdict } from './state.ts'
+import type { ClaimRecord, FarmState, FrameRecord, JobRecord, MismatchRecord, Verdict } from './state.ts'
 import { orderKey } from './state.ts'
 
 /**
@@ -197,18 +197,95 @@ export function failedFrameCounts(job: JobRecord): Map<string, number> {
   return counts
 }
 
-/** The failure limit: a worker that failed MAX_FAILED_FRAMES distinct frames of a job takes no more of it. */
+/** The mismatch records that count: written by the job's payer or its stitcher, in frame order. */
+export function mismatchesOf(job: JobRecord): MismatchRecord[] {
+  if (isEmpty(job.mismatches)) return []
+  return Object.values(job.mismatches)
+    .filter((m) => m.by === job.author || m.by === job.spec?.stitcher)
+    .sort((a, b) => a.frame - b.frame || (a.worker < b.worker ? -1 : a.worker > b.worker ? 1 : 0))
+}
+
+/** A worker a third render showed to have sent a wrong image (or WU) of the job: a cheat. */
+export function cheatedOn(job: JobRecord, worker: string): boolean {
+  if (isEmpty(job.mismatches)) return false
+  return mismatchesOf(job).some((m) => m.worker === worker && m.ruling === 'cheat')
+}
+
+/**
+ * Who may render which frame of a job, as verification has it: not a worker whose image of the
+ * frame was rejected; not the verifier of an open dispute about the frame (the third render that
+ * settles a dispute comes from neither side); and a worker under suspicion (an open dispute names
+ * it) only frames that settle someone else's dispute, until its own is settled. Disputes about a
+ * worker already ruled a cheat are moot.
+ */
+export function renderRule(job: JobRecord): (n: number, worker: string) => boolean {
+  if (isEmpty(job.mismatches)) return (n, worker) => !rejectedOn(job, n, worker)
+  const all = mismatchesOf(job)
+  const cheats = new Set(all.filter((m) => m.ruling === 'cheat').map((m) => m.worker))
+  const open = all.filter((m) => m.ruling === 'open' && !cheats.has(m.worker))
+  const suspects = new Set(open.map((m) => m.worker))
+  return (n, worker) => {
+    if (rejectedOn(job, n, worker)) return false
+    const here = open.filter((m) => m.frame === n)
+    if (here.some((m) => m.verifier === worker)) return false
+    return !suspects.has(worker) || here.some((m) => m.worker !== worker)
+  }
+}
+
+function rejectedOn(job: JobRecord, n: number, worker: string): boolean {
+  const frame = job.frames[String(n)]
+  return frame !== undefined && !isEmpty(frame.verdicts) && rejectedWorkers(job, frame).has(worker)
+}
+
+/** A worker an open dispute names (not yet settled by a third render): it takes no new frames of the job meanwhile. */
+export function suspectOn(job: JobRecord, worker: string): boolean {
+  if (isEmpty(job.mismatches)) return false
+  const all = mismatchesOf(job)
+  return (
+    all.some((m) => m.worker === worker && m.ruling === 'open') &&
+    !all.some((m) => m.worker === worker && m.ruling === 'cheat')
+  )
+}
+
+/** renderRule for one frame and worker. */
+export function mayRenderFrame(job: JobRecord, n: number, worker: string): boolean {
+  return renderRule(job)(n, worker)
+}
+
+/**
+ * Who may no longer take frames of a job: a worker that failed MAX_FAILED_FRAMES distinct frames
+ * of it (the failure limit), or one ruled a cheat on it.
+ */
 export function blockedWorker(job: JobRecord, worker: string, counts?: ReadonlyMap<string, number>): boolean {
+  if (cheatedOn(job, worker)) return true
   if (counts) return (counts.get(worker) ?? 0) >= MAX_FAILED_FRAMES
   let failed = 0
   for (const frame of Object.values(job.frames)) if (frame.failedBy[worker] !== undefined) failed += 1
   return failed >= MAX_FAILED_FRAMES
 }
 
-/** Whether the job's payer can pay for one WU at the job's price; a free job always can. */
+/** A job's price per WU in milli-credits: its payer's latest `reprice`, else the job entry's. */
+export function jobPrice(job: JobRecord): number {
+  return job.reprices[job.author ?? '']?.pricePerWU ?? job.spec?.pricePerWU ?? 0
+}
+
+/**
+ * Whether the job's payer can pay for one WU at the job's price: from the job's escrow when it
+ * has a budget, else from the payer's balance; a free job always can.
+ */
 export function canPay(state: FarmState, job: JobRecord): boolean {
-  const price = job.spec?.pricePerWU ?? 0
-  return price === 0 || (state.balances[job.author ?? ''] ?? 0) >= price
+  const price = jobPrice(job)
+  if (price === 0) return true
+  if (job.spec?.budget !== undefined) return job.escrow >= price
+  return (state.balances[job.author ?? ''] ?? 0) >= price
+}
+
+/** Every credit there is: balances plus what jobs hold in escrow. Always equals `state.granted`. */
+export function creditsTotal(state: FarmState): number {
+  let total = 0
+  for (const amount of Object.values(state.balances)) total += amount
+  for (const job of Object.values(state.jobs)) total += job.escrow
+  return total
 }
 
 /**
@@ -223,7 +300,7 @@ export function jobQueue(state: FarmState): JobRecord[] {
     .sort(
       (a, b) =>
         Number(b.pays) - Number(a.pays) ||
-        (a.pays ? b.job.spec!.pricePerWU - a.job.spec!.pricePerWU : 0) ||
+        (a.pays ? jobPrice(b.job) - jobPrice(a.job) : 0) ||
         a.job.ts - b.job.ts ||
         (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
     )

@@ -1,14 +1,15 @@
-import type { JobBody, NodeBody } from './bodies.ts'
+import type { JobBody, MismatchBody, NodeBody } from './bodies.ts'
 import { emptyMembership, type MembershipRecords } from './membership.ts'
 
 /**
  * The shape and meaning of the folded state, as stored in LevelDB. Bumped whenever the fold
  * changes what it keeps: a store written under another version is re-folded from its entries
  * when it is opened (1: before claims kept their tenure's start and frames who failed them; 2:
- * before membership decided which authors count; 3: before fork proofs cut feeds, and leases
- * were capped).
+ * before membership decided which authors count; 3: before fork proofs cut feeds, leases were
+ * capped, escrow, mismatches, reprices and sample commitments; 4: before renderer versions,
+ * tiles, per-file scenes and owners' toggles).
  */
-export const STATE_VERSION = 4
+export const STATE_VERSION = 5
 
 /** Author peer id (base58btc, as peerId.toString()) -> highest seq held; feeds start at seq 1. */
 export type Clock = Record<string, number>
@@ -82,6 +83,18 @@ export interface JobRecord {
   stitchedBy: Record<string, string>
   /** Milli-credits paid out for this job. */
   spent: number
+  /** Milli-credits reserved from the payer's balance for the job (its budget) and not paid out yet; returned at settlement. */
+  escrow: number
+  /** The price per WU money is folded at (the payer's latest `reprice` in total order); null: the job entry's. */
+  price: number | null
+  /** worker -> milli-credits taken back when a `mismatch` ruled it a cheat: it earns nothing for the job. */
+  forfeited: Record<string, number>
+  /** `${frame} ${worker}` -> the latest mismatch record about it, by whoever wrote it (rules.ts decides whose count). */
+  mismatches: Record<string, MismatchRecord>
+  /** author -> its latest `reprice` of the job; only the payer's counts (rules.ts jobPrice). */
+  reprices: Record<string, { seq: number; pricePerWU: number }>
+  /** verifier -> its sample commitment, and the secret once revealed ('' until then). */
+  samples: Record<string, { commit: string; secret: string }>
   /** Once settled, claims and leases are dropped (compaction) and new claims are ignored. */
   settled: Settlement | null
 }
@@ -111,6 +124,13 @@ export interface Verdict {
   worker: string
   ok: boolean
   amount: number
+  /** Present when the verifier re-rendered the frame to check it. */
+  checked?: true
+}
+
+export interface MismatchRecord extends MismatchBody {
+  by: string
+  seq: number
 }
 
 export interface FrameRecord {
@@ -156,6 +176,12 @@ export function emptyJob(id: string): JobRecord {
     cancelledBy: {},
     stitchedBy: {},
     spent: 0,
+    escrow: 0,
+    price: null,
+    forfeited: {},
+    mismatches: {},
+    reprices: {},
+    samples: {},
     settled: null,
   }
 }

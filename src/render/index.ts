@@ -37,7 +37,7 @@ export {
   parseSize,
   type Size,
 } from './frames.ts'
-export { checkFrame, type FrameCheck, pixelHash } from './pixels.ts'
+export { checkFrame, type FrameCheck, framePsnr, pixelHash } from './pixels.ts'
 export { type RunOptions, type RunResult, runProgram } from './process.ts'
 export {
   ASCII_BAR,

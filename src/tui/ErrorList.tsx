@@ -11,11 +11,17 @@ export function ErrorList({ errors, rows }: ErrorListProps) {
   if (rows <= 0) return null
   return (
     <Box flexDirection="column">
-      {errors.slice(-rows).map((e) => (
-        <Text key={`${e.frame}-${e.worker}-${e.attempt}`} wrap="truncate-end">
-          <Text color="red">✗ #{e.frame}</Text> {e.worker} (try {e.attempt}): {e.message}
-        </Text>
-      ))}
+      {errors.slice(-rows).map((e) =>
+        e.mismatch ? (
+          <Text key={`${e.frame}-${e.worker}-mismatch`} wrap="truncate-end">
+            <Text color="magenta">≠ #{e.frame}</Text> {e.worker}: {e.message}
+          </Text>
+        ) : (
+          <Text key={`${e.frame}-${e.worker}-${e.attempt}`} wrap="truncate-end">
+            <Text color="red">✗ #{e.frame}</Text> {e.worker} (try {e.attempt}): {e.message}
+          </Text>
+        ),
+      )}
     </Box>
   )
 }

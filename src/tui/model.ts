@@ -94,6 +94,8 @@ export interface FrameError {
   frame: number
   worker: string
   attempt: number
+  /** A verifier's re-render disagreed with the worker's image (or WU): shown apart from renderer failures. */
+  mismatch?: true
   /** The renderer's own message. */
   message: string
 }

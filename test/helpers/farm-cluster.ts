@@ -26,6 +26,8 @@ export interface ClusterOptions {
   /** Seconds: short, so that a killed worker's frames come back soon. */
   lease?: number
   extraArgs?: string[]
+  /** The node's environment (replaces the tests' default, still extends process.env). */
+  env?: Record<string, string>
 }
 
 export async function startCluster(names: string[], opts: ClusterOptions = {}): Promise<FarmProcess[]> {
@@ -69,21 +71,24 @@ export async function startNode(
   opts: ClusterOptions = {},
 ): Promise<FarmProcess> {
   let output = ''
-  const proc = spawnFarm([
-    'join',
-    ...args,
-    '--home',
-    home,
-    '--headless',
-    '--no-mdns',
-    '--listen',
-    '/ip4/127.0.0.1/tcp/0',
-    '--wupm',
-    '1',
-    '--lease',
-    String(opts.lease ?? 4),
-    ...(opts.extraArgs ?? []),
-  ])
+  const proc = spawnFarm(
+    [
+      'join',
+      ...args,
+      '--home',
+      home,
+      '--headless',
+      '--no-mdns',
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--wupm',
+      '1',
+      '--lease',
+      String(opts.lease ?? 4),
+      ...(opts.extraArgs ?? []),
+    ],
+    opts.env ? { env: opts.env } : {},
+  )
   proc.all?.on('data', (chunk: Buffer) => {
     output += chunk.toString()
   })

@@ -8,7 +8,7 @@ const BETA = '12D3KooWBetaBetaBetaBetaBetaBetaBetaBetaBetaBetaBe22'
 
 function input(peers: HealthInput['summary']['peers'], clock: Record<string, number>, knownMembers = 1) {
   const entries = Object.values(clock).reduce((a, b) => a + b, 0)
-  return { summary: { author: 'self', clock, entries, peers, inSync: false }, knownMembers }
+  return { summary: { author: 'self', clock, entries, peers, inSync: false, forked: [] }, knownMembers }
 }
 
 describe('farm status --health', () => {

@@ -262,3 +262,36 @@ describe('scheduling by what nodes do, not what they say', () => {
     expect(schedulingWupm(j(), 'a', 2)).toBe(2)
   })
 })
+
+describe('prices and verification in the scheduler', () => {
+  it('serves the dearer job first, and a reprice by the payer reorders the queue at once', () => {
+    const b = farm({ a: 1 })
+    job(b, 'cheap', 4, { pricePerWU: 100 })
+    job(b, 'dear', 4, { pricePerWU: 500 })
+    expect(nextClaim(seen(b), 'a')?.job).toBe('dear')
+    b.entry('a', 'reprice', { job: 'cheap', pricePerWU: 9_000 })
+    expect(nextClaim(seen(b), 'a')?.job).toBe('dear')
+    b.entry('payer', 'reprice', { job: 'cheap', pricePerWU: 1_000 })
+    expect(nextClaim(seen(b), 'a')?.job).toBe('cheap')
+  })
+
+  it('gives a disputed frame to neither its verifier nor a suspect, and a suspect no new frame', () => {
+    const b = farm({ payer: 1, honest: 1, suspect: 1 })
+    job(b, 'j', 3)
+    const hash = 'f'.repeat(64)
+    b.entry('payer', 'mismatch', {
+      job: 'j',
+      frame: 1,
+      worker: 'suspect',
+      kind: 'pixels',
+      pixelHash: hash,
+      verifierHash: 'e'.repeat(64),
+      verifier: 'payer',
+      ruling: 'open',
+    })
+    const frames = (who: string) => drain(b, [who]).map((c) => c.frame)
+    expect(frames('suspect')).toEqual([])
+    expect(frames('payer')).not.toContain(1)
+    expect(frames('honest')).toContain(1)
+  })
+})

@@ -31,6 +31,10 @@ export const jobSpecSchema = z.strictObject({
   name: z.string().min(1).optional(),
   /** Milli-credits per WU. */
   pricePerWU: z.number().int().min(0).optional(),
+  /** Milli-credits reserved for the job at submission; no payment goes beyond it. */
+  budget: z.number().int().min(0).optional(),
+  /** Share of each worker's frames (after its first ones) the stitcher re-renders to check. */
+  verifyRate: z.number().min(0).max(1).optional(),
   maxArchiveBytes: z.number().int().min(1).optional(),
 })
 
@@ -67,6 +71,10 @@ export const CONTROL_API = {
   job: method<JobDetail>()(jobRef),
   workers: method<WorkerSummary[]>()(none),
   cancel: method<JobSummary>()(jobRef),
+  /** A new price per WU (milli-credits) for a job this node submitted: the queue reorders at once. */
+  reprice: method<JobSummary>()(
+    z.strictObject({ id: z.string().min(1), pricePerWU: z.number().int().min(0) }),
+  ),
   fetch: method<JobSummary & { path: string | null }>()(jobRef),
   logs: method<FrameLogs>()(z.strictObject({ id: z.string().min(1), frame: z.number().int() })),
   credits: method<Credits>()(none),

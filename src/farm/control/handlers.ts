@@ -36,6 +36,10 @@ export function registerFarmMethods(node: FarmNode): void {
     await node.cancel(id)
     return summaryOf(node.state(), node.job(id))
   })
+  node.handle('reprice', async ({ id, pricePerWU }) => {
+    await node.reprice(id, pricePerWU)
+    return summaryOf(node.state(), node.job(id))
+  })
   node.handle('fetch', async ({ id }) => {
     const job = node.job(id)
     const summary = summaryOf(node.state(), job)

@@ -15,6 +15,7 @@ import {
   jobProgress,
   jobQueue,
   jobStatus,
+  mismatchesOf,
   shortJobId,
 } from '../../ledger/index.ts'
 import type {
@@ -300,6 +301,13 @@ function jobDetail(state: FarmState, job: JobRecord, now: number, maxErrors: num
     }
   }
   failures.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-  const errors = failures.slice(-maxErrors).map(({ key: _, ...error }) => error)
+  const mismatches: FrameError[] = mismatchesOf(job).map((m) => ({
+    frame: m.frame,
+    worker: workerName(state, m.worker),
+    attempt: 0,
+    mismatch: true,
+    message: `mismatch: ${m.kind === 'pixels' ? `pixels ${m.pixelHash.slice(0, 8)} vs verifier's ${m.verifierHash.slice(0, 8)}` : "WU far above the verifier's"} (verifier ${workerName(state, m.verifier)}); ${m.ruling === 'cheat' ? 'blocked, earns nothing' : m.ruling === 'cleared' ? 'cleared by a third render' : 'awaiting a third render'}`,
+  }))
+  const errors = [...failures.map(({ key: _, ...error }) => error), ...mismatches].slice(-maxErrors)
   return { jobId: job.id, firstFrame: first, frames, wu, errors }
 }

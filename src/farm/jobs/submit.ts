@@ -57,6 +57,8 @@ export async function submitJob(node: Submitter, spec: JobSpec): Promise<string>
     stitcher,
     attempts: spec.attempts ?? DEFAULT_ATTEMPTS,
     failFast: spec.failFast ?? false,
+    ...(spec.budget !== undefined ? { budget: spec.budget } : {}),
+    ...(spec.verifyRate !== undefined ? { verifyRate: spec.verifyRate } : {}),
   }
   const entry = await node.ledger.append('job', body)
   // The submitter renders its own jobs: it needs no convincing.

@@ -11,6 +11,7 @@ import {
   shortJobId,
 } from '../../ledger/index.ts'
 import { FarmError } from '../errors.ts'
+import { type JobVerification, verificationOf, worstOf } from './verification.ts'
 
 /** One job as `farm jobs` and `farm status` show it. */
 export interface JobSummary {
@@ -28,6 +29,8 @@ export interface JobSummary {
   phase: JobPhase
   progress: JobProgress
   video: string | null
+  /** Price, budget, escrow, what was paid and checked, and the mismatches caught. */
+  verification: JobVerification
 }
 
 export interface FailedFrame {
@@ -56,6 +59,9 @@ export interface WorkerSummary {
   frames: number
   wu: number
   balance: number
+  /** Mismatch records that name this node, and the jobs it was ruled a cheat on (blocked, unpaid). */
+  mismatches: number
+  cheatedOn: string[]
 }
 
 /** This node, as `farm status` without a job shows it. */
@@ -78,6 +84,9 @@ export interface FrameLogs {
 
 export interface Credits {
   balances: { id: string; name: string | null; owner: string | null; balance: number }[]
+  /** Milli-credits the genesis granted: the balances and what jobs hold in escrow always sum to it. */
+  granted: number
+  escrow: number
   hallOfFame: HallOfFame
 }
 
@@ -117,6 +126,7 @@ export function summaryOf(state: FarmState, job: JobRecord): JobSummary {
     phase: jobPhase(status),
     progress: jobProgress(job, now),
     video,
+    verification: verificationOf(state, job),
   }
 }
 
@@ -158,6 +168,7 @@ export function workersOf(state: FarmState, live: ReadonlySet<string>): WorkerSu
       frames: state.workers[id]?.frames ?? 0,
       wu: (state.workers[id]?.wu ?? 0) / 1000,
       balance: state.balances[id] ?? 0,
+      ...worstOf(state, id),
     }))
     .sort((a, b) => Number(b.live) - Number(a.live) || a.name.localeCompare(b.name))
 }
@@ -172,7 +183,8 @@ export function creditsOf(state: FarmState): Credits {
       balance,
     }))
     .sort((a, b) => b.balance - a.balance || (a.id < b.id ? -1 : 1))
-  return { balances, hallOfFame: hallOfFame(state) }
+  const escrow = Object.values(state.jobs).reduce((sum, job) => sum + job.escrow, 0)
+  return { balances, granted: state.granted, escrow, hallOfFame: hallOfFame(state) }
 }
 
 /** Frame `n` of `job`'s failure record; `localLog` is this node's full log of it, if it rendered it. */

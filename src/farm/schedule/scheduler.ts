@@ -19,6 +19,8 @@ import {
   jobQueue,
   type NodeRecord,
   schedulingWupm,
+  renderRule,
+  suspectOn,
 } from '../../ledger/index.ts'
 import { frameCostModel, frameOrder, type RenderedFrame, renderMsFor } from './estimate.ts'
 import { rendezvousScores } from './rendezvous.ts'
@@ -157,7 +159,10 @@ function choose(
       const jobs = busy.get(w.id)
       return !jobs || jobs.has(job.id)
     }
-    const workers = candidates.filter((w) => w === me || (w.live && canWorkOn(job, w, failures) && onJob(w)))
+    // A suspect waits for its dispute to be settled: no frame is left waiting for it meanwhile.
+    const workers = candidates.filter(
+      (w) => w === me || (w.live && canWorkOn(job, w, failures) && onJob(w) && !suspectOn(job, w.id)),
+    )
     const choice = chooseInJob(job, frames.get(job.id)!, now, workers, me, options)
     if (choice) return choice
   }
@@ -269,6 +274,7 @@ function chooseInJob(
   const worthStarting = (w: number, frame: number) =>
     !model || refMs(frame) / speeds[w]! <= jobLeftMs + refMs(frame) / fastest
 
+  const mayRender = renderRule(job)
   const failedOn = (frame: number, worker: string) =>
     job.frames[String(frame)]?.failedBy[worker] !== undefined
   const scores = workers.map((w) => rendezvousScores(job.id, w.id, first, last))
@@ -282,6 +288,7 @@ function chooseInJob(
     for (let pass = 0; pass < 2 && best < 0; pass++) {
       for (let w = 0; w < workers.length; w++) {
         if (!owns[w] || (pass === 0 && passedOver(workers[w]!.id))) continue
+        if (!mayRender(first + i, workers[w]!.id)) continue
         const score = scores[w]![i]! * speeds[w]!
         if (score > bestScore) {
           bestScore = score
@@ -315,7 +322,7 @@ function chooseInJob(
     }
     const mine = refMs(frame) / speeds[selfIndex]!
     if (ownerStart < margin || mine >= ownerDone || !worthStarting(selfIndex, frame)) continue
-    if (failedOn(frame, me.id)) continue
+    if (failedOn(frame, me.id) || !mayRender(frame, me.id)) continue
     const rank = scores[selfIndex]![i]!
     if (!steal || rank > steal.rank) steal = { frame, rank }
   }

@@ -138,6 +138,11 @@ export class Worker {
     return { renderers: usable.map((r) => ({ name: r.name, version: r.version ?? '' })), wupm: this.wupm }
   }
 
+  /** Whether this node renders `renderer`'s jobs (it is installed and allowed): the stitcher re-renders with it to verify. */
+  rendersWith(renderer: RendererName): boolean {
+    return !this.options.noRender && this.renderers.includes(renderer)
+  }
+
   /** $FARM_WUPM, else the WUPM `farm bench` cached in the home, else 0 (unknown: counts as the reference machine). */
   private async cachedWupm(): Promise<number> {
     const env = Number(process.env.FARM_WUPM)
@@ -444,7 +449,7 @@ export class Worker {
    * The job's scene, unpacked once into `<home>/jobs/<id>/scene` from the archive fetched (and
    * hash-checked) from the submitter or any peer holding it.
    */
-  private scene(job: JobRecord, signal: AbortSignal): Promise<string> {
+  scene(job: JobRecord, signal: AbortSignal): Promise<string> {
     let pending = this.scenes.get(job.id)
     if (pending === undefined) {
       pending = this.unpackScene(job, signal)
