@@ -11,7 +11,7 @@ const flags = flagsOf('submit')
 export const command: Command = {
   help: `Usage: farm submit SCENE --frames A-B [--size WxH] [--fps N] [--stitcher self|PEER_ID]
                    [--attempts N] [--fail-fast] [--name NAME] [--price CREDITS]
-                   [--max-archive-mb N] [--home DIR] [--json]
+                   [--max-archive-mb N] [--frame-timeout DURATION] [--home DIR] [--json]
 
 Packs SCENE's directory (minus what its .farmignore lists) into the running node's blob store,
 writes the job to the ledger and prints the job id alone on stdout. Workers of the swarm fetch
@@ -28,6 +28,9 @@ Options:
   --name NAME         the job's name (default: the scene's file name)
   --price CREDITS     credits paid per WU rendered (default 1; orders the queue)
   --max-archive-mb N  refuse scenes whose archive is larger (default 1024)
+  --frame-timeout D   kill a frame rendering longer than D (e.g. 90s, 20m) and count it a failed
+                      attempt (default: 10x the job's slowest frame so far, at least 1m; each
+                      worker caps it with its --max-frame-time)
   --home DIR          the node's home (default: $FARM_HOME or ~/.farm)
   --json              print {"id": ...} instead of the bare id
 
@@ -46,6 +49,7 @@ Examples:
       name: { type: 'string' },
       price: { type: 'string' },
       'max-archive-mb': { type: 'string' },
+      'frame-timeout': { type: 'string' },
       home: { type: 'string' },
       json: { type: 'boolean' },
     })
@@ -62,6 +66,9 @@ Examples:
     const range = parseFrameRange(values.frames)
     const price = flags.between('price', values.price, 0, Number.MAX_SAFE_INTEGER / 1000)
     const maxMb = flags.whole('max-archive-mb', values['max-archive-mb'])
+    const frameTimeoutMs = flags.duration('frame-timeout', values['frame-timeout'])
+    if (frameTimeoutMs !== undefined && frameTimeoutMs < 1000)
+      throw flags.error('frame-timeout', values['frame-timeout']!, 'a duration of 1s or more')
     const spec = {
       scene,
       first: range.first,
@@ -74,6 +81,7 @@ Examples:
       ...(values.name !== undefined ? { name: values.name } : {}),
       pricePerWU: price === undefined ? undefined : Math.round(price * 1000),
       maxArchiveBytes: maxMb === undefined ? undefined : maxMb * 1024 * 1024,
+      ...(frameTimeoutMs !== undefined ? { frameTimeoutMs } : {}),
     }
     const { id } = await callNode(resolveHome(values.home), 'submit', spec, { timeoutMs: 600_000 })
     process.stdout.write(values.json ? `${JSON.stringify({ id })}\n` : `${id}\n`)

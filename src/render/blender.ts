@@ -3,7 +3,14 @@ import { dirname, join } from 'node:path'
 import { RenderError } from './errors.ts'
 import { describeFrames } from './frame-list.ts'
 import { saysDiskFull, TAIL_LINES, tailLines } from './output.ts'
-import { type ChunkOutput, type ChunkRequest, type RendererAdapter, runRenderer } from './renderer.ts'
+import {
+  type ChunkOutput,
+  type ChunkRequest,
+  type ChunkSandbox,
+  type RendererAdapter,
+  runRenderer,
+} from './renderer.ts'
+import type { SandboxSpec } from './sandbox.ts'
 
 const NOTE = 'FARM-NOTE: '
 
@@ -35,6 +42,8 @@ export function blenderArgs(request: ChunkRequest): string[] {
   return [
     '-b',
     '--factory-startup',
+    // Python in a .blend (registered text blocks, scripted drivers) never runs, whatever the file says.
+    '--disable-autoexec',
     '-noaudio',
     request.scene,
     '--python-expr',
@@ -58,6 +67,14 @@ export function blenderArgs(request: ChunkRequest): string[] {
 /** Blender's per-tile chatter, which hides the line that says what went wrong. */
 const CHATTER = /^Fra:\d+ .*\| (Sample|Rendered|Updating|Loading|Synchroniz|Initializing|Waiting|Finished)/
 
+function blenderSandbox(request: ChunkRequest, sandbox: ChunkSandbox): SandboxSpec {
+  return {
+    read: [sandbox.root],
+    write: request.workDir,
+    ...(sandbox.limits ? { limits: sandbox.limits } : {}),
+  }
+}
+
 export const blender: RendererAdapter = {
   name: 'blender',
   async framesWritten(request) {
@@ -71,7 +88,12 @@ export const blender: RendererAdapter = {
   async renderChunk(request: ChunkRequest): Promise<ChunkOutput> {
     const run = await runRenderer('blender', blenderArgs(request), {
       cwd: dirname(request.scene),
+      frames: request.frames,
       ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.sandbox ? { sandbox: blenderSandbox(request, request.sandbox) } : {}),
+      ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.frameTimeoutS !== undefined ? { frameTimeoutS: request.frameTimeoutS } : {}),
+      ...(request.pidDir !== undefined ? { pidDir: request.pidDir } : {}),
     })
     const tail = tailLines(run.output, TAIL_LINES, CHATTER)
     const notes = run.output

@@ -32,6 +32,8 @@ export const jobSpecSchema = z.strictObject({
   /** Milli-credits per WU. */
   pricePerWU: z.number().int().min(0).optional(),
   maxArchiveBytes: z.number().int().min(1).optional(),
+  /** A frame rendering longer than this is killed and counts as a failed attempt. */
+  frameTimeoutMs: z.number().int().min(1000).optional(),
 })
 
 /** What `farm submit` asks for; everything but the scene and the frames has a default. */
