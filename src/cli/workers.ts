@@ -6,7 +6,8 @@ export const command = queryCommand(
   `Usage: farm workers [--home DIR] [--json]
 
 Lists every node the ledger knows: name, owner, renderers, cores, WUPM (speed), frames and WU
-rendered, and whether this node is connected to it now.
+rendered, and whether this node is connected to it now. NO SANDBOX marks a node that renders
+other people's scenes without the sandbox (\`farm join --unsafe-no-sandbox\`).
 
 Options:
   --home DIR   the node's home (default: $FARM_HOME or ~/.farm)
@@ -18,7 +19,7 @@ Example:
   (workers) => {
     for (const w of workers) {
       process.stdout.write(
-        `${w.live ? 'online ' : 'offline'} ${w.name.padEnd(16)} ${w.owner.padEnd(10)} ${w.wupm.toFixed(2).padStart(6)} WUPM ${String(w.cores).padStart(3)} cores ${String(w.frames).padStart(5)} frames ${w.wu.toFixed(2).padStart(8)} WU  ${w.renderers.join(', ') || 'no renderer'}  ${w.id}\n`,
+        `${w.live ? 'online ' : 'offline'} ${w.name.padEnd(16)} ${w.owner.padEnd(10)} ${w.wupm.toFixed(2).padStart(6)} WUPM ${String(w.cores).padStart(3)} cores ${String(w.frames).padStart(5)} frames ${w.wu.toFixed(2).padStart(8)} WU  ${w.renderers.join(', ') || 'no renderer'}  ${w.id}${w.noSandbox ? '  NO SANDBOX' : ''}\n`,
       )
     }
   },

@@ -124,6 +124,7 @@ export const povray: RendererAdapter = {
         ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
         ...(request.frameTimeoutS !== undefined ? { frameTimeoutS: request.frameTimeoutS } : {}),
         ...(request.pidDir !== undefined ? { pidDir: request.pidDir } : {}),
+        ...(request.tethered ? { tethered: true } : {}),
       })
     let run = await runPovray()
     for (let retry = 0; retry < LOST_MESSAGE_RETRIES && lostParseMessage(run); retry++)

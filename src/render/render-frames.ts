@@ -40,6 +40,8 @@ export interface RenderOptions {
   frameTimeoutMs?: number
   /** Where running renderers' pids are recorded (see pid-files.ts). */
   pidDir?: string
+  /** Without a sandbox, still kill the renderers when this process dies (bwrap --die-with-parent). */
+  tethered?: boolean
 }
 
 export interface FrameResult {
@@ -150,6 +152,7 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
             }
           : {}),
         ...(opts.pidDir !== undefined ? { pidDir: opts.pidDir } : {}),
+        ...(opts.tethered && !sandbox ? { tethered: true } : {}),
       }
       const started = performance.now()
       try {

@@ -4,7 +4,7 @@ import { describeFrames } from './frame-list.ts'
 import type { FrameRange, Size } from './frames.ts'
 import { forgetRenderer, recordRenderer } from './pid-files.ts'
 import { commandLine, type RunResult, runProgram } from './process.ts'
-import { type SandboxLimits, type SandboxSpec, sandboxedCommand } from './sandbox.ts'
+import { type SandboxLimits, type SandboxSpec, sandboxedCommand, tetheredCommand } from './sandbox.ts'
 
 export type RendererName = 'povray' | 'blender'
 
@@ -30,6 +30,8 @@ export interface ChunkRequest {
   frameTimeoutS?: number
   /** Where the renderer's pid is recorded while it runs, so a node killed outright can kill it at its next start. */
   pidDir?: string
+  /** Unsandboxed, but killed when this process dies (see sandbox.ts's tetheredCommand). */
+  tethered?: boolean
 }
 
 export interface ChunkSandbox {
@@ -77,9 +79,14 @@ export async function runRenderer(
     frameTimeoutS?: number
     frames?: number[]
     pidDir?: string
+    tethered?: boolean
   },
 ): Promise<RunResult> {
-  const command = opts.sandbox ? await sandboxedCommand(file, args, opts.sandbox, opts.cwd) : undefined
+  const command = opts.sandbox
+    ? await sandboxedCommand(file, args, opts.sandbox, opts.cwd)
+    : opts.tethered
+      ? { ...tetheredCommand(file, args, opts.cwd), cleanup: async () => {} }
+      : undefined
   let pid: number | undefined
   try {
     const run = await runProgram(command?.file ?? file, command?.args ?? args, {
@@ -97,7 +104,9 @@ export async function runRenderer(
         : {}),
     })
     // A user fixes the renderer's command line; the sandbox's own is the same on every run.
-    const result = command ? { ...run, command: `${commandLine(file, args)} (in farm's sandbox)` } : run
+    const result = command
+      ? { ...run, command: `${commandLine(file, args)}${opts.sandbox ? " (in farm's sandbox)" : ''}` }
+      : run
     if (opts.signal?.aborted) throw RenderError.ABORTED()
     if (result.timedOut)
       throw RenderError.FRAME_TIMEOUT(

@@ -144,6 +144,32 @@ export async function sandboxedCommand(
   }
 }
 
+/**
+ * A renderer of this node's own scene, with its full rights, but tied to the node: bwrap's
+ * --die-with-parent kills it when the node dies, even by kill -9, which a detached child
+ * otherwise outlives.
+ */
+export function tetheredCommand(
+  program: string,
+  args: string[],
+  cwd: string,
+): { file: string; args: string[] } {
+  return {
+    file: 'bwrap',
+    args: [
+      '--dev-bind',
+      '/',
+      '/',
+      '--die-with-parent',
+      '--chdir',
+      cwd,
+      '--',
+      resolveProgram(program),
+      ...args,
+    ],
+  }
+}
+
 export interface SandboxReport {
   ok: boolean
   /** Why not, and what to do, when not ok. */
@@ -165,7 +191,7 @@ async function probeSandbox(): Promise<SandboxReport> {
   await cgroup?.remove()
   const processLimit =
     cgroup !== undefined
-      ? `pids cgroup (${dirname(cgroup.procsFile)})`
+      ? `pids cgroup under ${dirname(dirname(cgroup.procsFile))}`
       : process.getuid?.() === 0
         ? 'none: no writable pids cgroup, and RLIMIT_NPROC does not bind root'
         : 'RLIMIT_NPROC (no writable pids cgroup)'

@@ -51,6 +51,8 @@ export interface WorkerRow {
   framesTotal: number
   /** False when its owner paused it: it takes no new frames. */
   enabled: boolean
+  /** It renders other nodes' scenes without a sandbox (`farm join --unsafe-no-sandbox`). */
+  noSandbox?: boolean
 }
 
 export type JobState = 'queued' | 'rendering' | 'stitching' | 'done' | 'failed' | 'cancelled'

@@ -215,6 +215,7 @@ function workerRows(
       framesTotal: state.workers[id]?.frames ?? 0,
       // The ledger says nothing of other workers' pause: only this one's is known.
       enabled: isSelf ? !input.paused : true,
+      ...(node?.noSandbox ? { noSandbox: true } : {}),
     }
   })
   return rows.sort(

@@ -56,6 +56,8 @@ export interface WorkerSummary {
   frames: number
   wu: number
   balance: number
+  /** It renders other nodes' scenes without a sandbox (`farm join --unsafe-no-sandbox`). */
+  noSandbox: boolean
 }
 
 /** This node, as `farm status` without a job shows it. */
@@ -158,6 +160,7 @@ export function workersOf(state: FarmState, live: ReadonlySet<string>): WorkerSu
       frames: state.workers[id]?.frames ?? 0,
       wu: (state.workers[id]?.wu ?? 0) / 1000,
       balance: state.balances[id] ?? 0,
+      noSandbox: n.noSandbox === true,
     }))
     .sort((a, b) => Number(b.live) - Number(a.live) || a.name.localeCompare(b.name))
 }

@@ -453,6 +453,7 @@ export class Worker {
           ...(sandboxed ? { sandbox: { root: sceneDir } } : {}),
           ...(timeoutMs !== undefined ? { frameTimeoutMs: timeoutMs } : {}),
           pidDir: this.pidDir,
+          tethered: this.sandbox.ok,
           frames: render.frames,
           animation: spec.frames,
           size: spec.size,
