@@ -1,10 +1,18 @@
-import { detectFfmpeg, detectRenderers, type ToolInfo } from '../render/index.ts'
+import {
+  detectFfmpeg,
+  detectRenderers,
+  type SandboxReport,
+  sandboxReport,
+  type ToolInfo,
+} from '../render/index.ts'
 import { type Command, parseCommandArgs } from './command.ts'
 
 const help = `Usage: farm doctor [--json]
 
 Shows which renderers (POV-Ray, Blender) and tools (ffmpeg) this machine has, their versions,
-and the command that installs whatever is missing. Exits 1 when something is missing.
+and the command that installs whatever is missing; and whether the sandbox farm renders other
+people's scenes in (bubblewrap) works here, and why not. Exits 1 when something is missing: a
+node without the sandbox renders only its own jobs (unless \`farm join --unsafe-no-sandbox\`).
 
 Options:
   --json   print the findings as JSON
@@ -19,14 +27,42 @@ function line(tool: ToolInfo): string {
     : `  missing  ${tool.name.padEnd(8)} ${tool.installHint}`
 }
 
+function sandboxLines(sandbox: SandboxReport): string[] {
+  if (!sandbox.ok)
+    return [
+      `  missing  bwrap    ${sandbox.problem}`,
+      "           this node renders only its own jobs: other people's scenes need the sandbox",
+    ]
+  return [
+    "  ok       bwrap    other people's scenes render with no network, no home, a read-only scene",
+    `           process limit: ${sandbox.processLimit}`,
+  ]
+}
+
 export const command: Command = {
   help,
   async run(argv) {
     const { values } = parseCommandArgs('doctor', argv, { json: { type: 'boolean' } })
-    const [renderers, ffmpeg] = await Promise.all([detectRenderers(), detectFfmpeg()])
+    const [renderers, ffmpeg, sandbox] = await Promise.all([
+      detectRenderers(),
+      detectFfmpeg(),
+      sandboxReport(),
+    ])
     const tools = [...renderers, ffmpeg]
-    if (values.json) process.stdout.write(`${JSON.stringify({ renderers, tools: [ffmpeg] }, null, 2)}\n`)
-    else process.stdout.write(['Renderers:', ...renderers.map(line), 'Tools:', line(ffmpeg), ''].join('\n'))
-    return tools.every((tool) => tool.installed) ? 0 : 1
+    if (values.json)
+      process.stdout.write(`${JSON.stringify({ renderers, tools: [ffmpeg], sandbox }, null, 2)}\n`)
+    else
+      process.stdout.write(
+        [
+          'Renderers:',
+          ...renderers.map(line),
+          'Tools:',
+          line(ffmpeg),
+          'Sandbox:',
+          ...sandboxLines(sandbox),
+          '',
+        ].join('\n'),
+      )
+    return tools.every((tool) => tool.installed) && sandbox.ok ? 0 : 1
   },
 }

@@ -27,6 +27,7 @@ export const command: Command = {
                  [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
                  [--log-format text|json] [--log-to stderr|stdout] [--backup DIR]
                  [--grace DURATION] [--on-event CMD] [--webhook URL]
+                 [--max-frame-time DURATION] [--unsafe-no-sandbox]
 
 Runs this node: connects to the swarm, replicates the ledger and serves blobs until Ctrl-C
 (SIGINT) or SIGTERM, then stops cleanly and exits 0. The first time, give the INVITE printed by
@@ -81,6 +82,12 @@ Options:
                       worker:blocked, peer:joined, peer:left...; not log lines or syncs): no
                       shell, the event's JSON on stdin, FARM_EVENT, FARM_JOB, FARM_VIDEO set
   --webhook URL       POST each of those events' JSON to URL (retried 5 times, never waited for)
+  --max-frame-time D  kill any frame rendering longer than D here, whatever its job asks, and
+                      count it a failed attempt (default 1h)
+  --unsafe-no-sandbox where the render sandbox cannot work (see \`farm doctor\`), render other
+                      nodes' scenes anyway, with this node's full rights; every member's
+                      \`farm workers\` then shows this node as NO SANDBOX. Without it, such a
+                      node renders only its own jobs
 
 Examples:
   farm join farm2.8Jd...Qw --home ~/.farm
@@ -113,6 +120,8 @@ Examples:
       grace: { type: 'string' },
       'on-event': { type: 'string' },
       webhook: { type: 'string' },
+      'max-frame-time': { type: 'string' },
+      'unsafe-no-sandbox': { type: 'boolean' },
     })
     if (positionals.length > 1)
       throw new UsageError('farm join takes at most one invite; quote it if your shell split it')
@@ -144,6 +153,8 @@ Examples:
       leaseMs: seconds(flags.positive('lease', values.lease)),
       wupm: flags.positive('wupm', values.wupm),
       graceMs,
+      maxFrameTimeMs: flags.duration('max-frame-time', values['max-frame-time']),
+      unsafeNoSandbox: values['unsafe-no-sandbox'] ?? false,
     })
     const dashboard =
       values.headless !== true && process.stdout.isTTY === true && process.stdin.isTTY === true

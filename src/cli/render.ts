@@ -9,6 +9,7 @@ import {
   progressStats,
   RenderError,
   renderFrames,
+  sandboxReport,
   stitchVideo,
 } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
@@ -33,6 +34,7 @@ Options:
   --quality N        POV-Ray quality 0-11 (default 9)
   --antialias T      POV-Ray anti-aliasing threshold, or 'off' (default 0.3)
   --no-video         render the frames only
+  --sandbox          render in the sandbox farm uses for other people's scenes (see farm doctor)
 
 Prints the video's path on stdout; progress goes to stderr.
 
@@ -87,6 +89,7 @@ export const command: Command = {
       quality: { type: 'string' },
       antialias: { type: 'string' },
       'no-video': { type: 'boolean' },
+      sandbox: { type: 'boolean' },
     })
     const [scene, ...extra] = positionals
     if (scene === undefined)
@@ -107,6 +110,10 @@ export const command: Command = {
     const antialias = antialiasOf(values.antialias)
     const outDir = resolve(values.out ?? `render-${basename(scene, extname(scene))}`)
 
+    if (values.sandbox) {
+      const report = await sandboxReport()
+      if (!report.ok) throw RenderError.SANDBOX_UNAVAILABLE(report.problem!)
+    }
     const stop = new AbortController()
     const releaseSignals = onStopSignal(() => stop.abort())
     const frames = framesOf(range)
@@ -122,6 +129,7 @@ export const command: Command = {
         onFrame: (result) => progress.frame(result),
         onNote: (note) => process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}farm render: ${note}\n`),
         ...(size ? { size } : {}),
+        ...(values.sandbox ? { sandbox: {} } : {}),
         ...(jobs ? { jobs } : {}),
         ...(threads ? { threads } : {}),
         povray: {

@@ -11,7 +11,7 @@ const flags = flagsOf('submit')
 export const command: Command = {
   help: `Usage: farm submit SCENE --frames A-B [--size WxH] [--fps N] [--stitcher self|PEER_ID]
                    [--attempts N] [--fail-fast] [--name NAME] [--price CREDITS]
-                   [--budget CREDITS] [--verify-rate R]
+                   [--budget CREDITS] [--verify-rate R] [--frame-timeout DURATION]
                    [--max-archive-mb N] [--home DIR] [--json]
 
 Packs SCENE's directory (minus what its .farmignore lists) into the running node's blob store,
@@ -34,6 +34,9 @@ Options:
   --verify-rate R     share of each worker's frames, after its first 2, the stitcher
                       re-renders to check (0-1, default 0.05)
   --max-archive-mb N  refuse scenes whose archive is larger (default 1024)
+  --frame-timeout D   kill a frame rendering longer than D (e.g. 90s, 20m) and count it a failed
+                      attempt (default: 10x the job's slowest frame so far, at least 1m; each
+                      worker caps it with its --max-frame-time)
   --home DIR          the node's home (default: $FARM_HOME or ~/.farm)
   --json              print {"id": ...} instead of the bare id
 
@@ -54,6 +57,7 @@ Examples:
       budget: { type: 'string' },
       'verify-rate': { type: 'string' },
       'max-archive-mb': { type: 'string' },
+      'frame-timeout': { type: 'string' },
       home: { type: 'string' },
       json: { type: 'boolean' },
     })
@@ -72,6 +76,9 @@ Examples:
     const budget = flags.between('budget', values.budget, 0, Number.MAX_SAFE_INTEGER / 1000)
     const verifyRate = flags.between('verify-rate', values['verify-rate'], 0, 1)
     const maxMb = flags.whole('max-archive-mb', values['max-archive-mb'])
+    const frameTimeoutMs = flags.duration('frame-timeout', values['frame-timeout'])
+    if (frameTimeoutMs !== undefined && frameTimeoutMs < 1000)
+      throw flags.error('frame-timeout', values['frame-timeout']!, 'a duration of 1s or more')
     const spec = {
       scene,
       first: range.first,
@@ -86,6 +93,7 @@ Examples:
       ...(budget !== undefined ? { budget: Math.round(budget * 1000) } : {}),
       ...(verifyRate !== undefined ? { verifyRate } : {}),
       maxArchiveBytes: maxMb === undefined ? undefined : maxMb * 1024 * 1024,
+      ...(frameTimeoutMs !== undefined ? { frameTimeoutMs } : {}),
     }
     const { id } = await callNode(resolveHome(values.home), 'submit', spec, { timeoutMs: 600_000 })
     process.stdout.write(values.json ? `${JSON.stringify({ id })}\n` : `${id}\n`)

@@ -34,6 +34,7 @@ const FARM_ERROR_CODES = [
   'BAD_JOB',
   'UNKNOWN_STITCHER',
   'SANDBOX_NOT_EMPTY',
+  'SCENE_PATH_REFUSED',
   'HASH_MISMATCH',
   'BAD_PEER_ANSWER',
   'BACKUP_OVERLAPS',
@@ -326,6 +327,14 @@ export class FarmError extends Error {
       'UNKNOWN_STITCHER',
       `--stitcher ${peer} is not a node of this swarm: give \`self\` or a peer id from \`farm workers\``,
       2,
+    )
+  }
+
+  /** A job whose sceneFile leaves its archive or is not a regular file of its renderer: nothing is rendered. */
+  static SCENE_PATH_REFUSED(sceneFile: string, why: string) {
+    return new FarmError(
+      'SCENE_PATH_REFUSED',
+      `refused the job's scene file ${JSON.stringify(sceneFile)}: it ${why}; a job names a file inside its own archive`,
     )
   }
 

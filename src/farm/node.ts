@@ -40,7 +40,13 @@ import { answerAdmissions } from './members/admission.ts'
 import { InvitePresenter } from './members/present.ts'
 import { LedgerMembership } from './members/view.ts'
 import { Stitcher } from './work/stitcher.ts'
-import { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS, Worker } from './work/worker.ts'
+import {
+  type AcceptPolicy,
+  type Activity,
+  DEFAULT_LEASE_MS,
+  DEFAULT_MAX_FRAME_TIME_MS,
+  Worker,
+} from './work/worker.ts'
 
 export type { FarmEvent }
 
@@ -70,6 +76,10 @@ export interface FarmNodeOptions {
   wupm?: number
   /** On stop, how long renders may finish and stitchers fetch before frames are released (`--grace`). */
   graceMs?: number
+  /** The longest any frame may render here (`farm join --max-frame-time`); default an hour. */
+  maxFrameTimeMs?: number
+  /** Render other nodes' scenes without a sandbox where bwrap cannot work (`--unsafe-no-sandbox`). */
+  unsafeNoSandbox?: boolean
 }
 
 export interface LedgerSummary {
@@ -248,6 +258,8 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
         accept: this.options.accept ?? 'all',
         noRender: this.options.noRender ?? false,
         ...(this.options.jobs !== undefined ? { jobs: this.options.jobs } : {}),
+        maxFrameTimeMs: this.options.maxFrameTimeMs ?? DEFAULT_MAX_FRAME_TIME_MS,
+        unsafeNoSandbox: this.options.unsafeNoSandbox ?? false,
       })
       const description = await this.worker.describe({
         ...(this.options.renderers ? { renderers: this.options.renderers } : {}),
@@ -428,10 +440,18 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     config: NodeConfig,
     work: { renderers: { name: string; version: string }[]; wupm: number },
   ): Promise<void> {
-    const body = { name: config.name, owner: config.owner, cores: cpus().length, ...work }
+    const body = {
+      name: config.name,
+      owner: config.owner,
+      cores: cpus().length,
+      ...work,
+      // Said in the ledger, so every member's `farm workers` shows it.
+      ...(this.worker?.unsandboxed ? { noSandbox: true as const } : {}),
+    }
     const known = this.ledger.state().nodes[this.ledger.author]
     if (
       known?.name === body.name &&
+      known.noSandbox === body.noSandbox &&
       known.owner === body.owner &&
       known.cores === body.cores &&
       known.wupm === body.wupm &&

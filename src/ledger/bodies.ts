@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { sceneFileProblem } from './scene-file.ts'
 
 /**
  * The typed body of every entry type. Bodies are validated on append and on ingest with these
@@ -28,6 +29,8 @@ const node = z.strictObject({
   renderers: z.array(z.strictObject({ name: text(32), version: z.string().max(64) })).max(16),
   cores: z.number().int().min(1).max(4096),
   wupm: z.number().finite().min(0).max(1_000_000),
+  /** Present when the node renders other nodes' scenes without a sandbox (`farm join --unsafe-no-sandbox`). */
+  noSandbox: z.literal(true).optional(),
 })
 
 const job = z
@@ -51,6 +54,12 @@ const job = z
     budget: count.optional(),
     /** The share of each worker's frames (after its first ones) the stitcher re-renders to check; default 5 %. */
     verifyRate: z.number().min(0).max(1).optional(),
+    /** A render over this long per frame is killed and counts as a failed attempt. */
+    frameTimeoutMs: z.number().int().min(1000).max(MAX_LEASE_FIELD_MS).optional(),
+  })
+  .superRefine((j, ctx) => {
+    const problem = sceneFileProblem(j.sceneFile, j.renderer)
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['sceneFile'], message: problem })
   })
   .refine((j) => j.frames.last >= j.frames.first, 'frames.last is before frames.first')
   .refine(

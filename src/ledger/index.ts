@@ -68,6 +68,7 @@ export {
 export { formatCredits } from './money.ts'
 export * from './read.ts'
 export * from './rules.ts'
+export { SCENE_EXTENSIONS, sceneFileProblem } from './scene-file.ts'
 export type {
   CaptureDay,
   ClaimRecord,

@@ -6,8 +6,9 @@ import { emptyMembership, type MembershipRecords } from './membership.ts'
  * changes what it keeps: a store written under another version is re-folded from its entries
  * when it is opened (1: before claims kept their tenure's start and frames who failed them; 2:
  * before membership decided which authors count; 3: before fork proofs cut feeds, leases were
- * capped, escrow, mismatches, reprices and sample commitments; 4: before renderer versions,
- * tiles, per-file scenes and owners' toggles).
+ * capped, escrow, mismatches, reprices and sample commitments; 4: before nodes said they render
+ * unsandboxed, jobs carried a frame timeout, renderer versions, tiles, per-file scenes and
+ * owners' toggles).
  */
 export const STATE_VERSION = 5
 

@@ -1,9 +1,18 @@
-import { readdir } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { BLEND_INSPECT_PY, INSPECT_MARK } from './blend-inspect-script.ts'
 import { RenderError } from './errors.ts'
 import { describeFrames } from './frame-list.ts'
 import { saysDiskFull, TAIL_LINES, tailLines } from './output.ts'
-import { type ChunkOutput, type ChunkRequest, type RendererAdapter, runRenderer } from './renderer.ts'
+import {
+  type ChunkOutput,
+  type ChunkRequest,
+  type ChunkSandbox,
+  type RendererAdapter,
+  runRenderer,
+} from './renderer.ts'
+import type { SandboxSpec } from './sandbox.ts'
 
 const NOTE = 'FARM-NOTE: '
 
@@ -35,6 +44,8 @@ export function blenderArgs(request: ChunkRequest): string[] {
   return [
     '-b',
     '--factory-startup',
+    // Python in a .blend (registered text blocks, scripted drivers) never runs, whatever the file says.
+    '--disable-autoexec',
     '-noaudio',
     request.scene,
     '--python-expr',
@@ -58,6 +69,68 @@ export function blenderArgs(request: ChunkRequest): string[] {
 /** Blender's per-tile chatter, which hides the line that says what went wrong. */
 const CHATTER = /^Fra:\d+ .*\| (Sample|Rendered|Updating|Loading|Synchroniz|Initializing|Waiting|Finished)/
 
+function blenderSandbox(request: ChunkRequest, sandbox: ChunkSandbox): SandboxSpec {
+  return {
+    read: [sandbox.root],
+    write: request.workDir,
+    ...(sandbox.limits ? { limits: sandbox.limits } : {}),
+  }
+}
+
+/** Inspections already made, by scene file and its modification time: one per job, not per chunk. */
+const inspected = new Map<string, Promise<string[]>>()
+
+/**
+ * What in a .blend reaches outside its scene (see blend-inspect-script.ts), found by a sandboxed
+ * Blender that reads only the scene's directory.
+ */
+export async function inspectBlend(
+  scene: string,
+  sandbox: ChunkSandbox,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const key = `${scene}\0${(await stat(scene)).mtimeMs}`
+  let pending = inspected.get(key)
+  if (pending === undefined) {
+    pending = runInspection(scene, sandbox, signal)
+    inspected.set(key, pending)
+    pending.catch(() => inspected.delete(key))
+  }
+  return pending
+}
+
+async function runInspection(scene: string, sandbox: ChunkSandbox, signal?: AbortSignal): Promise<string[]> {
+  const work = await mkdtemp(join(tmpdir(), 'farm-inspect-'))
+  try {
+    const args = [
+      '-b',
+      '--factory-startup',
+      '--disable-autoexec',
+      '-noaudio',
+      scene,
+      '--python-expr',
+      BLEND_INSPECT_PY,
+      '--',
+      sandbox.root,
+    ]
+    const run = await runRenderer('blender', args, {
+      cwd: dirname(scene),
+      sandbox: { read: [sandbox.root], write: work, ...(sandbox.limits ? { limits: sandbox.limits } : {}) },
+      timeoutMs: INSPECT_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+    })
+    const line = run.output.split('\n').find((l) => l.startsWith(INSPECT_MARK))
+    if (line === undefined)
+      throw RenderError.SCENE_INVALID(scene, tailLines(run.output, TAIL_LINES, CHATTER), run.command)
+    return JSON.parse(line.slice(INSPECT_MARK.length)) as string[]
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
+/** Loading a .blend and walking its data: seconds, even for a big file. */
+const INSPECT_TIMEOUT_MS = 120_000
+
 export const blender: RendererAdapter = {
   name: 'blender',
   async framesWritten(request) {
@@ -69,9 +142,21 @@ export const blender: RendererAdapter = {
     return files
   },
   async renderChunk(request: ChunkRequest): Promise<ChunkOutput> {
+    // Another owner's file is looked at before it renders: a frame comes from the chunk's
+    // directory only, and the file reads nothing outside its own.
+    if (request.sandbox) {
+      const found = await inspectBlend(request.scene, request.sandbox, request.signal)
+      if (found.length > 0) throw RenderError.SCENE_REFUSED(request.scene, found)
+    }
     const run = await runRenderer('blender', blenderArgs(request), {
       cwd: dirname(request.scene),
+      frames: request.frames,
       ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.sandbox ? { sandbox: blenderSandbox(request, request.sandbox) } : {}),
+      ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.frameTimeoutS !== undefined ? { frameTimeoutS: request.frameTimeoutS } : {}),
+      ...(request.pidDir !== undefined ? { pidDir: request.pidDir } : {}),
+      ...(request.tethered ? { tethered: true } : {}),
     })
     const tail = tailLines(run.output, TAIL_LINES, CHATTER)
     const notes = run.output

@@ -19,6 +19,9 @@ export type RenderErrorCode =
   | 'STITCH_FAILED'
   | 'FFMPEG_FAILED'
   | 'ABORTED'
+  | 'FRAME_TIMEOUT'
+  | 'SANDBOX_UNAVAILABLE'
+  | 'SCENE_REFUSED'
 
 /**
  * The one error class of the render part, made only by its factories, one per code. Callers
@@ -162,6 +165,34 @@ export class RenderError extends Error {
   /** `what` the call was for, e.g. "encode the timelapse /x.mp4"; `why` is ffmpeg's own words. */
   static FFMPEG_FAILED(what: string, why: string) {
     return new RenderError('FFMPEG_FAILED', `ffmpeg failed to ${what}: ${why.trim() || 'no output'}`, 1)
+  }
+
+  /** A render killed with its process group at the job's frame timeout: counts as a failed attempt. */
+  static FRAME_TIMEOUT(frames: string, seconds: number, command: string) {
+    return new RenderError(
+      'FRAME_TIMEOUT',
+      `rendering ${frames} exceeded the job's frame timeout of ${seconds} s and was killed\ncommand: ${command}`,
+      1,
+      command,
+    )
+  }
+
+  /** `why` as sandbox.ts's probe says it, with what to do. */
+  static SANDBOX_UNAVAILABLE(why: string) {
+    return new RenderError(
+      'SANDBOX_UNAVAILABLE',
+      `cannot render in a sandbox here: ${why} (see \`farm doctor\`)`,
+      2,
+    )
+  }
+
+  /** A scene that would read or write outside its own directory, or run its own code; `what` names each thing. */
+  static SCENE_REFUSED(scene: string, what: string[]) {
+    return new RenderError(
+      'SCENE_REFUSED',
+      `scene ${scene} is refused: ${what.join('; ')}. A farm job may only read its own directory and write its frames: make these paths relative inside the scene's directory, or remove them`,
+      2,
+    )
   }
 
   static ABORTED() {

@@ -37,6 +37,7 @@ export {
   parseSize,
   type Size,
 } from './frames.ts'
+export { killLeftoverRenderers } from './pid-files.ts'
 export { checkFrame, type FrameCheck, framePsnr, pixelHash } from './pixels.ts'
 export { type RunOptions, type RunResult, runProgram } from './process.ts'
 export {
@@ -51,3 +52,4 @@ export {
 } from './progress.ts'
 export { defaultParallelism, type FrameResult, type RenderOptions, renderFrames } from './render-frames.ts'
 export type { PovrayOptions, RendererName } from './renderer.ts'
+export { type SandboxLimits, type SandboxReport, sandboxReport } from './sandbox.ts'

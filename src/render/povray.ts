@@ -1,9 +1,11 @@
-import { readdir } from 'node:fs/promises'
+import { existsSync, readdirSync } from 'node:fs'
+import { readdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { RenderError } from './errors.ts'
 import { describeFrames } from './frame-list.ts'
 import { saysDiskFull, TAIL_LINES, tailLines } from './output.ts'
 import { type ChunkOutput, type ChunkRequest, type RendererAdapter, runRenderer } from './renderer.ts'
+import type { SandboxSpec } from './sandbox.ts'
 
 /** Debian's POV-Ray warns about a missing per-user config on every run; it means nothing here. */
 const NOISE = /cannot open the user configuration file/
@@ -53,6 +55,48 @@ function errorTail(output: string): string {
   return tailLines(banner >= 0 ? lines.slice(banner).join('\n') : output, TAIL_LINES, NOISE)
 }
 
+/**
+ * The povray.conf a sandboxed POV-Ray reads instead of the system's: file I/O restricted to
+ * reading POV-Ray's own files and the scene, and to writing the chunk directory. Debian's own
+ * lets a scene read all of $HOME and write all of /tmp.
+ */
+export function povrayConf(sceneRoot: string, workDir: string): string {
+  const shared = existsSync('/usr/share')
+    ? readdirSync('/usr/share')
+        .filter((name) => /^povray/.test(name))
+        .map((name) => `/usr/share/${name}`)
+    : []
+  const quote = (path: string) => `"${path}"`
+  return [
+    '[File I/O Security]',
+    'restricted',
+    '[Shellout Security]',
+    'forbidden',
+    '[Permitted Paths]',
+    ...shared.map((dir) => `read* = ${quote(dir)}`),
+    'read* = "/etc/povray"',
+    `read* = ${quote(sceneRoot)}`,
+    `read+write* = ${quote(workDir)}`,
+    '',
+  ].join('\n')
+}
+
+/** The sandbox of a POV-Ray chunk: farm's povray.conf over every system one. */
+async function povraySandbox(request: ChunkRequest): Promise<SandboxSpec | undefined> {
+  if (!request.sandbox) return undefined
+  const conf = join(request.workDir, '.farm-povray.conf')
+  await writeFile(conf, povrayConf(request.sandbox.root, request.workDir))
+  const versions = existsSync('/etc/povray') ? readdirSync('/etc/povray') : []
+  return {
+    read: [request.sandbox.root],
+    write: request.workDir,
+    overlays: versions
+      .filter((v) => existsSync(`/etc/povray/${v}/povray.conf`))
+      .map((v) => ({ source: conf, target: `/etc/povray/${v}/povray.conf` })),
+    ...(request.sandbox.limits ? { limits: request.sandbox.limits } : {}),
+  }
+}
+
 export const povray: RendererAdapter = {
   name: 'povray',
   async framesWritten(request) {
@@ -70,10 +114,17 @@ export const povray: RendererAdapter = {
   },
   async renderChunk(request: ChunkRequest): Promise<ChunkOutput> {
     const args = povrayArgs(request)
+    const sandbox = await povraySandbox(request)
     const runPovray = () =>
       runRenderer('povray', args, {
         cwd: dirname(request.scene),
+        frames: request.frames,
         ...(request.signal ? { signal: request.signal } : {}),
+        ...(sandbox ? { sandbox } : {}),
+        ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+        ...(request.frameTimeoutS !== undefined ? { frameTimeoutS: request.frameTimeoutS } : {}),
+        ...(request.pidDir !== undefined ? { pidDir: request.pidDir } : {}),
+        ...(request.tethered ? { tethered: true } : {}),
       })
     let run = await runPovray()
     for (let retry = 0; retry < LOST_MESSAGE_RETRIES && lostParseMessage(run); retry++)

@@ -32,6 +32,8 @@ export interface RunOptions {
   signal?: AbortSignal
   /** Kills the child's group outright once it has run this long. */
   timeoutMs?: number
+  /** Called with the child's pid (its group's id) as soon as it has started. */
+  onSpawn?: (pid: number) => void
 }
 
 export interface RunResult {
@@ -72,7 +74,7 @@ export async function runProgram(file: string, args: string[], opts: RunOptions 
   opts.signal?.throwIfAborted()
   const bytes = opts.stdout === 'bytes'
   const maxOutput = opts.maxOutput ?? DEFAULT_MAX_OUTPUT
-  const command = opts.shell ? file : [file, ...args].map(quote).join(' ')
+  const command = opts.shell ? file : commandLine(file, args)
   return new Promise((resolve) => {
     const child = spawn(file, args, {
       shell: opts.shell === true,
@@ -81,6 +83,7 @@ export async function runProgram(file: string, args: string[], opts: RunOptions 
       ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
       ...(opts.env === undefined ? {} : { env: { ...process.env, ...opts.env } }),
     })
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid)
     const chunks: Buffer[] = []
     let size = 0
     let output = ''
@@ -181,6 +184,11 @@ export async function runProgram(file: string, args: string[], opts: RunOptions 
     })
     child.once('close', (code, signal) => finish(code, signal))
   })
+}
+
+/** A command line as a shell would take it, for messages. */
+export function commandLine(file: string, args: string[]): string {
+  return [file, ...args].map(quote).join(' ')
 }
 
 /** An argument quoted for a POSIX shell, control characters escaped so a command in a message stays one line. */

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { access, mkdir, readdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { blender } from './blender.ts'
 import { rendererForScene } from './detect.ts'
 import { RenderError } from './errors.ts'
 import { chunkFrames, chunkSizeFor, type FrameRange, frameFileName, type Size } from './frames.ts'
 import { checkFrame } from './pixels.ts'
 import { povray } from './povray.ts'
-import type { ChunkRequest, PovrayOptions, RendererAdapter, RendererName } from './renderer.ts'
+import type { ChunkRequest, ChunkSandbox, PovrayOptions, RendererAdapter, RendererName } from './renderer.ts'
+import type { SandboxLimits } from './sandbox.ts'
 
 export interface RenderOptions {
   scene: string
@@ -30,6 +31,17 @@ export interface RenderOptions {
   onFrame?: (result: FrameResult) => void
   /** Called with notes such as "denoising turned off", once each. */
   onNote?: (note: string) => void
+  /**
+   * Render in the sandbox (sandbox.ts): for scenes of other owners, and `farm render --sandbox`.
+   * `root` is the directory the scene may read (default: the scene file's own).
+   */
+  sandbox?: { root?: string; limits?: Partial<SandboxLimits> }
+  /** A renderer process is killed after this long per frame it renders; the frames fail with FRAME_TIMEOUT. */
+  frameTimeoutMs?: number
+  /** Where running renderers' pids are recorded (see pid-files.ts). */
+  pidDir?: string
+  /** Without a sandbox, still kill the renderers when this process dies (bwrap --die-with-parent). */
+  tethered?: boolean
 }
 
 export interface FrameResult {
@@ -102,6 +114,10 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
     first: opts.frames.reduce((a, b) => Math.min(a, b)),
     last: opts.frames.reduce((a, b) => Math.max(a, b)),
   }
+  const sandbox: ChunkSandbox | undefined = opts.sandbox && {
+    root: resolve(opts.sandbox.root ?? dirname(scene)),
+    ...(opts.sandbox.limits ? { limits: opts.sandbox.limits } : {}),
+  }
   const stop = new AbortController()
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal
   const notes = new Set<string>()
@@ -128,6 +144,15 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
         signal,
         ...(opts.size ? { size: opts.size } : {}),
         ...(opts.povray ? { povray: opts.povray } : {}),
+        ...(sandbox ? { sandbox } : {}),
+        ...(opts.frameTimeoutMs !== undefined
+          ? {
+              timeoutMs: opts.frameTimeoutMs * chunk.length,
+              frameTimeoutS: Math.round(opts.frameTimeoutMs / 1000),
+            }
+          : {}),
+        ...(opts.pidDir !== undefined ? { pidDir: opts.pidDir } : {}),
+        ...(opts.tethered && !sandbox ? { tethered: true } : {}),
       }
       const started = performance.now()
       try {

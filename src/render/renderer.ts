@@ -1,7 +1,10 @@
 import { installHint } from './detect.ts'
 import { RenderError } from './errors.ts'
+import { describeFrames } from './frame-list.ts'
 import type { FrameRange, Size } from './frames.ts'
-import { type RunResult, runProgram } from './process.ts'
+import { forgetRenderer, recordRenderer } from './pid-files.ts'
+import { commandLine, type RunResult, runProgram } from './process.ts'
+import { type SandboxLimits, type SandboxSpec, sandboxedCommand, tetheredCommand } from './sandbox.ts'
 
 export type RendererName = 'povray' | 'blender'
 
@@ -19,6 +22,22 @@ export interface ChunkRequest {
   workDir: string
   povray?: PovrayOptions
   signal?: AbortSignal
+  /** Render inside the sandbox (sandbox.ts), reading only below `root`: for other owners' scenes. */
+  sandbox?: ChunkSandbox
+  /** Kills the renderer (its whole group) once the chunk has run this long: frames x the frame timeout. */
+  timeoutMs?: number
+  /** The frame timeout in seconds, for the message of a chunk killed at timeoutMs. */
+  frameTimeoutS?: number
+  /** Where the renderer's pid is recorded while it runs, so a node killed outright can kill it at its next start. */
+  pidDir?: string
+  /** Unsandboxed, but killed when this process dies (see sandbox.ts's tetheredCommand). */
+  tethered?: boolean
+}
+
+export interface ChunkSandbox {
+  /** The scene's whole directory (the job's unpacked archive): read-only inside. */
+  root: string
+  limits?: Partial<SandboxLimits>
 }
 
 export interface PovrayOptions {
@@ -52,14 +71,59 @@ export interface RendererAdapter {
 export async function runRenderer(
   file: string,
   args: string[],
-  opts: { cwd: string; signal?: AbortSignal },
+  opts: {
+    cwd: string
+    signal?: AbortSignal
+    sandbox?: SandboxSpec
+    timeoutMs?: number
+    frameTimeoutS?: number
+    frames?: number[]
+    pidDir?: string
+    tethered?: boolean
+  },
 ): Promise<RunResult> {
-  const result = await runProgram(file, args, {
-    cwd: opts.cwd,
-    env: { LC_ALL: 'C' },
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  })
-  if (opts.signal?.aborted) throw RenderError.ABORTED()
-  if (result.spawnError?.code === 'ENOENT') throw RenderError.RENDERER_MISSING(file, installHint(file))
-  return result
+  const command = opts.sandbox
+    ? await sandboxedCommand(file, args, opts.sandbox, opts.cwd)
+    : opts.tethered
+      ? { ...tetheredCommand(file, args, opts.cwd), cleanup: async () => {} }
+      : undefined
+  let pid: number | undefined
+  try {
+    const run = await runProgram(command?.file ?? file, command?.args ?? args, {
+      cwd: opts.cwd,
+      env: { LC_ALL: 'C' },
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.pidDir !== undefined
+        ? {
+            onSpawn: (started: number) => {
+              pid = started
+              recordRenderer(opts.pidDir!, started)
+            },
+          }
+        : {}),
+    })
+    // A user fixes the renderer's command line; the sandbox's own is the same on every run.
+    const result = command
+      ? { ...run, command: `${commandLine(file, args)}${opts.sandbox ? " (in farm's sandbox)" : ''}` }
+      : run
+    if (opts.signal?.aborted) throw RenderError.ABORTED()
+    if (result.timedOut)
+      throw RenderError.FRAME_TIMEOUT(
+        describeFrames(opts.frames ?? []),
+        opts.frameTimeoutS ?? Math.round((opts.timeoutMs ?? 0) / 1000),
+        result.command,
+      )
+    if (result.spawnError?.code === 'ENOENT') {
+      const missing = command && /prlimit|bwrap/.test(result.output) ? 'bwrap' : file
+      throw RenderError.RENDERER_MISSING(missing, installHint(missing))
+    }
+    // The sandbox's own failure (a bind it could not make) is not the scene's.
+    if (command && result.exitCode !== 0 && /^bwrap: /m.test(result.output))
+      throw RenderError.SANDBOX_UNAVAILABLE(result.output.match(/^bwrap: .*$/m)![0])
+    return result
+  } finally {
+    if (pid !== undefined) forgetRenderer(opts.pidDir!, pid)
+    await command?.cleanup()
+  }
 }

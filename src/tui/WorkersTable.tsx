@@ -55,7 +55,9 @@ export function WorkersTable({ workers, rows, width }: WorkersTableProps) {
 
 function activityCell(worker: WorkerRow): Cell {
   if (worker.forked) return { text: 'forked: ignored', color: 'red' }
-  if (!worker.online) return { text: 'offline', dim: true }
+  if (!worker.online) return { text: worker.noSandbox ? 'offline, NO SANDBOX' : 'offline', dim: true }
+  // A worker that runs other people's scenes with its full rights says so before what it does.
+  if (worker.noSandbox) return { text: `NO SANDBOX ${activityText(worker.activity)}`, color: 'red' }
   return { text: activityText(worker.activity), color: worker.activity.kind === 'idle' ? undefined : 'cyan' }
 }
 

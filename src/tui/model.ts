@@ -53,6 +53,8 @@ export interface WorkerRow {
   enabled: boolean
   /** A fork proof shows it signed two versions of its feed: its entries count no more. */
   forked?: boolean
+  /** It renders other nodes' scenes without a sandbox (`farm join --unsafe-no-sandbox`). */
+  noSandbox?: boolean
 }
 
 export type JobState = 'queued' | 'rendering' | 'stitching' | 'done' | 'failed' | 'cancelled'

@@ -28,6 +28,8 @@ export interface ClusterOptions {
   extraArgs?: string[]
   /** The node's environment (replaces the tests' default, still extends process.env). */
   env?: Record<string, string>
+  /** Arguments for one node only, by name (e.g. a submitter's --no-render). */
+  argsOf?: Record<string, string[]>
 }
 
 export async function startCluster(names: string[], opts: ClusterOptions = {}): Promise<FarmProcess[]> {
@@ -46,10 +48,17 @@ export async function startCluster(names: string[], opts: ClusterOptions = {}): 
     '/ip4/127.0.0.1/tcp/0',
   ])
   if (init.exitCode !== 0) throw new Error(`farm init failed: ${init.all}`)
-  const founder = await startNode(first!, firstHome, [], opts)
+  const founder = await startNode(first!, firstHome, opts.argsOf?.[first!] ?? [], opts)
   const invite = String((await runFarm(['invite', '--home', firstHome])).stdout).trim()
   const others = await Promise.all(
-    rest.map((name) => startNode(name, join(root, name), [invite, '--name', name, '--owner', name], opts)),
+    rest.map((name) =>
+      startNode(
+        name,
+        join(root, name),
+        [invite, '--name', name, '--owner', name, ...(opts.argsOf?.[name] ?? [])],
+        opts,
+      ),
+    ),
   )
   const nodes = [founder, ...others]
   await waitFor(

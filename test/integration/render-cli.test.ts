@@ -10,6 +10,7 @@ describe('farm doctor', () => {
     expect(result.stdout).toMatch(/ok +povray +3\.7/)
     expect(result.stdout).toMatch(/ok +blender +\d+\.\d+/)
     expect(result.stdout).toMatch(/ok +ffmpeg +\d/)
+    expect(result.stdout).toMatch(/Sandbox:\n +ok +bwrap +other people's scenes render with no network/)
   })
 
   it('says what is missing and the command that installs it, and exits 1', async () => {
@@ -21,6 +22,7 @@ describe('farm doctor', () => {
       ['blender', false],
     ])
     expect(report.tools[0].installHint).toContain('sudo apt-get install ffmpeg')
+    expect(report.sandbox).toMatchObject({ ok: false, problem: /bubblewrap \(bwrap\) is not installed/ })
   })
 })
 

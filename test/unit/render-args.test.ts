@@ -31,7 +31,14 @@ describe('POV-Ray command line', () => {
 describe('Blender command line', () => {
   it('renders the chunk as PNG with the size override set before rendering', () => {
     const args = blenderArgs({ ...request, scene: '/scenes/top.blend', threads: 2 })
-    expect(args.slice(0, 4)).toEqual(['-b', '--factory-startup', '-noaudio', '/scenes/top.blend'])
+    // Python a .blend carries (text blocks, drivers) never runs: --disable-autoexec, always.
+    expect(args.slice(0, 5)).toEqual([
+      '-b',
+      '--factory-startup',
+      '--disable-autoexec',
+      '-noaudio',
+      '/scenes/top.blend',
+    ])
     expect(args.at(-1)).toBe('-a')
     expect(args.join(' ')).toContain('-F PNG -x 1 -t 2 -s 11 -e 13 -a')
     expect(args.indexOf('--python-expr')).toBeLessThan(args.indexOf('-a'))

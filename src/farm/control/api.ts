@@ -36,6 +36,8 @@ export const jobSpecSchema = z.strictObject({
   /** Share of each worker's frames (after its first ones) the stitcher re-renders to check. */
   verifyRate: z.number().min(0).max(1).optional(),
   maxArchiveBytes: z.number().int().min(1).optional(),
+  /** A frame rendering longer than this is killed and counts as a failed attempt. */
+  frameTimeoutMs: z.number().int().min(1000).optional(),
 })
 
 /** What `farm submit` asks for; everything but the scene and the frames has a default. */

@@ -219,6 +219,7 @@ function workerRows(
       // The ledger says nothing of other workers' pause: only this one's is known.
       enabled: isSelf ? !input.paused : true,
       ...(forked.has(id) ? { forked: true } : {}),
+      ...(node?.noSandbox ? { noSandbox: true } : {}),
     }
   })
   return rows.sort(

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
-import { type JobBody, type Ledger, MAX_JOB_FRAMES } from '../../ledger/index.ts'
+import { type JobBody, type Ledger, MAX_JOB_FRAMES, MAX_LEASE_MS } from '../../ledger/index.ts'
 import type { BlobStore } from '../../p2p/index.ts'
 import { rendererForScene } from '../../render/index.ts'
 import type { JobSpec } from '../control/api.ts'
@@ -33,6 +33,8 @@ export async function submitJob(node: Submitter, spec: JobSpec): Promise<string>
     spec.last < spec.first
   )
     throw FarmError.BAD_JOB(`frames ${spec.first}-${spec.last} are not a range such as 1-24`)
+  if (spec.frameTimeoutMs !== undefined && spec.frameTimeoutMs > MAX_LEASE_MS)
+    throw FarmError.BAD_JOB(`a frame timeout is at most ${MAX_LEASE_MS / 3600_000} h`)
   if (spec.last - spec.first >= MAX_JOB_FRAMES)
     throw FarmError.BAD_JOB(`a job has at most ${MAX_JOB_FRAMES} frames; split it into several jobs`)
   const stitcher = spec.stitcher === undefined || spec.stitcher === 'self' ? node.id : spec.stitcher
@@ -59,6 +61,7 @@ export async function submitJob(node: Submitter, spec: JobSpec): Promise<string>
     failFast: spec.failFast ?? false,
     ...(spec.budget !== undefined ? { budget: spec.budget } : {}),
     ...(spec.verifyRate !== undefined ? { verifyRate: spec.verifyRate } : {}),
+    ...(spec.frameTimeoutMs !== undefined ? { frameTimeoutMs: spec.frameTimeoutMs } : {}),
   }
   const entry = await node.ledger.append('job', body)
   // The submitter renders its own jobs: it needs no convincing.

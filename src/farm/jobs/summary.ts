@@ -62,6 +62,8 @@ export interface WorkerSummary {
   /** Mismatch records that name this node, and the jobs it was ruled a cheat on (blocked, unpaid). */
   mismatches: number
   cheatedOn: string[]
+  /** It renders other nodes' scenes without a sandbox (`farm join --unsafe-no-sandbox`). */
+  noSandbox: boolean
 }
 
 /** This node, as `farm status` without a job shows it. */
@@ -169,6 +171,7 @@ export function workersOf(state: FarmState, live: ReadonlySet<string>): WorkerSu
       wu: (state.workers[id]?.wu ?? 0) / 1000,
       balance: state.balances[id] ?? 0,
       ...worstOf(state, id),
+      noSandbox: n.noSandbox === true,
     }))
     .sort((a, b) => Number(b.live) - Number(a.live) || a.name.localeCompare(b.name))
 }

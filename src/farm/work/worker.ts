@@ -19,9 +19,12 @@ import {
   describeFrames,
   detectRenderers,
   type FrameResult,
+  killLeftoverRenderers,
   loadBenchResults,
   type RendererName,
   renderFrames,
+  type SandboxReport,
+  sandboxReport,
   saveBenchResults,
 } from '../../render/index.ts'
 import type { LogLevel } from '../events/events.ts'
@@ -29,6 +32,7 @@ import { unpackArchive } from '../scene/archive.ts'
 import { frameMilliWU } from '../schedule/estimate.ts'
 import { nextClaim, nextClaims, type SchedulerInput, shouldAbandon } from '../schedule/scheduler.ts'
 import { unfetchedResults, workingGraceMs } from './grace.ts'
+import { sceneFileIn } from './scene-file.ts'
 import { Ticker } from './ticker.ts'
 
 /** Two minutes: long enough to ride out a slow sync, short enough that a dead worker's frame soon returns. */
@@ -73,7 +77,18 @@ export interface WorkerOptions {
   noRender: boolean
   /** Frames rendered at once; default per renderer, as `farm render` chooses. */
   jobs?: number
+  /** The longest this worker lets any frame render (`farm join --max-frame-time`); caps every job's timeout. */
+  maxFrameTimeMs?: number
+  /** Render other nodes' scenes without the sandbox where it cannot work (`--unsafe-no-sandbox`). */
+  unsafeNoSandbox?: boolean
 }
+
+/** `farm join --max-frame-time`'s default: a frame that renders an hour is not a frame a swarm should wait on. */
+export const DEFAULT_MAX_FRAME_TIME_MS = 3600_000
+/** A job's default frame timeout is this many times its slowest rendered frame... */
+const SAMPLED_TIMEOUT_FACTOR = 10
+/** ...and never less than this: a 50 ms frame on a loaded machine may take seconds. */
+const MIN_SAMPLED_TIMEOUT_MS = 60_000
 
 interface Render {
   job: string
@@ -106,6 +121,9 @@ export class Worker {
   private readonly benchAbort = new AbortController()
   /** Jobs this worker could not work on (no peer had the scene...): left alone until then. */
   private readonly cooldown = new Map<string, number>()
+  /** Whether bwrap works here; probed in describe(). */
+  private sandbox: SandboxReport = { ok: false, problem: 'not probed yet', processLimit: 'none' }
+  private saidNoSandbox = false
 
   constructor(host: WorkerHost, options: WorkerOptions) {
     this.host = host
@@ -127,6 +145,7 @@ export class Worker {
     wupm?: number
   }): Promise<{ renderers: { name: string; version: string }[]; wupm: number }> {
     if (this.options.noRender) return { renderers: [], wupm: 0 }
+    this.sandbox = await sandboxReport()
     const installed = (await detectRenderers()).filter((r) => r.installed)
     for (const wanted of opts.renderers ?? []) {
       if (!installed.some((r) => r.name === wanted))
@@ -174,8 +193,20 @@ export class Worker {
     }
   }
 
+  /** Whether this node renders other nodes' scenes without a sandbox (it says so in its `node` entry). */
+  get unsandboxed(): boolean {
+    return !this.options.noRender && !this.sandbox.ok && this.options.unsafeNoSandbox === true
+  }
+
   start(): void {
+    const killed = killLeftoverRenderers(this.pidDir)
+    if (killed.length > 0)
+      this.host.log('warn', `killed ${killed.length} renderer processes a previous run of this node left`)
     this.ticker.start()
+  }
+
+  private get pidDir(): string {
+    return join(this.host.home, 'renderers')
   }
 
   /**
@@ -330,10 +361,36 @@ export class Worker {
   }
 
   private accepts(state: FarmState, job: JobRecord): boolean {
+    if (job.author === this.host.id) return true
+    if (!this.sandbox.ok && this.options.unsafeNoSandbox !== true) {
+      if (!this.saidNoSandbox)
+        this.host.log(
+          'warn',
+          `renders no other node's jobs: ${this.sandbox.problem}. Fix that (see \`farm doctor\`), or start with --unsafe-no-sandbox to render them with this node's full rights`,
+        )
+      this.saidNoSandbox = true
+      return false
+    }
     const policy = this.options.accept
-    if (policy === 'all' || job.author === this.host.id) return true
+    if (policy === 'all') return true
     const owner = state.nodes[job.author ?? '']?.owner
     return owner !== undefined && policy.includes(owner)
+  }
+
+  /**
+   * How long a frame of the job may render: the job's --frame-timeout, else 10x its slowest
+   * frame so far (at least a minute), capped by this worker's --max-frame-time.
+   */
+  private frameTimeoutMs(job: JobRecord): number | undefined {
+    const cap = this.options.maxFrameTimeMs
+    let asked = job.spec?.frameTimeoutMs
+    if (asked === undefined) {
+      const times = Object.values(job.frames).flatMap((f) => Object.values(f.results).map((r) => r.renderMs))
+      if (times.length > 0)
+        asked = Math.max(MIN_SAMPLED_TIMEOUT_MS, SAMPLED_TIMEOUT_FACTOR * Math.max(...times))
+    }
+    if (asked === undefined) return cap
+    return cap === undefined ? asked : Math.min(asked, cap)
   }
 
   private startRender(job: string, frames: number[]): void {
@@ -392,9 +449,18 @@ export class Worker {
       const sceneDir = await this.scene(job, render.abort.signal)
       render.phase = 'rendering'
       const slots = this.slots(spec.renderer)
+      const timeoutMs = this.frameTimeoutMs(job)
+      // Every scene but this node's own renders sandboxed: owner names are what nodes say of
+      // themselves, so another node's claim to be this node's owner proves nothing.
+      const sandboxed = job.author !== this.host.id && this.sandbox.ok
       try {
+        const scene = await sceneFileIn(sceneDir, spec)
         await renderFrames({
-          scene: join(sceneDir, spec.sceneFile),
+          scene,
+          ...(sandboxed ? { sandbox: { root: sceneDir } } : {}),
+          ...(timeoutMs !== undefined ? { frameTimeoutMs: timeoutMs } : {}),
+          pidDir: this.pidDir,
+          tethered: this.sandbox.ok,
           frames: render.frames,
           animation: spec.frames,
           size: spec.size,
