@@ -18,6 +18,7 @@ export type RenderErrorCode =
   | 'FRAMES_MISSING'
   | 'STITCH_FAILED'
   | 'FFMPEG_FAILED'
+  | 'BAD_TILES'
   | 'ABORTED'
 
 /**
@@ -162,6 +163,10 @@ export class RenderError extends Error {
   /** `what` the call was for, e.g. "encode the timelapse /x.mp4"; `why` is ffmpeg's own words. */
   static FFMPEG_FAILED(what: string, why: string) {
     return new RenderError('FFMPEG_FAILED', `ffmpeg failed to ${what}: ${why.trim() || 'no output'}`, 1)
+  }
+
+  static BAD_TILES(text: string, why: string) {
+    return new RenderError('BAD_TILES', `tiles '${text}' ${why}: give COLUMNSxROWS, e.g. 4x4`, 2)
   }
 
   static ABORTED() {

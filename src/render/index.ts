@@ -50,4 +50,14 @@ export {
   progressStats,
 } from './progress.ts'
 export { defaultParallelism, type FrameResult, type RenderOptions, renderFrames } from './render-frames.ts'
-export type { PovrayOptions, RendererName } from './renderer.ts'
+export { BLENDER_DEVICES, type BlenderDevice, type PovrayOptions, type RendererName } from './renderer.ts'
+export {
+  assembleTiles,
+  cropToRegion,
+  MAX_TILES_PER_SIDE,
+  parseTileGrid,
+  type Region,
+  type TileGrid,
+  tileGridProblem,
+  tileRegion,
+} from './tiles.ts'

@@ -2,8 +2,13 @@ import { installHint } from './detect.ts'
 import { RenderError } from './errors.ts'
 import type { FrameRange, Size } from './frames.ts'
 import { type RunResult, runProgram } from './process.ts'
+import type { Region } from './tiles.ts'
 
 export type RendererName = 'povray' | 'blender'
+
+/** Cycles' devices, as Blender names its compute device types (CPU: no GPU). */
+export const BLENDER_DEVICES = ['CPU', 'CUDA', 'OPTIX', 'HIP', 'METAL'] as const
+export type BlenderDevice = (typeof BLENDER_DEVICES)[number]
 
 /** One renderer process over a run of consecutive frames. */
 export interface ChunkRequest {
@@ -18,6 +23,12 @@ export interface ChunkRequest {
   /** An empty directory the renderer writes into; the caller moves finished frames out. */
   workDir: string
   povray?: PovrayOptions
+  /** The renderer's executable (default: `povray` or `blender` on PATH). */
+  program?: string
+  /** Cycles' device (default: what the .blend says). */
+  blenderDevice?: BlenderDevice
+  /** Render only this part of the `size` image (a tile): the image written stays whole-size. */
+  region?: Region
   signal?: AbortSignal
 }
 
