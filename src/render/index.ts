@@ -9,10 +9,12 @@ export {
   wupmOf,
 } from './bench.ts'
 export {
+  blenderDevices,
   detectFfmpeg,
   detectRenderers,
   installHint,
   type RendererInfo,
+  type RendererPrograms,
   rendererForScene,
   type ToolInfo,
 } from './detect.ts'

@@ -18,6 +18,7 @@ import {
   type JobRecord,
   jobQueue,
   type NodeRecord,
+  rendersJob,
 } from '../../ledger/index.ts'
 import { effectiveWupm, frameCostModel, frameOrder, type RenderedFrame, renderMsFor } from './estimate.ts'
 import { rendezvousScores } from './rendezvous.ts'
@@ -113,10 +114,10 @@ function isDone(status: FrameStatusName): boolean {
   return status === 'rendered' || status === 'verified'
 }
 
-/** Whether `worker` may render frames of `job` at all. */
+/** Whether `worker` may render frames of `job` at all: its renderer in a version the job takes, accepted, not blocked. */
 function canWorkOn(job: JobRecord, worker: Candidate, failures: ReadonlyMap<string, number>): boolean {
   return (
-    worker.node.renderers.some((r) => r.name === job.spec!.renderer) &&
+    rendersJob(worker.node, job.spec!) &&
     job.accepted[worker.id] !== undefined &&
     !blockedWorker(job, worker.id, failures)
   )

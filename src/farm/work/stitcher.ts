@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { FrameRecord, JobRecord } from '../../ledger/index.ts'
 import { checkFrame, stitchVideo } from '../../render/index.ts'
 import { payment } from '../schedule/estimate.ts'
+import { assembleStill, imageSizeOf, outputExtension } from './still.ts'
 import { Ticker } from './ticker.ts'
 import type { Activity, WorkerHost } from './worker.ts'
 
@@ -109,7 +110,7 @@ export class Stitcher {
       if (connected || failures < MAX_FETCH_FAILURES) return false
       problem = `its image could not be fetched ${failures} times and ${worker} left`
     } else {
-      const check = await checkFrame(file, spec.size).catch((err: Error) => err)
+      const check = await checkFrame(file, imageSizeOf(spec, n)).catch((err: Error) => err)
       if (check instanceof Error) problem = check.message
       else if (check.pixelHash !== result.pixelHash)
         problem = `its pixels hash to ${check.pixelHash.slice(0, 12)}, not the ${result.pixelHash.slice(0, 12)} reported`
@@ -144,8 +145,9 @@ export class Stitcher {
     this.current = { kind: 'stitching', job: jobId }
     const dir = join(this.host.home, 'jobs', jobId)
     await mkdir(dir, { recursive: true })
-    const out = join(dir, `${safeName(spec.name)}.mp4`)
-    await stitchVideo({ frames: images, fps: spec.fps, out, signal: this.abort.signal })
+    const out = join(dir, `${safeName(spec.name)}${outputExtension(spec)}`)
+    if (spec.tiles) await assembleStill(spec, images, out)
+    else await stitchVideo({ frames: images, fps: spec.fps, out, signal: this.abort.signal })
     const video = await this.host.blobs.put(out)
     await rm(out, { force: true })
     if (this.host.ledger.state().jobs[jobId]?.settled) return
