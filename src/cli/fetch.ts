@@ -10,7 +10,7 @@ export const command: Command = {
 
 Once JOB is stitched, fetches its video through the running node (from the stitcher if it is
 another node) and copies it to FILE (default: <job name>.mp4 in the current directory); prints
-the path. While the job is not stitched, prints its state and exits 1.
+the path. A still rendered in tiles (\`farm submit --tiles\`) gives its PNG (<job name>.png). While the job is not stitched, prints its state and exits 1.
 
 Options:
   -o, --out FILE  where to write the video
@@ -39,7 +39,9 @@ Example:
       else process.stderr.write(`farm: job ${shortJobId(job.id)} is not stitched yet:\n${jobLine(job)}\n`)
       return 1
     }
-    const out = resolve(values.out ?? `${job.name.replace(/[^A-Za-z0-9._-]+/g, '_')}.mp4`)
+    const out = resolve(
+      values.out ?? `${job.name.replace(/[^A-Za-z0-9._-]+/g, '_')}${job.still ? '.png' : '.mp4'}`,
+    )
     await copyFile(job.path, out)
     if (values.json) printJson({ ...job, path: out })
     else process.stdout.write(`${out}\n`)

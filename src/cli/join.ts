@@ -11,7 +11,7 @@ import {
   requireJoined,
   startBackup,
 } from '../farm/index.ts'
-import type { RendererName } from '../render/index.ts'
+import { BLENDER_DEVICES, type RendererName, type RendererPrograms } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { flagsOf } from './flags.ts'
 import { resolveHome } from './home.ts'
@@ -24,6 +24,7 @@ export const command: Command = {
   help: `Usage: farm join [INVITE] [--home DIR] [--headless] [--listen MULTIADDR]... [--no-mdns]
                  [--relay | --no-relay] [--upnp] [--announce MULTIADDR]...
                  [--name NAME] [--owner OWNER] [--renderers povray,blender] [--jobs N]
+                 [--blender PATH]... [--povray PATH]... [--blender-device DEVICE]
                  [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
                  [--log-format text|json] [--log-to stderr|stdout] [--backup DIR]
                  [--grace DURATION] [--on-event CMD] [--webhook URL]
@@ -65,6 +66,12 @@ Options:
   --owner OWNER       owner when creating the home (default: the user name)
   --renderers LIST    renderers this node may use, e.g. povray (default: every installed one)
   --jobs N            frames rendered at once (default: 2 POV-Ray frames on 2 cores, 1 Blender)
+  --blender PATH      a Blender to render with instead of the one on PATH, e.g. an official
+                      build; repeatable: each job is rendered by one of the version it was made
+                      with (the node announces every version; \`farm doctor --blender PATH\`)
+  --povray PATH       the same for POV-Ray
+  --blender-device D  Cycles' device: CPU, CUDA, OPTIX, HIP or METAL (default: the .blend's);
+                      a Blender that has no such device here is not used
   --no-render         render nothing: only replicate, serve blobs and stitch its own jobs
   --lease SECONDS     how long a claim holds a frame without renewal (default 120)
   --accept POLICY     whose jobs to render: all (default) or a comma list of owners
@@ -110,6 +117,9 @@ Examples:
       owner: { type: 'string' },
       renderers: { type: 'string' },
       jobs: { type: 'string' },
+      blender: { type: 'string', multiple: true },
+      povray: { type: 'string', multiple: true },
+      'blender-device': { type: 'string' },
       'no-render': { type: 'boolean' },
       lease: { type: 'string' },
       accept: { type: 'string' },
@@ -150,6 +160,7 @@ Examples:
       accept: parseAccept(values.accept),
       ...(values.renderers !== undefined ? { renderers: parseRenderers(values.renderers) } : {}),
       jobs: flags.whole('jobs', values.jobs),
+      installs: installsOf(values),
       leaseMs: seconds(flags.positive('lease', values.lease)),
       wupm: flags.positive('wupm', values.wupm),
       graceMs,
@@ -266,4 +277,23 @@ function parseRenderers(text: string): RendererName[] {
 
 function seconds(value: number | undefined): number | undefined {
   return value === undefined ? undefined : Math.round(value * 1000)
+}
+
+/** `--blender PATH`, `--povray PATH` (each repeatable) and `--blender-device`, as the node takes them. */
+function installsOf(values: { blender?: string[]; povray?: string[]; 'blender-device'?: string }) {
+  const device = flags.choice('blender-device', values['blender-device']?.toUpperCase(), BLENDER_DEVICES)
+  const programs: RendererPrograms = {
+    ...(values.blender?.length ? { blender: values.blender.map((p) => programPath('blender', p)) } : {}),
+    ...(values.povray?.length ? { povray: values.povray.map((p) => programPath('povray', p)) } : {}),
+  }
+  return { programs, ...(device !== undefined ? { blenderDevice: device } : {}) }
+}
+
+/** A path with a slash is a file (made absolute), which must exist; a bare name is looked up on PATH. */
+function programPath(flag: string, program: string): string {
+  if (!program.includes('/')) return program
+  const path = resolvePath(program)
+  if (!existsSync(path))
+    throw new UsageError(`farm join: --${flag} ${program}: no such file; give the path of its executable`)
+  return path
 }

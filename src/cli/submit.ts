@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { callNode, FarmError, shortJobId } from '../farm/index.ts'
-import { parseFrameRange, parseSize, rendererForScene } from '../render/index.ts'
+import { parseFrameRange, parseSize, parseTileGrid, rendererForScene } from '../render/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { flagsOf } from './flags.ts'
 import { resolveHome } from './home.ts'
@@ -12,7 +12,8 @@ export const command: Command = {
   help: `Usage: farm submit SCENE --frames A-B [--size WxH] [--fps N] [--stitcher self|PEER_ID]
                    [--attempts N] [--fail-fast] [--name NAME] [--price CREDITS]
                    [--budget CREDITS] [--verify-rate R] [--frame-timeout DURATION]
-                   [--max-archive-mb N] [--home DIR] [--json]
+                   [--max-archive-mb N] [--renderer-version X.Y] [--any-version]
+                   [--tiles CxR] [--home DIR] [--json]
 
 Packs SCENE's directory (minus what its .farmignore lists) into the running node's blob store,
 writes the job to the ledger and prints the job id alone on stdout. Workers of the swarm fetch
@@ -37,12 +38,18 @@ Options:
   --frame-timeout D   kill a frame rendering longer than D (e.g. 90s, 20m) and count it a failed
                       attempt (default: 10x the job's slowest frame so far, at least 1m; each
                       worker caps it with its --max-frame-time)
+  --renderer-version X.Y  the renderer version the scene needs (default: this node's); workers
+                      of another major.minor do not take the job
+  --any-version       workers of any version of the renderer may take it
+  --tiles CxR         split the one frame of --frames N-N into C columns x R rows of tiles,
+                      rendered across the farm like frames; \`farm fetch\` gives the PNG
   --home DIR          the node's home (default: $FARM_HOME or ~/.farm)
   --json              print {"id": ...} instead of the bare id
 
 Examples:
   job=$(farm submit examples/povray/orbit.pov --frames 1-48 --size 640x480)
   farm submit shots/intro.blend --frames 1-120 --fps 30 --attempts 2 --name intro
+  farm submit still.blend --frames 7-7 --size 1920x1080 --tiles 4x4
 `,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('submit', argv, {
@@ -58,6 +65,9 @@ Examples:
       'verify-rate': { type: 'string' },
       'max-archive-mb': { type: 'string' },
       'frame-timeout': { type: 'string' },
+      'renderer-version': { type: 'string' },
+      'any-version': { type: 'boolean' },
+      tiles: { type: 'string' },
       home: { type: 'string' },
       json: { type: 'boolean' },
     })
@@ -94,12 +104,27 @@ Examples:
       ...(verifyRate !== undefined ? { verifyRate } : {}),
       maxArchiveBytes: maxMb === undefined ? undefined : maxMb * 1024 * 1024,
       ...(frameTimeoutMs !== undefined ? { frameTimeoutMs } : {}),
+      ...versionAndTiles(values),
     }
     const { id } = await callNode(resolveHome(values.home), 'submit', spec, { timeoutMs: 600_000 })
     process.stdout.write(values.json ? `${JSON.stringify({ id })}\n` : `${id}\n`)
-    process.stderr.write(
-      `farm: submitted frames ${range.first}-${range.last}; follow with \`farm status ${shortJobId(id)}\`\n`,
-    )
+    const what = spec.tiles
+      ? `frame ${range.first} in ${spec.tiles.cols}x${spec.tiles.rows} tiles`
+      : `frames ${range.first}-${range.last}`
+    process.stderr.write(`farm: submitted ${what}; follow with \`farm status ${shortJobId(id)}\`\n`)
     return 0
   },
+}
+
+const VERSION = /^\d+\.\d+(\.\d+){0,3}$/
+
+function versionAndTiles(values: { 'renderer-version'?: string; 'any-version'?: boolean; tiles?: string }) {
+  const version = values['renderer-version']
+  if (version !== undefined && !VERSION.test(version))
+    throw flags.error('renderer-version', version, 'a version such as 3.4 or 3.4.1')
+  return {
+    ...(version !== undefined ? { rendererVersion: version } : {}),
+    ...(values['any-version'] ? { anyVersion: true } : {}),
+    ...(values.tiles !== undefined ? { tiles: parseTileGrid(values.tiles) } : {}),
+  }
 }

@@ -25,7 +25,12 @@ import {
   Swarm,
   swarmSecretOf,
 } from '../p2p/index.ts'
-import type { RendererName } from '../render/index.ts'
+import {
+  type BlenderDevice,
+  detectRenderers,
+  type RendererName,
+  type RendererPrograms,
+} from '../render/index.ts'
 import type { Handler, JobSpec, MethodName } from './control/api.ts'
 import { registerFarmMethods } from './control/handlers.ts'
 import { ControlServer } from './control/socket.ts'
@@ -66,6 +71,8 @@ export interface FarmNodeOptions {
   syncIntervalMs?: number
   /** Renderers this node may use (default: every installed one). */
   renderers?: RendererName[]
+  /** Other renderer executables (`--blender PATH`, `--povray PATH`) and Cycles' device (`--blender-device`). */
+  installs?: { programs?: RendererPrograms; blenderDevice?: BlenderDevice }
   /** Frames rendered at once (default: what `farm render` finds faster for the job's renderer). */
   jobs?: number
   /** Serve the ledger and blobs, stitch its own jobs, but render nothing. */
@@ -199,7 +206,24 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
 
   /** Packs the scene into the blob store and writes the `job` entry; returns the job id. */
   async submit(spec: JobSpec): Promise<string> {
-    return submitJob(this, spec)
+    return submitJob(
+      {
+        id: this.id,
+        ledger: this.ledger,
+        blobs: this.blobs,
+        rendererVersion: (renderer) => this.rendererVersion(renderer),
+      },
+      spec,
+    )
+  }
+
+  /** The version of `renderer` this node renders with, else (it renders none) of the one it would use. */
+  private async rendererVersion(renderer: RendererName): Promise<string | undefined> {
+    const own = this.worker?.versionOf(renderer)
+    if (own !== undefined) return own
+    const programs = this.options.installs?.programs
+    const found = await detectRenderers(programs ? { programs } : {})
+    return found.find((r) => r.name === renderer && r.installed)?.version
   }
 
   /** A job by id or unique prefix; FarmError (exit 2) when the ledger has none. */
@@ -260,6 +284,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
         ...(this.options.jobs !== undefined ? { jobs: this.options.jobs } : {}),
         maxFrameTimeMs: this.options.maxFrameTimeMs ?? DEFAULT_MAX_FRAME_TIME_MS,
         unsafeNoSandbox: this.options.unsafeNoSandbox ?? false,
+        ...(this.options.installs ? { installs: this.options.installs } : {}),
       })
       const description = await this.worker.describe({
         ...(this.options.renderers ? { renderers: this.options.renderers } : {}),

@@ -56,6 +56,21 @@ const job = z
     verifyRate: z.number().min(0).max(1).optional(),
     /** A render over this long per frame is killed and counts as a failed attempt. */
     frameTimeoutMs: z.number().int().min(1000).max(MAX_LEASE_FIELD_MS).optional(),
+    /** The renderer's version the scene was made with: workers of another major.minor do not take it... */
+    rendererVersion: z
+      .string()
+      .regex(/^\d+\.\d+(\.\d+){0,3}$/, 'a version such as 3.4 or 3.4.1')
+      .optional(),
+    /** ...unless this is true. */
+    anyVersion: z.boolean().optional(),
+    /** A still split into tiles: the job's frames are its tiles 1..cols*rows, of this frame of the scene. */
+    tiles: z
+      .strictObject({
+        frame,
+        cols: z.number().int().min(1).max(64),
+        rows: z.number().int().min(1).max(64),
+      })
+      .optional(),
   })
   .superRefine((j, ctx) => {
     const problem = sceneFileProblem(j.sceneFile, j.renderer)
@@ -65,6 +80,15 @@ const job = z
   .refine(
     (j) => j.frames.last - j.frames.first < MAX_JOB_FRAMES,
     `a job has at most ${MAX_JOB_FRAMES} frames`,
+  )
+  .refine(
+    (j) =>
+      !j.tiles ||
+      (j.frames.first === 1 &&
+        j.frames.last === j.tiles.cols * j.tiles.rows &&
+        j.tiles.cols <= j.size.width &&
+        j.tiles.rows <= j.size.height),
+    'a tiled job has frames 1..cols*rows, each tile at least a pixel',
   )
 
 const onJob = z.strictObject({ job: jobId })

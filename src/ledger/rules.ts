@@ -1,4 +1,4 @@
-import type { JobBody } from './bodies.ts'
+import type { JobBody, NodeBody } from './bodies.ts'
 import type { ClaimRecord, FarmState, FrameRecord, JobRecord, MismatchRecord, Verdict } from './state.ts'
 import { orderKey } from './state.ts'
 
@@ -262,6 +262,41 @@ export function blockedWorker(job: JobRecord, worker: string, counts?: ReadonlyM
   let failed = 0
   for (const frame of Object.values(job.frames)) if (frame.failedBy[worker] !== undefined) failed += 1
   return failed >= MAX_FAILED_FRAMES
+}
+
+/**
+ * "3.4.1" -> "3.4". A scene renders the same across a renderer's patch releases, not across its
+ * minor ones (Blender changes Cycles' sampling, POV-Ray its parser), so versions match by this.
+ */
+export function majorMinor(version: string): string | undefined {
+  const match = /^(\d+)\.(\d+)/.exec(version)
+  return match ? `${Number(match[1])}.${Number(match[2])}` : undefined
+}
+
+/** Whether an install (a renderer and its version) may render the job: its renderer, in the version the job names unless it takes any. */
+export function rendererFits(spec: JobBody, install: { name: string; version: string }): boolean {
+  if (install.name !== spec.renderer) return false
+  if (spec.anyVersion === true || spec.rendererVersion === undefined) return true
+  return majorMinor(install.version) === majorMinor(spec.rendererVersion)
+}
+
+/** Whether a node has an install that may render the job: the scheduler gives frames only to those. */
+export function rendersJob(node: Pick<NodeBody, 'renderers'>, spec: JobBody): boolean {
+  return node.renderers.some((install) => rendererFits(spec, install))
+}
+
+/**
+ * Why nobody renders a job: no node among `workers` (default: every node known) has the job's
+ * renderer in the version it was made with, though the job holds to that version.
+ */
+export function noWorkerHasVersion(state: FarmState, job: JobRecord, workers?: Iterable<string>): boolean {
+  const spec = job.spec
+  if (!spec || spec.anyVersion === true || spec.rendererVersion === undefined) return false
+  const ids = workers ? [...workers] : Object.keys(state.nodes)
+  return !ids.some((id) => {
+    const node = state.nodes[id]
+    return node !== undefined && rendersJob(node, spec)
+  })
 }
 
 /** A job's price per WU in milli-credits: its payer's latest `reprice`, else the job entry's. */

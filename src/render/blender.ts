@@ -6,6 +6,7 @@ import { RenderError } from './errors.ts'
 import { describeFrames } from './frame-list.ts'
 import { saysDiskFull, TAIL_LINES, tailLines } from './output.ts'
 import {
+  type BlenderDevice,
   type ChunkOutput,
   type ChunkRequest,
   type ChunkSandbox,
@@ -21,7 +22,7 @@ const NOTE = 'FARM-NOTE: '
  * built without OpenImageDenoise, and a file saved with Cycles denoising on then renders nothing
  * ("Build without OpenImageDenoiser"): turn denoising off there and say so, rather than fail.
  */
-export function blenderSetup(request: Pick<ChunkRequest, 'size'>): string {
+export function blenderSetup(request: Pick<ChunkRequest, 'size' | 'region' | 'blenderDevice'>): string {
   const lines = ['import bpy', 's = bpy.context.scene']
   if (request.size) {
     lines.push(
@@ -37,7 +38,53 @@ export function blenderSetup(request: Pick<ChunkRequest, 'size'>): string {
     '        s.cycles.use_denoising = False',
     `        print('${NOTE}this Blender is built without OpenImageDenoise: rendering with denoising off')`,
   )
+  if (request.blenderDevice) lines.push(...deviceSetup(request.blenderDevice))
+  if (request.region) lines.push(...borderSetup(request))
   return lines.join('\n')
+}
+
+/** A line Blender prints before it exits 3: the reason a render cannot be done as asked. */
+const REFUSAL = 'FARM-ERROR: '
+
+/** Cycles on `device`, every device of that type on; a Blender without one exits rather than render on another. */
+function deviceSetup(device: BlenderDevice): string[] {
+  if (device === 'CPU') return ["if s.render.engine == 'CYCLES':", "    s.cycles.device = 'CPU'"]
+  return [
+    "if s.render.engine == 'CYCLES':",
+    '    import _cycles, sys',
+    `    if not any(d[1] == '${device}' for d in _cycles.available_devices('${device}')):`,
+    `        print('${REFUSAL}this Blender has no ${device} device: give farm join another --blender-device (farm doctor lists them)')`,
+    '        sys.exit(3)',
+    "    prefs = bpy.context.preferences.addons['cycles'].preferences",
+    `    prefs.compute_device_type = '${device}'`,
+    '    prefs.get_devices()',
+    `    for d in prefs.devices: d.use = d.type == '${device}'`,
+    "    s.cycles.device = 'GPU'",
+  ]
+}
+
+/**
+ * The render border over the tile, without Blender's crop: Blender dithers each pixel by its
+ * place in the image it saves, so a cropped tile differs from the same pixels of a whole frame
+ * by one level here and there, and an uncropped one does not (the farm crops it, tiles.ts).
+ * Edges sit a quarter pixel inside, so Blender's float-to-pixel conversion lands on them
+ * whether it truncates or rounds. A denoiser sees only its tile, so seams would show: refused.
+ */
+function borderSetup(request: Pick<ChunkRequest, 'size' | 'region'>): string[] {
+  const { region, size } = request as Required<Pick<ChunkRequest, 'size' | 'region'>>
+  const edge = (pixel: number, side: number) => Math.min(1, (pixel + 0.25) / side).toFixed(8)
+  return [
+    "if s.render.engine == 'CYCLES' and s.cycles.use_denoising:",
+    `    print('${REFUSAL}the scene renders with denoising on, which would show seams between tiles: turn it off in the .blend or submit without --tiles')`,
+    '    import sys',
+    '    sys.exit(3)',
+    's.render.use_border = True',
+    's.render.use_crop_to_border = False',
+    `s.render.border_min_x = ${edge(region.x, size.width)}`,
+    `s.render.border_max_x = ${edge(region.x + region.width, size.width)}`,
+    `s.render.border_min_y = ${edge(size.height - region.y - region.height, size.height)}`,
+    `s.render.border_max_y = ${edge(size.height - region.y, size.height)}`,
+  ]
 }
 
 export function blenderArgs(request: ChunkRequest): string[] {
@@ -148,7 +195,7 @@ export const blender: RendererAdapter = {
       const found = await inspectBlend(request.scene, request.sandbox, request.signal)
       if (found.length > 0) throw RenderError.SCENE_REFUSED(request.scene, found)
     }
-    const run = await runRenderer('blender', blenderArgs(request), {
+    const run = await runRenderer(request.program ?? 'blender', blenderArgs(request), {
       cwd: dirname(request.scene),
       frames: request.frames,
       ...(request.signal ? { signal: request.signal } : {}),
@@ -168,6 +215,8 @@ export const blender: RendererAdapter = {
     // on disk decide, not the exit code.
     if (run.exitCode !== 0 || request.frames.some((frame) => !files.has(frame))) {
       if (saysDiskFull(run.output)) throw RenderError.DISK_FULL(request.workDir)
+      const refusal = run.output.split('\n').find((line) => line.startsWith(REFUSAL))
+      if (refusal) throw RenderError.RENDER_FAILED(describeFrames(request.frames), refusal, run.command)
       if (/Unable to open|File format is not supported|not a blend file|Cannot read file/i.test(run.output)) {
         throw RenderError.SCENE_INVALID(request.scene, tail, run.command)
       }

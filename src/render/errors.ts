@@ -18,6 +18,7 @@ export type RenderErrorCode =
   | 'FRAMES_MISSING'
   | 'STITCH_FAILED'
   | 'FFMPEG_FAILED'
+  | 'BAD_TILES'
   | 'ABORTED'
   | 'FRAME_TIMEOUT'
   | 'SANDBOX_UNAVAILABLE'
@@ -193,6 +194,10 @@ export class RenderError extends Error {
       `scene ${scene} is refused: ${what.join('; ')}. A farm job may only read its own directory and write its frames: make these paths relative inside the scene's directory, or remove them`,
       2,
     )
+  }
+
+  static BAD_TILES(text: string, why: string) {
+    return new RenderError('BAD_TILES', `tiles '${text}' ${why}: give COLUMNSxROWS, e.g. 4x4`, 2)
   }
 
   static ABORTED() {

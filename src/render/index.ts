@@ -9,10 +9,12 @@ export {
   wupmOf,
 } from './bench.ts'
 export {
+  blenderDevices,
   detectFfmpeg,
   detectRenderers,
   installHint,
   type RendererInfo,
+  type RendererPrograms,
   rendererForScene,
   type ToolInfo,
 } from './detect.ts'
@@ -51,5 +53,15 @@ export {
   progressStats,
 } from './progress.ts'
 export { defaultParallelism, type FrameResult, type RenderOptions, renderFrames } from './render-frames.ts'
-export type { PovrayOptions, RendererName } from './renderer.ts'
+export { BLENDER_DEVICES, type BlenderDevice, type PovrayOptions, type RendererName } from './renderer.ts'
 export { type SandboxLimits, type SandboxReport, sandboxReport } from './sandbox.ts'
+export {
+  assembleTiles,
+  cropToRegion,
+  MAX_TILES_PER_SIDE,
+  parseTileGrid,
+  type Region,
+  type TileGrid,
+  tileGridProblem,
+  tileRegion,
+} from './tiles.ts'

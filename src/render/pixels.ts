@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { open, readFile } from 'node:fs/promises'
-import type { PNG } from 'pngjs'
 import { Worker } from 'node:worker_threads'
+import type { PNG } from 'pngjs'
 import { RenderError } from './errors.ts'
 import type { Size } from './frames.ts'
 import { PNG_HEADER_BYTES, type PngHeader, parsePngHeader } from './png-header.ts'

@@ -8,8 +8,16 @@ import { RenderError } from './errors.ts'
 import { chunkFrames, chunkSizeFor, type FrameRange, frameFileName, type Size } from './frames.ts'
 import { checkFrame } from './pixels.ts'
 import { povray } from './povray.ts'
-import type { ChunkRequest, ChunkSandbox, PovrayOptions, RendererAdapter, RendererName } from './renderer.ts'
+import type {
+  BlenderDevice,
+  ChunkRequest,
+  ChunkSandbox,
+  PovrayOptions,
+  RendererAdapter,
+  RendererName,
+} from './renderer.ts'
 import type { SandboxLimits } from './sandbox.ts'
+import { cropToRegion, type Region } from './tiles.ts'
 
 export interface RenderOptions {
   scene: string
@@ -26,6 +34,11 @@ export interface RenderOptions {
   /** Most consecutive frames one renderer process takes. Default: see chunkSizeFor. */
   chunk?: number
   povray?: PovrayOptions
+  /** The renderer's executable (default: `povray` or `blender` on PATH). */
+  program?: string
+  blenderDevice?: BlenderDevice
+  /** Render only this tile of each `size` frame: the images are the tile's size. */
+  region?: Region
   signal?: AbortSignal
   /** Called once per frame as it is finished or found already finished. */
   onFrame?: (result: FrameResult) => void
@@ -92,11 +105,14 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
   const outDir = resolve(opts.outDir)
   await assertWritable(outDir)
   await removeAbandonedChunks(outDir)
+  if (opts.region && !opts.size) throw RenderError.BAD_SIZE('(none: a tile needs the whole frame size)')
+  /** The size each image must have: the frame's, or its tile's. */
+  const imageSize = opts.region ? { width: opts.region.width, height: opts.region.height } : opts.size
 
   const results = new Map<number, FrameResult>()
   const todo: number[] = []
   for (const frame of [...new Set(opts.frames)].sort((a, b) => a - b)) {
-    const kept = await keptFrame(outDir, frame, opts.size)
+    const kept = await keptFrame(outDir, frame, imageSize)
     if (kept) {
       results.set(frame, kept)
       opts.onFrame?.(kept)
@@ -125,8 +141,12 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
 
   /** Moves a checked frame out of its chunk directory under its final name. */
   const finish = async (frame: number, file: string, renderMs: number, outputTail: string) => {
-    const check = await checkFrame(file, opts.size)
     const final = join(outDir, frameFileName(frame))
+    if (opts.region) {
+      await cropToRegion(file, opts.region, `${file}.tile.png`)
+      await rename(`${file}.tile.png`, file)
+    }
+    const check = await checkFrame(file, imageSize)
     await rename(file, final)
     const result = { frame, file: final, ...check, renderMs, resumed: false, outputTail }
     results.set(frame, result)
@@ -153,6 +173,9 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
           : {}),
         ...(opts.pidDir !== undefined ? { pidDir: opts.pidDir } : {}),
         ...(opts.tethered && !sandbox ? { tethered: true } : {}),
+        ...(opts.program ? { program: opts.program } : {}),
+        ...(opts.blenderDevice ? { blenderDevice: opts.blenderDevice } : {}),
+        ...(opts.region ? { region: opts.region } : {}),
       }
       const started = performance.now()
       try {

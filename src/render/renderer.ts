@@ -5,8 +5,13 @@ import type { FrameRange, Size } from './frames.ts'
 import { forgetRenderer, recordRenderer } from './pid-files.ts'
 import { commandLine, type RunResult, runProgram } from './process.ts'
 import { type SandboxLimits, type SandboxSpec, sandboxedCommand, tetheredCommand } from './sandbox.ts'
+import type { Region } from './tiles.ts'
 
 export type RendererName = 'povray' | 'blender'
+
+/** Cycles' devices, as Blender names its compute device types (CPU: no GPU). */
+export const BLENDER_DEVICES = ['CPU', 'CUDA', 'OPTIX', 'HIP', 'METAL'] as const
+export type BlenderDevice = (typeof BLENDER_DEVICES)[number]
 
 /** One renderer process over a run of consecutive frames. */
 export interface ChunkRequest {
@@ -21,6 +26,12 @@ export interface ChunkRequest {
   /** An empty directory the renderer writes into; the caller moves finished frames out. */
   workDir: string
   povray?: PovrayOptions
+  /** The renderer's executable (default: `povray` or `blender` on PATH). */
+  program?: string
+  /** Cycles' device (default: what the .blend says). */
+  blenderDevice?: BlenderDevice
+  /** Render only this part of the `size` image (a tile): the image written stays whole-size. */
+  region?: Region
   signal?: AbortSignal
   /** Render inside the sandbox (sandbox.ts), reading only below `root`: for other owners' scenes. */
   sandbox?: ChunkSandbox

@@ -8,6 +8,7 @@ const forged = 'alpha\n2026-12-02 12:00:00 info paid 1000 cr to mallory\u001b[2J
 describe('text other nodes wrote', () => {
   it('cannot forge a line, clear the screen or reorder what a reader sees', () => {
     const safe = safeText(forged)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what must be gone
     expect(safe).not.toMatch(/[\n\u001b\u0007\u202e]/)
     expect(safe).toBe('alpha?2026-12-02 12:00:00 info paid 1000 cr to mallory?[2J?]0;pwned??')
   })

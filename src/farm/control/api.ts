@@ -38,6 +38,12 @@ export const jobSpecSchema = z.strictObject({
   maxArchiveBytes: z.number().int().min(1).optional(),
   /** A frame rendering longer than this is killed and counts as a failed attempt. */
   frameTimeoutMs: z.number().int().min(1000).optional(),
+  /** The renderer's version the scene needs (default: the version this node renders with). */
+  rendererVersion: z.string().min(1).max(32).optional(),
+  /** Workers of any version of the renderer may take it. */
+  anyVersion: z.boolean().optional(),
+  /** Split the one frame asked into cols x rows tiles. */
+  tiles: z.strictObject({ cols: z.number().int().min(1), rows: z.number().int().min(1) }).optional(),
 })
 
 /** What `farm submit` asks for; everything but the scene and the frames has a default. */

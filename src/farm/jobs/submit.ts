@@ -2,7 +2,12 @@ import { stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
 import { type JobBody, type Ledger, MAX_JOB_FRAMES, MAX_LEASE_MS } from '../../ledger/index.ts'
 import type { BlobStore } from '../../p2p/index.ts'
-import { rendererForScene } from '../../render/index.ts'
+import {
+  MAX_TILES_PER_SIDE,
+  type RendererName,
+  rendererForScene,
+  tileGridProblem,
+} from '../../render/index.ts'
 import type { JobSpec } from '../control/api.ts'
 import { FarmError } from '../errors.ts'
 import { packScene } from '../scene/archive.ts'
@@ -18,6 +23,48 @@ interface Submitter {
   readonly id: string
   readonly ledger: Ledger
   readonly blobs: BlobStore
+  /** The version of the renderer the submitter renders with, which the job holds workers to. */
+  rendererVersion(renderer: RendererName): Promise<string | undefined>
+}
+
+const VERSION = /^\d+\.\d+(\.\d+){0,3}$/
+
+/**
+ * The job's frames and still of a `--tiles` job: one frame asked, split into tiles 1..cols*rows
+ * that workers claim like frames. Checked before the scene is packed, so a bad grid costs nothing.
+ */
+function tiledFrames(
+  spec: JobSpec,
+  size: { width: number; height: number },
+): Pick<JobBody, 'frames' | 'tiles'> {
+  if (!spec.tiles) return { frames: { first: spec.first, last: spec.last } }
+  const { cols, rows } = spec.tiles
+  if (spec.first !== spec.last)
+    throw FarmError.BAD_JOB(
+      `--tiles splits one frame, not ${spec.first}-${spec.last}: give one frame, e.g. --frames ${spec.first}-${spec.first}`,
+    )
+  if (cols > MAX_TILES_PER_SIDE || rows > MAX_TILES_PER_SIDE)
+    throw FarmError.BAD_JOB(`--tiles ${cols}x${rows} has more than ${MAX_TILES_PER_SIDE} tiles a side`)
+  const problem = tileGridProblem(size, { cols, rows })
+  if (problem) throw FarmError.BAD_JOB(`--tiles ${cols}x${rows} ${problem}: use fewer tiles`)
+  return { frames: { first: 1, last: cols * rows }, tiles: { frame: spec.first, cols, rows } }
+}
+
+/** The version the job holds workers to: the one asked, else the submitter's; none when it has no such renderer. */
+async function jobVersion(
+  node: Submitter,
+  renderer: RendererName,
+  spec: JobSpec,
+): Promise<Pick<JobBody, 'rendererVersion' | 'anyVersion'>> {
+  if (spec.rendererVersion !== undefined && !VERSION.test(spec.rendererVersion))
+    throw FarmError.BAD_JOB(
+      `--renderer-version '${spec.rendererVersion}' is not a version such as 3.4 or 3.4.1`,
+    )
+  const version = spec.rendererVersion ?? (await node.rendererVersion(renderer))
+  return {
+    ...(version !== undefined && VERSION.test(version) ? { rendererVersion: version } : {}),
+    ...(spec.anyVersion ? { anyVersion: true } : {}),
+  }
 }
 
 /** Packs the scene's directory into the blob store and writes the `job` entry; returns the job id. */
@@ -37,6 +84,9 @@ export async function submitJob(node: Submitter, spec: JobSpec): Promise<string>
     throw FarmError.BAD_JOB(`a frame timeout is at most ${MAX_LEASE_MS / 3600_000} h`)
   if (spec.last - spec.first >= MAX_JOB_FRAMES)
     throw FarmError.BAD_JOB(`a job has at most ${MAX_JOB_FRAMES} frames; split it into several jobs`)
+  const size = spec.size ?? DEFAULT_SIZE
+  const frames = tiledFrames(spec, size)
+  const version = await jobVersion(node, renderer, spec)
   const stitcher = spec.stitcher === undefined || spec.stitcher === 'self' ? node.id : spec.stitcher
   if (stitcher !== node.id && node.ledger.state().nodes[stitcher] === undefined)
     throw FarmError.UNKNOWN_STITCHER(stitcher)
@@ -52,8 +102,8 @@ export async function submitJob(node: Submitter, spec: JobSpec): Promise<string>
     scene: packed.sha256,
     sceneFile: basename(scene),
     renderer,
-    frames: { first: spec.first, last: spec.last },
-    size: spec.size ?? DEFAULT_SIZE,
+    ...frames,
+    size,
     fps: spec.fps ?? DEFAULT_FPS,
     pricePerWU: spec.pricePerWU ?? DEFAULT_PRICE_PER_WU,
     stitcher,
@@ -62,6 +112,7 @@ export async function submitJob(node: Submitter, spec: JobSpec): Promise<string>
     ...(spec.budget !== undefined ? { budget: spec.budget } : {}),
     ...(spec.verifyRate !== undefined ? { verifyRate: spec.verifyRate } : {}),
     ...(spec.frameTimeoutMs !== undefined ? { frameTimeoutMs: spec.frameTimeoutMs } : {}),
+    ...version,
   }
   const entry = await node.ledger.append('job', body)
   // The submitter renders its own jobs: it needs no convincing.

@@ -28,9 +28,14 @@ export interface JobSummary {
   /** The status in the words of the dashboard and the web page. */
   phase: JobPhase
   progress: JobProgress
+  /** The stitched output's blob: a video, or for a still in tiles (`still`) a PNG. */
   video: string | null
   /** Price, budget, escrow, what was paid and checked, and the mismatches caught. */
   verification: JobVerification
+  /** A still split into tiles: its frame and grid; the job's frames are its tiles. */
+  still: { frame: number; tiles: string } | null
+  /** The renderer version the job holds workers to (major.minor), null when any will do. */
+  rendererVersion: string | null
 }
 
 export interface FailedFrame {
@@ -129,6 +134,8 @@ export function summaryOf(state: FarmState, job: JobRecord): JobSummary {
     progress: jobProgress(job, now),
     video,
     verification: verificationOf(state, job),
+    still: spec.tiles ? { frame: spec.tiles.frame, tiles: `${spec.tiles.cols}x${spec.tiles.rows}` } : null,
+    rendererVersion: spec.anyVersion ? null : (spec.rendererVersion ?? null),
   }
 }
 

@@ -18,8 +18,9 @@ import {
   type JobRecord,
   jobQueue,
   type NodeRecord,
-  schedulingWupm,
   renderRule,
+  rendersJob,
+  schedulingWupm,
   suspectOn,
 } from '../../ledger/index.ts'
 import { frameCostModel, frameOrder, type RenderedFrame, renderMsFor } from './estimate.ts'
@@ -124,10 +125,10 @@ function isDone(status: FrameStatusName): boolean {
   return status === 'rendered' || status === 'verified'
 }
 
-/** Whether `worker` may render frames of `job` at all. */
+/** Whether `worker` may render frames of `job` at all: its renderer in a version the job takes, accepted, not blocked. */
 function canWorkOn(job: JobRecord, worker: Candidate, failures: ReadonlyMap<string, number>): boolean {
   return (
-    worker.node.renderers.some((r) => r.name === job.spec!.renderer) &&
+    rendersJob(worker.node, job.spec!) &&
     job.accepted[worker.id] !== undefined &&
     !blockedWorker(job, worker.id, failures)
   )

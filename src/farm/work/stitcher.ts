@@ -24,6 +24,7 @@ import {
   sampled,
   WU_TOLERANCE,
 } from './sample.ts'
+import { assembleStill, imageSizeOf, outputExtension } from './still.ts'
 import { Ticker } from './ticker.ts'
 import { compareImages, type OwnRender, Verifier } from './verifier.ts'
 import type { Activity, WorkerHost } from './worker.ts'
@@ -152,7 +153,7 @@ export class Stitcher {
       if (connected || failures < MAX_FETCH_FAILURES) return false
       check = { ok: false, problem: `its image could not be fetched ${failures} times and ${worker} left` }
     } else {
-      const decoded = await checkFrame(file, spec.size).catch((err: Error) => err)
+      const decoded = await checkFrame(file, imageSizeOf(spec, n)).catch((err: Error) => err)
       if (decoded instanceof Error) check = { ok: false, problem: decoded.message }
       else if (decoded.pixelHash !== result.pixelHash)
         check = {
@@ -388,8 +389,9 @@ export class Stitcher {
     this.current = { kind: 'stitching', job: jobId }
     const dir = join(this.host.home, 'jobs', jobId)
     await mkdir(dir, { recursive: true })
-    const out = join(dir, `${safeName(spec.name)}.mp4`)
-    await stitchVideo({ frames: images, fps: spec.fps, out, signal: this.abort.signal })
+    const out = join(dir, `${safeName(spec.name)}${outputExtension(spec)}`)
+    if (spec.tiles) await assembleStill(spec, images, out)
+    else await stitchVideo({ frames: images, fps: spec.fps, out, signal: this.abort.signal })
     const video = await this.host.blobs.put(out)
     await rm(out, { force: true })
     if (this.host.ledger.state().jobs[jobId]?.settled) return

@@ -17,7 +17,6 @@ import {
   benchmarkRenderer,
   defaultParallelism,
   describeFrames,
-  detectRenderers,
   type FrameResult,
   killLeftoverRenderers,
   loadBenchResults,
@@ -32,8 +31,16 @@ import { unpackArchive } from '../scene/archive.ts'
 import { frameMilliWU } from '../schedule/estimate.ts'
 import { nextClaim, nextClaims, type SchedulerInput, shouldAbandon } from '../schedule/scheduler.ts'
 import { unfetchedResults, workingGraceMs } from './grace.ts'
+import {
+  announcedRenderers,
+  findInstalls,
+  type InstallOptions,
+  installFor,
+  type RendererInstall,
+} from './installs.ts'
 import { sceneFileIn } from './scene-file.ts'
 import { Ticker } from './ticker.ts'
+import { renderTiles } from './tiles.ts'
 
 /** Two minutes: long enough to ride out a slow sync, short enough that a dead worker's frame soon returns. */
 export const DEFAULT_LEASE_MS = 120_000
@@ -81,6 +88,8 @@ export interface WorkerOptions {
   maxFrameTimeMs?: number
   /** Render other nodes' scenes without the sandbox where it cannot work (`--unsafe-no-sandbox`). */
   unsafeNoSandbox?: boolean
+  /** Other renderer executables, and Cycles' device. */
+  installs?: Omit<InstallOptions, 'renderers'>
 }
 
 /** `farm join --max-frame-time`'s default: a frame that renders an hour is not a frame a swarm should wait on. */
@@ -113,6 +122,7 @@ export class Worker {
   private readonly host: WorkerHost
   private readonly options: WorkerOptions
   private renderers: RendererName[] = []
+  private installs: RendererInstall[] = []
   private wupm = 0
   private readonly renders = new Map<string, Render>()
   private readonly scenes = new Map<string, Promise<string>>()
@@ -146,15 +156,22 @@ export class Worker {
   }): Promise<{ renderers: { name: string; version: string }[]; wupm: number }> {
     if (this.options.noRender) return { renderers: [], wupm: 0 }
     this.sandbox = await sandboxReport()
-    const installed = (await detectRenderers()).filter((r) => r.installed)
+    this.installs = await findInstalls(
+      { ...this.options.installs, ...(opts.renderers ? { renderers: opts.renderers } : {}) },
+      (level, message) => this.host.log(level, message),
+    )
     for (const wanted of opts.renderers ?? []) {
-      if (!installed.some((r) => r.name === wanted))
+      if (!this.installs.some((r) => r.name === wanted))
         this.host.log('warn', `${wanted} is not installed here: this node renders no ${wanted} jobs`)
     }
-    const usable = installed.filter((r) => !opts.renderers || opts.renderers.includes(r.name))
-    this.renderers = usable.map((r) => r.name)
+    this.renderers = [...new Set(this.installs.map((r) => r.name))]
     this.wupm = opts.wupm ?? (await this.cachedWupm())
-    return { renderers: usable.map((r) => ({ name: r.name, version: r.version ?? '' })), wupm: this.wupm }
+    return { renderers: announcedRenderers(this.installs), wupm: this.wupm }
+  }
+
+  /** The version of the renderer this node would render with, e.g. for the jobs it submits. */
+  versionOf(renderer: RendererName): string | undefined {
+    return this.installs.find((r) => r.name === renderer)?.version || undefined
   }
 
   /** Whether this node renders `renderer`'s jobs (it is installed and allowed): the stitcher re-renders with it to verify. */
@@ -307,6 +324,8 @@ export class Worker {
    * but never more than leaves the other workers on the job their part of what is open.
    */
   private chunkFor(job: JobRecord, input: SchedulerInput): number {
+    // Each tile is a renderer process of its own (renderTiles): claim them one by one.
+    if (job.spec?.tiles) return 1
     const results = Object.values(job.frames).flatMap((f) => Object.values(f.results))
     if (results.length === 0) return 1
     const meanMs = results.reduce((sum, r) => sum + r.renderMs, 0) / results.length
@@ -353,7 +372,7 @@ export class Worker {
   private async acceptJobs(state: FarmState): Promise<void> {
     for (const job of Object.values(state.jobs)) {
       if (!job.spec || !job.author || job.settled || job.accepted[this.host.id] !== undefined) continue
-      if (this.accepting.has(job.id) || !this.renderers.includes(job.spec.renderer)) continue
+      if (this.accepting.has(job.id) || !installFor(this.installs, job.spec)) continue
       if (!this.accepts(state, job)) continue
       this.accepting.add(job.id)
       await this.host.ledger.append('accept', { job: job.id })
@@ -446,6 +465,8 @@ export class Worker {
     try {
       const job = ledger.state().jobs[jobId]!
       const spec = job.spec!
+      const install = installFor(this.installs, spec)
+      if (!install) throw new Error(`no ${spec.renderer} ${spec.rendererVersion ?? ''} install here`)
       const sceneDir = await this.scene(job, render.abort.signal)
       render.phase = 'rendering'
       const slots = this.slots(spec.renderer)
@@ -454,23 +475,33 @@ export class Worker {
       // themselves, so another node's claim to be this node's owner proves nothing.
       const sandboxed = job.author !== this.host.id && this.sandbox.ok
       try {
-        const scene = await sceneFileIn(sceneDir, spec)
-        await renderFrames({
-          scene,
+        const request = {
+          scene: await sceneFileIn(sceneDir, spec),
           ...(sandboxed ? { sandbox: { root: sceneDir } } : {}),
           ...(timeoutMs !== undefined ? { frameTimeoutMs: timeoutMs } : {}),
           pidDir: this.pidDir,
           tethered: this.sandbox.ok,
-          frames: render.frames,
-          animation: spec.frames,
           size: spec.size,
-          outDir: join(this.host.home, 'jobs', jobId, 'frames'),
           jobs: 1,
-          chunk: render.frames.length,
           threads: Math.max(1, Math.floor(availableParallelism() / slots)),
+          program: install.program,
+          ...(spec.renderer === 'blender' && this.options.installs?.blenderDevice
+            ? { blenderDevice: this.options.installs.blenderDevice }
+            : {}),
           signal: render.abort.signal,
-          onFrame: report,
-        })
+        }
+        if (spec.tiles) {
+          const outDir = join(this.host.home, 'jobs', jobId, 'tiles')
+          await renderTiles({ ...request, tiles: spec.tiles, numbers: render.frames, outDir, onTile: report })
+        } else
+          await renderFrames({
+            ...request,
+            frames: render.frames,
+            animation: spec.frames,
+            outDir: join(this.host.home, 'jobs', jobId, 'frames'),
+            chunk: render.frames.length,
+            onFrame: report,
+          })
       } catch (err) {
         await reports
         if (render.abort.signal.aborted) throw err
