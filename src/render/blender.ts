@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { blenderCheckArgs, MISSING_MARK } from './deps/blender-deps.ts'
 import { RenderError } from './errors.ts'
 import { describeFrames } from './frame-list.ts'
 import { saysDiskFull, TAIL_LINES, tailLines } from './output.ts'
@@ -39,6 +40,7 @@ export function blenderArgs(request: ChunkRequest): string[] {
     request.scene,
     '--python-expr',
     blenderSetup(request),
+    ...blenderCheckArgs(),
     '-o',
     join(request.workDir, 'f######'),
     '-F',
@@ -57,6 +59,8 @@ export function blenderArgs(request: ChunkRequest): string[] {
 
 /** Blender's per-tile chatter, which hides the line that says what went wrong. */
 const CHATTER = /^Fra:\d+ .*\| (Sample|Rendered|Updating|Loading|Synchroniz|Initializing|Waiting|Finished)/
+
+const MISSING_FILE = new RegExp(`^(${MISSING_MARK}|Warning: Unable to open)`)
 
 export const blender: RendererAdapter = {
   name: 'blender',
@@ -79,6 +83,15 @@ export const blender: RendererAdapter = {
       .filter((line) => line.startsWith(NOTE))
       .map((line) => line.slice(NOTE.length).trim())
     const files = await this.framesWritten(request)
+    // Blender's own words for a file it could not read (a linked library: "Unable to open"), and
+    // farm's check for those it would render wrong without a word (an image: magenta).
+    const missing = run.output.split('\n').filter((line) => MISSING_FILE.test(line))
+    if (missing.length > 0)
+      throw RenderError.SCENE_FILES_MISSING(
+        request.scene,
+        missing.map((line) => line.replace(MISSING_MARK, '').trim()),
+        run.command,
+      )
     // Blender exits 0 after many failures (an unreadable file, a failed frame), so the images
     // on disk decide, not the exit code.
     if (run.exitCode !== 0 || request.frames.some((frame) => !files.has(frame))) {
