@@ -26,7 +26,7 @@ export const command: Command = {
                  [--name NAME] [--owner OWNER] [--renderers povray,blender] [--jobs N]
                  [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
                  [--log-format text|json] [--log-to stderr|stdout] [--backup DIR]
-                 [--grace DURATION] [--on-event CMD] [--webhook URL]
+                 [--grace DURATION] [--cache-size SIZE] [--on-event CMD] [--webhook URL]
 
 Runs this node: connects to the swarm, replicates the ledger and serves blobs until Ctrl-C
 (SIGINT) or SIGTERM, then stops cleanly and exits 0. The first time, give the INVITE printed by
@@ -74,6 +74,8 @@ Options:
                       collector reads stdout; stderr keeps Node's own crash reports apart)
   --grace DURATION    on SIGTERM/SIGINT, how long renders may go on before their frames are
                       released, e.g. 25s (default 0: release at once)
+  --cache-size SIZE   keep at most SIZE of scene files fetched for other nodes' jobs, e.g. 20G
+                      (the default); the least recently used go first
   --backup DIR        keep copies of the frames other nodes share with \`farm capture --share\`,
                       in DIR/<node name>/frames/YYYY-MM-DD/HHmmss.jpg
   --on-event CMD      run CMD for each of the farm's events (job:submitted, job:stitched,
@@ -111,6 +113,7 @@ Examples:
       backup: { type: 'string' },
       'log-to': { type: 'string' },
       grace: { type: 'string' },
+      'cache-size': { type: 'string' },
       'on-event': { type: 'string' },
       webhook: { type: 'string' },
     })
@@ -144,6 +147,7 @@ Examples:
       leaseMs: seconds(flags.positive('lease', values.lease)),
       wupm: flags.positive('wupm', values.wupm),
       graceMs,
+      cacheBytes: flags.bytes('cache-size', values['cache-size']),
     })
     const dashboard =
       values.headless !== true && process.stdout.isTTY === true && process.stdin.isTTY === true

@@ -36,6 +36,7 @@ import { submitJob } from './jobs/submit.ts'
 import { answerAdmissions } from './members/admission.ts'
 import { InvitePresenter } from './members/present.ts'
 import { LedgerMembership } from './members/view.ts'
+import { SceneCache } from './scene/cache.ts'
 import { Stitcher } from './work/stitcher.ts'
 import { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS, Worker } from './work/worker.ts'
 
@@ -67,7 +68,12 @@ export interface FarmNodeOptions {
   wupm?: number
   /** On stop, how long renders may finish and stitchers fetch before frames are released (`--grace`). */
   graceMs?: number
+  /** The most bytes of scene files fetched from peers kept for later jobs (`--cache-size`). */
+  cacheBytes?: number | undefined
 }
+
+/** 20 GiB of other people's textures: enough for a few real projects, little on today's disks. */
+export const DEFAULT_SCENE_CACHE_BYTES = 20 * 1024 ** 3
 
 export interface LedgerSummary {
   author: string
@@ -86,6 +92,7 @@ export interface LedgerSummary {
 export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   readonly home: string
   readonly blobs: BlobStore
+  readonly sceneCache: SceneCache
   readonly options: FarmNodeOptions
   private ledgerHandle: Ledger | undefined
   private swarmHandle: Swarm | undefined
@@ -103,6 +110,11 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     this.options = options
     this.home = options.home
     this.blobs = new BlobStore(join(options.home, 'blobs'))
+    this.sceneCache = new SceneCache(
+      join(options.home, 'scene-cache.json'),
+      options.cacheBytes ?? DEFAULT_SCENE_CACHE_BYTES,
+      this.blobs,
+    )
     registerFarmMethods(this)
   }
 

@@ -43,6 +43,10 @@ const job = z
     attempts: z.number().int().min(1).max(100),
     failFast: z.boolean(),
     chunk: z.number().int().min(1).max(1000).optional(),
+    /** `files`: \`scene\` names a manifest of per-file blobs; absent: one ustar archive blob. */
+    sceneFormat: z.enum(['files']).optional(),
+    /** POV-Ray library directories inside the scene archive, searched after its root (+L). */
+    libraries: z.array(text(512)).max(16).optional(),
   })
   .refine((j) => j.frames.last >= j.frames.first, 'frames.last is before frames.first')
   .refine(

@@ -5,9 +5,10 @@ import { emptyMembership, type MembershipRecords } from './membership.ts'
  * The shape and meaning of the folded state, as stored in LevelDB. Bumped whenever the fold
  * changes what it keeps: a store written under another version is re-folded from its entries
  * when it is opened (1: before claims kept their tenure's start and frames who failed them; 2:
- * before membership decided which authors count).
+ * before membership decided which authors count; 3: before a job could name a per-file scene manifest and
+ * POV-Ray libraries).
  */
-export const STATE_VERSION = 3
+export const STATE_VERSION = 4
 
 /** Author peer id (base58btc, as peerId.toString()) -> highest seq held; feeds start at seq 1. */
 export type Clock = Record<string, number>

@@ -32,6 +32,10 @@ export const jobSpecSchema = z.strictObject({
   /** Milli-credits per WU. */
   pricePerWU: z.number().int().min(0).optional(),
   maxArchiveBytes: z.number().int().min(1).optional(),
+  /** POV-Ray library directories (+L) whose files the scene includes. */
+  libraries: z.array(z.string().min(1)).max(16).optional(),
+  /** Submit even when files the scene names do not exist. */
+  allowMissing: z.boolean().optional(),
 })
 
 /** What `farm submit` asks for; everything but the scene and the frames has a default. */
