@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { blenderCheckArgs, MISSING_MARK } from './deps/blender-deps.ts'
+import { blenderCheckArgs, MISSING_MARK, writeBlenderCheck } from './deps/blender-deps.ts'
 import { RenderError } from './errors.ts'
 import { describeFrames } from './frame-list.ts'
 import { saysDiskFull, TAIL_LINES, tailLines } from './output.ts'
@@ -40,7 +40,7 @@ export function blenderArgs(request: ChunkRequest): string[] {
     request.scene,
     '--python-expr',
     blenderSetup(request),
-    ...blenderCheckArgs(),
+    ...blenderCheckArgs(request.workDir),
     '-o',
     join(request.workDir, 'f######'),
     '-F',
@@ -73,6 +73,7 @@ export const blender: RendererAdapter = {
     return files
   },
   async renderChunk(request: ChunkRequest): Promise<ChunkOutput> {
+    await writeBlenderCheck(request.workDir)
     const run = await runRenderer('blender', blenderArgs(request), {
       cwd: dirname(request.scene),
       ...(request.signal ? { signal: request.signal } : {}),

@@ -25,9 +25,19 @@ export const MISSING_MARK = 'FARM-MISSING: '
  * Arguments that make a Blender render refuse to start when a file it needs is missing, naming
  * each (Cycles renders a missing image magenta and says nothing).
  */
-export function blenderCheckArgs(): string[] {
-  return ['--python-exit-code', '3', '--python-expr', BLENDER_DEPS_SCRIPT]
+export function blenderCheckArgs(workDir: string): string[] {
+  return ['--python-exit-code', '3', '--python', join(workDir, SCRIPT_NAME)]
 }
+
+/**
+ * Puts the script where blenderCheckArgs says: run from a file, not inline, so the command line
+ * in a failure's message stays short enough to leave room for what Blender said.
+ */
+export async function writeBlenderCheck(workDir: string): Promise<void> {
+  await writeFile(join(workDir, SCRIPT_NAME), BLENDER_DEPS_SCRIPT)
+}
+
+const SCRIPT_NAME = '.farm-blender-deps.py'
 
 /**
  * Every external file `scene` uses, its linked libraries' files included, as Blender itself
@@ -40,7 +50,7 @@ export async function traceBlender(
   const work = await mkdtemp(join(tmpdir(), 'farm-trace-'))
   try {
     const out = join(work, 'trace.json')
-    await runScript(scene, ['trace', out], opts.signal)
+    await runScript(scene, work, ['trace', out], opts.signal)
     const traced = JSON.parse(await readFile(out, 'utf8')) as { refs: TracedRef[] }
     return traced.refs.map((ref) => ({
       path: ref.path,
@@ -71,13 +81,14 @@ export async function remapBlender(
   try {
     const map = join(work, 'map.json')
     await writeFile(map, JSON.stringify(mapping))
-    await runScript(blend, ['remap', map, out], opts.signal)
+    await runScript(blend, work, ['remap', map, out], opts.signal)
   } finally {
     await rm(work, { recursive: true, force: true })
   }
 }
 
-async function runScript(blend: string, args: string[], signal: AbortSignal | undefined) {
+async function runScript(blend: string, work: string, args: string[], signal: AbortSignal | undefined) {
+  await writeBlenderCheck(work)
   const run = await runRenderer(
     'blender',
     [
@@ -86,10 +97,7 @@ async function runScript(blend: string, args: string[], signal: AbortSignal | un
       '--disable-autoexec',
       '-noaudio',
       blend,
-      '--python-exit-code',
-      '3',
-      '--python-expr',
-      BLENDER_DEPS_SCRIPT,
+      ...blenderCheckArgs(work),
       '--',
       ...args,
     ],
