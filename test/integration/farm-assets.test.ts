@@ -104,7 +104,16 @@ describe('a job of a real project', () => {
       await rm(join(root, 'outside', 'gone.png'))
       await copyFile(join(shots, 'scene.blend'), join(shots, 'linked.blend'))
       const linked = join(shots, 'linked.blend')
-      await blender(['link', linked, join(root, 'libs', 'lib.blend')], linked)
+      await copyFile(join(root, 'libs', 'lib.blend'), join(root, 'libs', 'lib2.blend'))
+      await copyFile(join(shots, 'scene.blend'), join(shots, 'orphan.blend'))
+      await Promise.all([
+        blender(['link', linked, join(root, 'libs', 'lib.blend')], linked),
+        blender(
+          ['link', join(shots, 'orphan.blend'), join(root, 'libs', 'lib2.blend')],
+          join(shots, 'orphan.blend'),
+        ),
+      ])
+      await rm(join(root, 'libs', 'lib2.blend'))
     })()
     const swarm = (async () => {
       const home = join(root, 'artist-home')
@@ -186,7 +195,32 @@ describe('a job of a real project', () => {
     await waitFor(async () => (await jobDetail(artist, job)).status === 'failed', 90_000, 'the job to fail')
     const logs = await runFarm(['logs', job, '1', '--home', artist.home])
     expect(String(logs.stdout)).toMatch(/needs files that are not there/)
-    expect(String(logs.stdout)).toMatch(/image "gone\.png" reads \/\/_external\/.*outside\/gone\.png: cannot read .*: No such file or directory/)
+    expect(String(logs.stdout)).toMatch(
+      /image "gone\.png" reads \/\/_external\/.*outside\/gone\.png: cannot read .*: No such file or directory/,
+    )
+  }, 150_000)
+
+  it("fails a frame whose linked library is missing with Blender's own words", async () => {
+    const orphan = join(shots, 'orphan.blend')
+    const refused = await runFarm(['submit', orphan, '--frames', '1-1', '--home', artist.home])
+    expect(refused.exitCode).toBe(2)
+    expect(String(refused.stderr)).toContain(
+      `${join(root, 'libs', 'lib2.blend')}: library "lib2.blend" in orphan.blend`,
+    )
+    const job = await submit(artist, [
+      orphan,
+      '--frames',
+      '1-1',
+      '--size',
+      SIZE,
+      '--allow-missing',
+      '--fail-fast',
+    ])
+    await waitFor(async () => (await jobDetail(artist, job)).status === 'failed', 90_000, 'the job to fail')
+    const logs = String((await runFarm(['logs', job, '1', '--home', artist.home])).stdout)
+    expect(logs).toMatch(
+      /Warning: Unable to open '.*\/_external\/.*\/libs\/lib2\.blend': No such file or directory/,
+    )
   }, 150_000)
 
   it('renders a POV-Ray scene with an include from a +L library and an image_map from outside as plain povray does', async () => {
