@@ -127,8 +127,8 @@ async function listScene(
     await rm(staging, { recursive: true, force: true })
   }
   if (opts.json) {
-    const { items, missing, libraries } = bundle
-    process.stdout.write(`${JSON.stringify({ files: items, missing, libraries }, null, 2)}\n`)
+    const { items, missing, libraries, notes } = bundle
+    process.stdout.write(`${JSON.stringify({ files: items, missing, libraries, notes }, null, 2)}\n`)
   } else {
     const width = Math.max(...bundle.items.map((i) => i.path.length), 4)
     for (const item of bundle.items) {
@@ -138,6 +138,7 @@ async function listScene(
     const total = bundle.items.reduce((sum, i) => sum + i.size, 0)
     process.stderr.write(`farm: ${bundle.items.length} files, ${total} bytes would be packed\n`)
     for (const lib of bundle.libraries) process.stderr.write(`farm: workers search library ${lib} (+L)\n`)
+    for (const note of bundle.notes) process.stderr.write(`farm: ${note}\n`)
   }
   if (bundle.missing.length === 0) return 0
   const error = FarmError.SCENE_FILES_MISSING(spec.scene, bundle.missing)

@@ -51,14 +51,14 @@ describe('a scene stored file by file', () => {
     expect(() => parseManifest(Buffer.from(JSON.stringify(dirWithHash)))).toThrow(/only if it is a file/)
     const blobs = new BlobStore(join(await tempDir(), 'blobs'))
     const hash = await blobs.put(join(await scene({ x: 'evil' }), 'x'))
-    const escape = parseManifest(
+    const leaving = parseManifest(
       Buffer.from(
         JSON.stringify({ v: 1, entries: [{ path: '../x', type: 'file', mode: 420, size: 4, hash }] }),
       ),
     )
     const out = join(await tempDir(), 'scene')
     const refused = await unpackArchive(
-      manifestArchive(escape, (h) => blobs.path(h)),
+      manifestArchive(leaving, (h) => blobs.path(h)),
       out,
     ).catch((e) => e)
     expect(refused).toBeInstanceOf(FarmError)

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { posix } from 'node:path/posix'
 import {
   type FrameRange,
@@ -18,7 +18,7 @@ import {
   tracePovray,
 } from '../../render/index.ts'
 import { FarmError } from '../errors.ts'
-import { DEFAULT_MAX_ARCHIVE_BYTES, planScene, type SceneEntry, type ScenePlan } from './archive.ts'
+import { DEFAULT_MAX_ARCHIVE_BYTES, inside, planScene, type SceneEntry, type ScenePlan } from './archive.ts'
 import { hashFile } from './manifest.ts'
 import { BLOCK, MAX_ENTRY_SIZE, padding } from './ustar.ts'
 
@@ -62,6 +62,8 @@ export interface SceneBundle {
   missing: MissingFile[]
   /** POV-Ray library directories inside the archive, for +L on the worker. */
   libraries: string[]
+  /** What the user should know about how complete the list is. */
+  notes: string[]
 }
 
 /** Traces `scene` with its renderer and lists what its archive holds; throws nothing for missing files. */
@@ -97,6 +99,7 @@ export async function bundleScene(sceneFile: string, opts: BundleOptions): Promi
 
   let dependencies: SceneDependency[]
   const libraries: string[] = []
+  const notes: string[] = []
   if (opts.renderer === 'blender') dependencies = await traceBlender(scene, { signal: opts.signal })
   else {
     const trace = await tracePovray(scene, {
@@ -105,6 +108,10 @@ export async function bundleScene(sceneFile: string, opts: BundleOptions): Promi
       ...(opts.signal ? { signal: opts.signal } : {}),
     })
     dependencies = trace.dependencies
+    if (trace.untraced)
+      notes.push(
+        `${trace.untraced}: only the scene's directory is packed, not what it includes from elsewhere`,
+      )
     for (const gap of trace.missing) missing.push({ file: gap.spelled, why: `named at ${gap.why}` })
   }
 
@@ -140,7 +147,7 @@ export async function bundleScene(sceneFile: string, opts: BundleOptions): Promi
       why: why.get(e.path) ?? ['in the scene directory'],
       changed: e.source.startsWith(`${resolve(opts.staging)}${sep}`),
     }))
-  return { plan: { dir, entries: sorted, bytes }, items, missing, libraries }
+  return { plan: { dir, entries: sorted, bytes }, items, missing, libraries, notes }
 }
 
 /**
@@ -217,9 +224,4 @@ async function rewritePov(
 async function filesUnder(dir: string): Promise<string[]> {
   const listing = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
   return listing.filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name))
-}
-
-function inside(root: string, path: string): boolean {
-  const rel = relative(root, path)
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel))
 }

@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path'
-import { RenderError } from '../errors.ts'
 import type { FrameRange } from '../frames.ts'
 import { runProgram } from '../process.ts'
 import type { SceneDependency } from './dependency.ts'
@@ -10,6 +9,8 @@ export interface PovrayTrace {
   dependencies: SceneDependency[]
   /** Files POV-Ray could not find, with where the scene names them (`s.pov line 6`). */
   missing: { spelled: string; why: string }[]
+  /** Why nothing could be traced (no strace here, or it may not trace): only the directory is packed. */
+  untraced?: string
 }
 
 /**
@@ -71,10 +72,10 @@ export async function tracePovray(
         { cwd: dir, env: { LC_ALL: 'C' }, ...(opts.signal ? { signal: opts.signal } : {}) },
       )
       if (run.spawnError?.code === 'ENOENT')
-        throw RenderError.RENDERER_MISSING(
-          'strace',
-          'install it (apt-get install strace) to trace POV-Ray scenes',
-        )
+        return { dependencies: [], missing: [], untraced: 'strace is not installed (apt-get install strace)' }
+      const refused = /^strace: .*$/m.exec(run.output)
+      if (refused)
+        return { dependencies: [], missing: [], untraced: `strace could not trace POV-Ray (${refused[0]})` }
       for (const gap of missingIn(run.output)) missing.set(`${gap.spelled}\u0000${gap.why}`, gap)
       const text = await readFile(log, 'utf8').catch(() => '')
       for (const spelled of openedForReading(text)) {
