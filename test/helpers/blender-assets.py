@@ -4,6 +4,8 @@
 #   project OUT.blend TEX.png ...  a camera, a sun and one cube per texture, side by side
 #   library OUT.blend TEX.png      a collection "props" holding a sphere textured with TEX
 #   link SCENE.blend LIB.blend     adds an instance of LIB's "props" to SCENE (saved in place)
+#   tiles OUT.blend SEQ.png UDIM.png  a cube using an image sequence (from SEQ, its first frame)
+#                                     and UDIM tiles (from UDIM, its tile 1001)
 # Paths are saved relative, as Blender does by default (//../../outside/abs.png).
 import sys
 
@@ -75,3 +77,17 @@ elif mode == "link":
     instance.instance_collection = target.collections[0]
     bpy.context.scene.collection.objects.link(instance)
     save(scene_file)
+elif mode == "tiles":
+    out, first, tile = args
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    mat = bpy.data.materials.new("tiles")
+    mat.use_nodes = True
+    sequence = bpy.data.images.load(first)
+    sequence.source = "SEQUENCE"
+    udim = bpy.data.images.load(tile)
+    udim.source = "TILED"
+    for image in (sequence, udim):
+        mat.node_tree.nodes.new("ShaderNodeTexImage").image = image
+    bpy.ops.mesh.primitive_cube_add()
+    bpy.context.object.data.materials.append(mat)
+    save(out)

@@ -83,6 +83,8 @@ describe('a job of a real project', () => {
     await mkdir(join(shots, 'textures'), { recursive: true })
     await mkdir(join(root, 'outside'), { recursive: true })
     await mkdir(join(root, 'libs', 'tex'), { recursive: true })
+    for (const dir of ['tiles', 'outside/seq', 'outside/udim'])
+      await mkdir(join(root, dir), { recursive: true })
     const fixtures = (async () => {
       await blender([
         'image',
@@ -90,6 +92,8 @@ describe('a job of a real project', () => {
         `${join(root, 'outside', 'abs.png')},0,0,1`,
         `${join(root, 'libs', 'tex', 'green.png')},0,1,0`,
         `${join(root, 'outside', 'gone.png')},1,1,0`,
+        ...[1, 2, 3].map((n) => `${join(root, 'outside', 'seq', `frame_000${n}.png`)},${n / 4},0,0`),
+        ...[1001, 1002].map((n) => `${join(root, 'outside', 'udim', `wood.${n}.png`)},0,${(n - 1000) / 2},0`),
       ])
       await Promise.all([
         blender([
@@ -100,6 +104,12 @@ describe('a job of a real project', () => {
         ]),
         blender(['library', join(root, 'libs', 'lib.blend'), join(root, 'libs', 'tex', 'green.png')]),
         blender(['project', join(shots, 'broken.blend'), join(root, 'outside', 'gone.png')]),
+        blender([
+          'tiles',
+          join(root, 'tiles', 'tiles.blend'),
+          join(root, 'outside', 'seq', 'frame_0001.png'),
+          join(root, 'outside', 'udim', 'wood.1001.png'),
+        ]),
       ])
       await rm(join(root, 'outside', 'gone.png'))
       await copyFile(join(shots, 'scene.blend'), join(shots, 'linked.blend'))
@@ -171,6 +181,21 @@ describe('a job of a real project', () => {
     expect(remote).toBe(local)
     expect(remote).not.toBe(unlinked)
   }, 150_000)
+
+  it('lists every frame of an image sequence and every UDIM tile', async () => {
+    const list = await runFarm(['submit', join(root, 'tiles', 'tiles.blend'), '--list', '--json'])
+    expect(list.exitCode, String(list.all)).toBe(0)
+    const files = (JSON.parse(String(list.stdout)) as { files: { path: string }[] }).files.map((f) => f.path)
+    const outside = `_external${join(root, 'outside')}`
+    expect(files).toEqual([
+      `${outside}/seq/frame_0001.png`,
+      `${outside}/seq/frame_0002.png`,
+      `${outside}/seq/frame_0003.png`,
+      `${outside}/udim/wood.1001.png`,
+      `${outside}/udim/wood.1002.png`,
+      'tiles.blend',
+    ])
+  }, 60_000)
 
   it('refuses a scene whose texture is missing, naming it, and a forced job fails on the worker with the reason', async () => {
     const broken = join(shots, 'broken.blend')
