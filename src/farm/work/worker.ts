@@ -58,6 +58,9 @@ export interface Activity {
   frames?: number[]
 }
 
+/** Scene files fetched at once from peers. */
+const SCENE_FETCHES = 4
+
 /** What the worker and the stitcher need of their node. */
 export interface WorkerHost {
   readonly home: string
@@ -493,12 +496,18 @@ export class Worker {
       throw FarmError.ARCHIVE_TOO_LARGE('the fetched scene', total, DEFAULT_MAX_ARCHIVE_BYTES)
     const fetched = new Set<string>()
     let fetchedBytes = 0
-    for (const file of files) {
-      if (await this.host.blobs.has(file.hash)) continue
-      await this.fetchFromAuthor(job, file.hash, signal)
-      fetched.add(file.hash)
-      fetchedBytes += file.size
+    const wanted: typeof files = []
+    for (const file of files) if (!(await this.host.blobs.has(file.hash))) wanted.push(file)
+    // A few at a time: a project of many small textures is not one round trip per file.
+    const next = wanted[Symbol.iterator]()
+    const fetchRest = async () => {
+      for (const file of next) {
+        await this.fetchFromAuthor(job, file.hash, signal)
+        fetched.add(file.hash)
+        fetchedBytes += file.size
+      }
     }
+    await Promise.all(Array.from({ length: SCENE_FETCHES }, fetchRest))
     await unpackArchive(
       manifestArchive(manifest, (hash) => this.host.blobs.path(hash)),
       dest,
