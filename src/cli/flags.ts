@@ -21,6 +21,8 @@ export interface Flags {
    * (is `24` hours or seconds?); above 0 unless `zero` allows it (a grace of 0s is "at once").
    */
   duration(flag: string, text: string | undefined, opts?: { zero?: boolean }): number | undefined
+  /** A size such as 500M, 20G or 1T (K, M, G, T: powers of 1024; a trailing B or iB allowed), in bytes. */
+  bytes(flag: string, text: string | undefined): number | undefined
   /** The usage error of a value that is not `expected`. */
   error(flag: string, text: string, expected: string): UsageError
 }
@@ -70,6 +72,15 @@ export function flagsOf(command: string): Flags {
         .filter((item) => item !== '')
       if (items.length === 0) throw error(flag, text, `a comma list such as ${example}`)
       return items
+    },
+    bytes(flag, text) {
+      if (text === undefined) return undefined
+      const match = /^(\d+(?:\.\d+)?)\s*([KMGT])(?:i?B)?$/i.exec(text.trim())
+      const value = match
+        ? Math.round(Number(match[1]) * 1024 ** ('KMGT'.indexOf(match[2]!.toUpperCase()) + 1))
+        : 0
+      if (!(value > 0)) throw error(flag, text, 'a size such as 500M, 20G or 1T')
+      return value
     },
     duration(flag, text, opts = {}) {
       if (text === undefined) return undefined

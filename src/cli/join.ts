@@ -27,7 +27,7 @@ export const command: Command = {
                  [--blender PATH]... [--povray PATH]... [--blender-device DEVICE]
                  [--no-render] [--lease SECONDS] [--accept all|OWNER,...] [--wupm N]
                  [--log-format text|json] [--log-to stderr|stdout] [--backup DIR]
-                 [--grace DURATION] [--on-event CMD] [--webhook URL]
+                 [--grace DURATION] [--cache-size SIZE] [--on-event CMD] [--webhook URL]
                  [--max-frame-time DURATION] [--unsafe-no-sandbox]
 
 Runs this node: connects to the swarm, replicates the ledger and serves blobs until Ctrl-C
@@ -82,6 +82,8 @@ Options:
                       collector reads stdout; stderr keeps Node's own crash reports apart)
   --grace DURATION    on SIGTERM/SIGINT, how long renders may go on before their frames are
                       released, e.g. 25s (default 0: release at once)
+  --cache-size SIZE   keep at most SIZE of scene files fetched for other nodes' jobs, e.g. 20G
+                      (the default); the least recently used go first
   --backup DIR        keep copies of the frames other nodes share with \`farm capture --share\`,
                       in DIR/<node name>/frames/YYYY-MM-DD/HHmmss.jpg
   --on-event CMD      run CMD for each of the farm's events (job:submitted, job:stitched,
@@ -128,6 +130,7 @@ Examples:
       backup: { type: 'string' },
       'log-to': { type: 'string' },
       grace: { type: 'string' },
+      'cache-size': { type: 'string' },
       'on-event': { type: 'string' },
       webhook: { type: 'string' },
       'max-frame-time': { type: 'string' },
@@ -166,6 +169,7 @@ Examples:
       graceMs,
       maxFrameTimeMs: flags.duration('max-frame-time', values['max-frame-time']),
       unsafeNoSandbox: values['unsafe-no-sandbox'] ?? false,
+      cacheBytes: flags.bytes('cache-size', values['cache-size']),
     })
     const dashboard =
       values.headless !== true && process.stdout.isTTY === true && process.stdin.isTTY === true

@@ -31,6 +31,7 @@ const FARM_ERROR_CODES = [
   'NOT_JOB_OWNER',
   'JOB_SETTLED',
   'SCENE_FILE_NOT_FOUND',
+  'SCENE_FILES_MISSING',
   'BAD_JOB',
   'UNKNOWN_STITCHER',
   'SANDBOX_NOT_EMPTY',
@@ -314,6 +315,16 @@ export class FarmError extends Error {
     return new FarmError(
       'SCENE_FILE_NOT_FOUND',
       `scene ${file} does not exist or is not a file: give the path of a .pov or .blend file`,
+      2,
+    )
+  }
+
+  /** Each file the scene needs and this machine lacks, with where the scene refers to it. */
+  static SCENE_FILES_MISSING(scene: string, missing: { file: string; why: string }[]) {
+    const lines = missing.map((m) => `  ${m.file}: ${m.why}`).join('\n')
+    return new FarmError(
+      'SCENE_FILES_MISSING',
+      `scene ${scene} needs ${missing.length === 1 ? 'a file that does' : `${missing.length} files that do`} not exist:\n${lines}\nput ${missing.length === 1 ? 'it' : 'them'} back, fix the paths in the scene, or submit with --allow-missing`,
       2,
     )
   }

@@ -34,7 +34,13 @@ export {
 } from './home/invite.ts'
 export { adoptInvite, requireJoined } from './home/join.ts'
 export { rekeyHome } from './home/rekey.ts'
-export { DEFAULT_ATTEMPTS, DEFAULT_FPS, DEFAULT_PRICE_PER_WU, DEFAULT_SIZE } from './jobs/submit.ts'
+export {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_FPS,
+  DEFAULT_PRICE_PER_WU,
+  DEFAULT_SIZE,
+  planSubmission,
+} from './jobs/submit.ts'
 export type {
   Credits,
   FailedFrame,
@@ -55,4 +61,5 @@ export type { MemberChange } from './members/manage.ts'
 export { ADMISSION_WAIT_MS } from './members/present.ts'
 export { type FarmEvent as NodeEvent, FarmNode, type FarmNodeOptions, type LedgerSummary } from './node.ts'
 export { DEFAULT_MAX_ARCHIVE_BYTES } from './scene/archive.ts'
+export { type BundleItem, EXTERNAL_DIR, type MissingFile, type SceneBundle } from './scene/bundle.ts'
 export { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS } from './work/worker.ts'

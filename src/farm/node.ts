@@ -44,6 +44,7 @@ import { submitJob } from './jobs/submit.ts'
 import { answerAdmissions } from './members/admission.ts'
 import { InvitePresenter } from './members/present.ts'
 import { LedgerMembership } from './members/view.ts'
+import { SceneCache } from './scene/cache.ts'
 import { Stitcher } from './work/stitcher.ts'
 import {
   type AcceptPolicy,
@@ -87,7 +88,12 @@ export interface FarmNodeOptions {
   maxFrameTimeMs?: number
   /** Render other nodes' scenes without a sandbox where bwrap cannot work (`--unsafe-no-sandbox`). */
   unsafeNoSandbox?: boolean
+  /** The most bytes of scene files fetched from peers kept for later jobs (`--cache-size`). */
+  cacheBytes?: number | undefined
 }
+
+/** 20 GiB of other people's textures: enough for a few real projects, little on today's disks. */
+export const DEFAULT_SCENE_CACHE_BYTES = 20 * 1024 ** 3
 
 export interface LedgerSummary {
   author: string
@@ -108,6 +114,7 @@ export interface LedgerSummary {
 export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   readonly home: string
   readonly blobs: BlobStore
+  readonly sceneCache: SceneCache
   readonly options: FarmNodeOptions
   private ledgerHandle: Ledger | undefined
   private swarmHandle: Swarm | undefined
@@ -125,6 +132,11 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     this.options = options
     this.home = options.home
     this.blobs = new BlobStore(join(options.home, 'blobs'))
+    this.sceneCache = new SceneCache(
+      join(options.home, 'scene-cache.json'),
+      options.cacheBytes ?? DEFAULT_SCENE_CACHE_BYTES,
+      this.blobs,
+    )
     registerFarmMethods(this)
   }
 
@@ -209,8 +221,10 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     return submitJob(
       {
         id: this.id,
+        home: this.home,
         ledger: this.ledger,
         blobs: this.blobs,
+        sceneCache: this.sceneCache,
         rendererVersion: (renderer) => this.rendererVersion(renderer),
       },
       spec,

@@ -71,6 +71,10 @@ const job = z
         rows: z.number().int().min(1).max(64),
       })
       .optional(),
+    /** `files`: \`scene\` names a manifest of per-file blobs; absent: one ustar archive blob. */
+    sceneFormat: z.enum(['files']).optional(),
+    /** POV-Ray library directories inside the scene archive, searched after its root (+L). */
+    libraries: z.array(text(512)).max(16).optional(),
   })
   .superRefine((j, ctx) => {
     const problem = sceneFileProblem(j.sceneFile, j.renderer)

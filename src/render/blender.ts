@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { BLEND_INSPECT_PY, INSPECT_MARK } from './blend-inspect-script.ts'
+import { blenderCheckArgs, MISSING_MARK, writeBlenderCheck } from './deps/blender-deps.ts'
 import { RenderError } from './errors.ts'
 import { describeFrames } from './frame-list.ts'
 import { saysDiskFull, TAIL_LINES, tailLines } from './output.ts'
@@ -97,6 +98,7 @@ export function blenderArgs(request: ChunkRequest): string[] {
     request.scene,
     '--python-expr',
     blenderSetup(request),
+    ...blenderCheckArgs(request.workDir),
     '-o',
     join(request.workDir, 'f######'),
     '-F',
@@ -177,6 +179,7 @@ async function runInspection(scene: string, sandbox: ChunkSandbox, signal?: Abor
 
 /** Loading a .blend and walking its data: seconds, even for a big file. */
 const INSPECT_TIMEOUT_MS = 120_000
+const MISSING_FILE = new RegExp(`^(${MISSING_MARK}|Warning: Unable to open)`)
 
 export const blender: RendererAdapter = {
   name: 'blender',
@@ -195,6 +198,7 @@ export const blender: RendererAdapter = {
       const found = await inspectBlend(request.scene, request.sandbox, request.signal)
       if (found.length > 0) throw RenderError.SCENE_REFUSED(request.scene, found)
     }
+    await writeBlenderCheck(request.workDir)
     const run = await runRenderer(request.program ?? 'blender', blenderArgs(request), {
       cwd: dirname(request.scene),
       frames: request.frames,
@@ -211,6 +215,15 @@ export const blender: RendererAdapter = {
       .filter((line) => line.startsWith(NOTE))
       .map((line) => line.slice(NOTE.length).trim())
     const files = await this.framesWritten(request)
+    // Blender's own words for a file it could not read (a linked library: "Unable to open"), and
+    // farm's check for those it would render wrong without a word (an image: magenta).
+    const missing = run.output.split('\n').filter((line) => MISSING_FILE.test(line))
+    if (missing.length > 0)
+      throw RenderError.SCENE_FILES_MISSING(
+        request.scene,
+        missing.map((line) => line.replace(MISSING_MARK, '').trim()),
+        run.command,
+      )
     // Blender exits 0 after many failures (an unreadable file, a failed frame), so the images
     // on disk decide, not the exit code.
     if (run.exitCode !== 0 || request.frames.some((frame) => !files.has(frame))) {

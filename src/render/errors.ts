@@ -11,6 +11,7 @@ export type RenderErrorCode =
   | 'UNKNOWN_SCENE_TYPE'
   | 'RENDERER_MISSING'
   | 'SCENE_INVALID'
+  | 'SCENE_FILES_MISSING'
   | 'RENDER_FAILED'
   | 'BAD_FRAME'
   | 'OUTPUT_NOT_WRITABLE'
@@ -107,6 +108,16 @@ export class RenderError extends Error {
     return new RenderError(
       'SCENE_INVALID',
       `scene ${scene} does not parse: fix what the renderer says\n${indent(tail)}\ncommand: ${command}`,
+      2,
+      command,
+    )
+  }
+
+  /** `lines`: what the renderer (or farm's check inside it) said about each missing file. */
+  static SCENE_FILES_MISSING(scene: string, lines: string[], command: string) {
+    return new RenderError(
+      'SCENE_FILES_MISSING',
+      `scene ${scene} needs files that are not there; submit it again with them (\`farm submit --list\` shows what is packed):\n${indent(lines.join('\n'))}\ncommand: ${command}`,
       2,
       command,
     )

@@ -8,6 +8,9 @@ export {
   saveBenchResults,
   wupmOf,
 } from './bench.ts'
+export { MISSING_MARK, remapBlender, traceBlender } from './deps/blender-deps.ts'
+export type { SceneDependency } from './deps/dependency.ts'
+export { type PovrayTrace, tracePovray } from './deps/povray-deps.ts'
 export {
   blenderDevices,
   detectFfmpeg,

@@ -26,6 +26,7 @@ export function povrayArgs(request: ChunkRequest): string[] {
     '-GS',
     '-GR',
     `+L${dirname(request.scene)}`,
+    ...(request.povray?.libraries ?? []).map((lib) => `+L${lib}`),
     `+KFI${request.animation.first}`,
     `+KFF${request.animation.last}`,
     `+SF${first}`,

@@ -56,6 +56,8 @@ export interface PovrayOptions {
   antialias?: number | false
   /** Quality 0..11 (+Q). Default 9, POV-Ray's default. */
   quality?: number
+  /** Library directories (+L, absolute) searched after the scene's own directory. */
+  libraries?: string[]
 }
 
 export interface ChunkOutput {

@@ -44,6 +44,10 @@ export const jobSpecSchema = z.strictObject({
   anyVersion: z.boolean().optional(),
   /** Split the one frame asked into cols x rows tiles. */
   tiles: z.strictObject({ cols: z.number().int().min(1), rows: z.number().int().min(1) }).optional(),
+  /** POV-Ray library directories (+L) whose files the scene includes. */
+  libraries: z.array(z.string().min(1)).max(16).optional(),
+  /** Submit even when files the scene names do not exist. */
+  allowMissing: z.boolean().optional(),
 })
 
 /** What `farm submit` asks for; everything but the scene and the frames has a default. */

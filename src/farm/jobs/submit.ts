@@ -1,5 +1,6 @@
-import { stat } from 'node:fs/promises'
-import { basename, dirname, resolve } from 'node:path'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
 import { type JobBody, type Ledger, MAX_JOB_FRAMES, MAX_LEASE_MS } from '../../ledger/index.ts'
 import type { BlobStore } from '../../p2p/index.ts'
 import {
@@ -10,7 +11,9 @@ import {
 } from '../../render/index.ts'
 import type { JobSpec } from '../control/api.ts'
 import { FarmError } from '../errors.ts'
-import { packScene } from '../scene/archive.ts'
+import { bundleScene, type SceneBundle } from '../scene/bundle.ts'
+import type { SceneCache } from '../scene/cache.ts'
+import { storeScene } from '../scene/manifest.ts'
 
 /** POV-Ray's own default size; a .blend is rendered at this size too unless asked otherwise. */
 export const DEFAULT_SIZE = { width: 320, height: 240 }
@@ -21,10 +24,13 @@ export const DEFAULT_PRICE_PER_WU = 1000
 
 interface Submitter {
   readonly id: string
+  readonly home: string
   readonly ledger: Ledger
   readonly blobs: BlobStore
   /** The version of the renderer the submitter renders with, which the job holds workers to. */
   rendererVersion(renderer: RendererName): Promise<string | undefined>
+  /** Files this node fetched for others' jobs: those it now submits itself are kept. */
+  readonly sceneCache?: SceneCache | undefined
 }
 
 const VERSION = /^\d+\.\d+(\.\d+){0,3}$/
@@ -67,6 +73,27 @@ async function jobVersion(
   }
 }
 
+/**
+ * Traces what the scene reads with its renderer and lists what its archive holds (`farm submit
+ * --list`). With `staging`, copies changed for the archive (a remapped .blend) are kept there.
+ */
+export async function planSubmission(
+  spec: Pick<JobSpec, 'scene' | 'first' | 'last' | 'libraries' | 'maxArchiveBytes'>,
+  opts: { staging: string; remapCache?: string },
+): Promise<SceneBundle> {
+  const scene = resolve(spec.scene)
+  const info = await stat(scene).catch(() => undefined)
+  if (!info?.isFile()) throw FarmError.SCENE_FILE_NOT_FOUND(spec.scene)
+  return bundleScene(scene, {
+    renderer: rendererForScene(scene),
+    animation: { first: spec.first, last: spec.last },
+    staging: opts.staging,
+    ...(opts.remapCache ? { remapCache: opts.remapCache } : {}),
+    ...(spec.libraries ? { libraries: spec.libraries } : {}),
+    ...(spec.maxArchiveBytes !== undefined ? { maxBytes: spec.maxArchiveBytes } : {}),
+  })
+}
+
 /** Packs the scene's directory into the blob store and writes the `job` entry; returns the job id. */
 export async function submitJob(node: Submitter, spec: JobSpec): Promise<string> {
   const scene = resolve(spec.scene)
@@ -91,15 +118,24 @@ export async function submitJob(node: Submitter, spec: JobSpec): Promise<string>
   if (stitcher !== node.id && node.ledger.state().nodes[stitcher] === undefined)
     throw FarmError.UNKNOWN_STITCHER(stitcher)
 
-  const tmp = await node.blobs.tempFile()
-  const packed = await packScene(dirname(scene), tmp, {
-    ...(spec.maxArchiveBytes !== undefined ? { maxBytes: spec.maxArchiveBytes } : {}),
-  })
-  await node.blobs.adopt(tmp, packed.sha256)
+  const staging = await mkdtemp(join(tmpdir(), 'farm-submit-'))
+  let stored: Awaited<ReturnType<typeof storeScene>>
+  let libraries: string[]
+  try {
+    const bundle = await planSubmission(spec, { staging, remapCache: join(node.home, 'cache', 'remap') })
+    if (bundle.missing.length > 0 && !spec.allowMissing)
+      throw FarmError.SCENE_FILES_MISSING(spec.scene, bundle.missing)
+    stored = await storeScene(bundle.plan, node.blobs)
+    libraries = bundle.libraries
+  } finally {
+    await rm(staging, { recursive: true, force: true })
+  }
+  await node.sceneCache?.forget(stored.blobs)
 
   const body: JobBody = {
     name: spec.name ?? basename(scene).replace(/\.[^.]+$/, ''),
-    scene: packed.sha256,
+    scene: stored.hash,
+    sceneFormat: 'files',
     sceneFile: basename(scene),
     renderer,
     ...frames,
@@ -113,6 +149,7 @@ export async function submitJob(node: Submitter, spec: JobSpec): Promise<string>
     ...(spec.verifyRate !== undefined ? { verifyRate: spec.verifyRate } : {}),
     ...(spec.frameTimeoutMs !== undefined ? { frameTimeoutMs: spec.frameTimeoutMs } : {}),
     ...version,
+    ...(libraries.length > 0 ? { libraries } : {}),
   }
   const entry = await node.ledger.append('job', body)
   // The submitter renders its own jobs: it needs no convincing.

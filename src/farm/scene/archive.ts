@@ -274,7 +274,8 @@ async function realDirectories(root: string, parts: string[]) {
   }
 }
 
-function inside(root: string, path: string): boolean {
+/** `path` is `root` or lies under it (lexically). */
+export function inside(root: string, path: string): boolean {
   const rel = relative(root, path)
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel))
 }

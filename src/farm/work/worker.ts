@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -26,8 +26,11 @@ import {
   sandboxReport,
   saveBenchResults,
 } from '../../render/index.ts'
+import { FarmError } from '../errors.ts'
 import type { LogLevel } from '../events/events.ts'
-import { unpackArchive } from '../scene/archive.ts'
+import { DEFAULT_MAX_ARCHIVE_BYTES, unpackArchive } from '../scene/archive.ts'
+import type { SceneCache } from '../scene/cache.ts'
+import { MAX_MANIFEST_BYTES, manifestArchive, manifestBlobs, parseManifest } from '../scene/manifest.ts'
 import { frameMilliWU } from '../schedule/estimate.ts'
 import { nextClaim, nextClaims, type SchedulerInput, shouldAbandon } from '../schedule/scheduler.ts'
 import { unfetchedResults, workingGraceMs } from './grace.ts'
@@ -67,6 +70,9 @@ export interface Activity {
   frames?: number[]
 }
 
+/** Scene files fetched at once from peers. */
+const SCENE_FETCHES = 4
+
 /** What the worker and the stitcher need of their node. */
 export interface WorkerHost {
   readonly home: string
@@ -74,6 +80,8 @@ export interface WorkerHost {
   readonly ledger: Ledger
   readonly blobs: BlobStore
   readonly swarm: Swarm
+  /** Scene files fetched from peers, bounded in size (`farm join --cache-size`). */
+  readonly sceneCache?: SceneCache | undefined
   peers(): PeerInfo[]
   log(level: LogLevel, message: string): void
 }
@@ -488,6 +496,9 @@ export class Worker {
           ...(spec.renderer === 'blender' && this.options.installs?.blenderDevice
             ? { blenderDevice: this.options.installs.blenderDevice }
             : {}),
+          ...(spec.libraries
+            ? { povray: { libraries: spec.libraries.map((lib) => join(sceneDir, lib)) } }
+            : {}),
           signal: render.abort.signal,
         }
         if (spec.tiles) {
@@ -560,18 +571,61 @@ export class Worker {
     const dir = join(this.host.home, 'jobs', job.id)
     const scene = join(dir, 'scene')
     if (existsSync(scene) && (await readdir(scene)).length > 0) return scene
-    const hash = job.spec!.scene
-    let archive: string
-    try {
-      archive = await this.host.swarm.fetchBlob(hash, { from: job.author!, signal })
-    } catch {
-      archive = await this.host.swarm.fetchBlob(hash, { signal })
-    }
     const tmp = join(dir, `scene.tmp-${process.pid}`)
     await rm(tmp, { recursive: true, force: true })
-    await unpackArchive(archive, tmp)
+    if (job.spec!.sceneFormat === 'files') await this.unpackFiles(job, tmp, signal)
+    else await unpackArchive(await this.fetchFromAuthor(job, job.spec!.scene, signal), tmp)
     await rename(tmp, scene)
     return scene
+  }
+
+  /** A blob of `job`: from its author first, from any peer holding it when that fails. */
+  private async fetchFromAuthor(job: JobRecord, hash: string, signal: AbortSignal): Promise<string> {
+    try {
+      return await this.host.swarm.fetchBlob(hash, { from: job.author!, signal })
+    } catch {
+      return await this.host.swarm.fetchBlob(hash, { signal })
+    }
+  }
+
+  /** A scene stored file by file: fetches the files this node lacks, then unpacks them all. */
+  private async unpackFiles(job: JobRecord, dest: string, signal: AbortSignal): Promise<void> {
+    const manifestPath = await this.fetchFromAuthor(job, job.spec!.scene, signal)
+    if ((await stat(manifestPath)).size > MAX_MANIFEST_BYTES)
+      throw FarmError.BAD_ARCHIVE(`its manifest is over ${MAX_MANIFEST_BYTES} bytes`)
+    const manifest = parseManifest(await readFile(manifestPath))
+    const files = manifestBlobs(manifest)
+    const total = files.reduce((sum, f) => sum + f.size, 0)
+    if (total > DEFAULT_MAX_ARCHIVE_BYTES)
+      throw FarmError.ARCHIVE_TOO_LARGE('the fetched scene', total, DEFAULT_MAX_ARCHIVE_BYTES)
+    const fetched = new Set<string>()
+    let fetchedBytes = 0
+    const wanted: typeof files = []
+    for (const file of files) if (!(await this.host.blobs.has(file.hash))) wanted.push(file)
+    // A few at a time: a project of many small textures is not one round trip per file.
+    const next = wanted[Symbol.iterator]()
+    const fetchRest = async () => {
+      for (const file of next) {
+        await this.fetchFromAuthor(job, file.hash, signal)
+        fetched.add(file.hash)
+        fetchedBytes += file.size
+      }
+    }
+    await Promise.all(Array.from({ length: SCENE_FETCHES }, fetchRest))
+    await unpackArchive(
+      manifestArchive(manifest, (hash) => this.host.blobs.path(hash)),
+      dest,
+    )
+    this.host.log(
+      'info',
+      `scene of job ${shortJobId(job.id)}: ${files.length} files (${total} bytes); fetched ${fetched.size} (${fetchedBytes} bytes), ${files.length - fetched.size} already here`,
+    )
+    const removed = (await this.host.sceneCache?.use(files, fetched)) ?? []
+    if (removed.length > 0)
+      this.host.log(
+        'info',
+        `scene cache: removed ${removed.length} least recently used files to stay under its size`,
+      )
   }
 }
 
