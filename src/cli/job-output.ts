@@ -6,7 +6,8 @@ import { shortJobId } from '../farm/index.ts'
 export function jobLine(job: JobSummary): string {
   const p = job.progress
   const done = p.verified + p.rendered
-  return `${shortJobId(job.id)}  ${job.status.padEnd(9)} ${String(done).padStart(5)}/${String(p.total).padEnd(5)} ${job.renderer.padEnd(7)} ${job.size.padEnd(9)} ${job.name}`
+  const line = `${shortJobId(job.id)}  ${job.status.padEnd(9)} ${String(done).padStart(5)}/${String(p.total).padEnd(5)} ${job.renderer.padEnd(7)} ${job.size.padEnd(9)} ${job.name}`
+  return job.stalled ? `${line}\n${' '.repeat(14)}waiting: ${job.stalled}` : line
 }
 
 export function jobHeader(): string {

@@ -34,6 +34,12 @@ export {
 } from './home/invite.ts'
 export { adoptInvite, requireJoined } from './home/join.ts'
 export { rekeyHome } from './home/rekey.ts'
+export {
+  type Estimate,
+  type EstimateRequest,
+  type EstimateSample,
+  estimateLocally,
+} from './jobs/estimate-local.ts'
 export { DEFAULT_ATTEMPTS, DEFAULT_FPS, DEFAULT_PRICE_PER_WU, DEFAULT_SIZE } from './jobs/submit.ts'
 export type {
   Credits,
@@ -49,4 +55,7 @@ export type { MemberChange } from './members/manage.ts'
 export { ADMISSION_WAIT_MS } from './members/present.ts'
 export { type FarmEvent as NodeEvent, FarmNode, type FarmNodeOptions, type LedgerSummary } from './node.ts'
 export { DEFAULT_MAX_ARCHIVE_BYTES } from './scene/archive.ts'
+export { type Unavailable, unavailable } from './schedule/availability.ts'
+export { formatHours, type Hours, localUtcOffset, parseHours } from './schedule/hours.ts'
+export type { OwnerLimits } from './work/owner-gate.ts'
 export { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS } from './work/worker.ts'

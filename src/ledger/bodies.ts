@@ -24,6 +24,22 @@ const node = z.strictObject({
   renderers: z.array(z.strictObject({ name: text(32), version: z.string().max(64) })).max(16),
   cores: z.number().int().min(1).max(4096),
   wupm: z.number().finite().min(0).max(1_000_000),
+  /**
+   * The owner's limits (`farm join --schedule/--when-idle/--min-price`), announced so that every
+   * node can tell why a worker takes nothing; absent when not set, so older bodies stay the same.
+   */
+  schedule: z
+    .strictObject({
+      /** Minutes after local midnight: renders from `from` until `to` (wrapping past midnight). */
+      from: z.number().int().min(0).max(1439),
+      to: z.number().int().min(0).max(1439),
+      /** The machine's offset from UTC in minutes (east positive) when it wrote the entry. */
+      utcOffset: z.number().int().min(-900).max(900),
+    })
+    .optional(),
+  whenIdle: z.boolean().optional(),
+  /** Milli-credits per WU: jobs of other owners priced below are not accepted. */
+  minPrice: count.optional(),
 })
 
 const job = z
@@ -86,6 +102,13 @@ const verified = z.strictObject({
   amount: count,
 })
 
+/**
+ * A worker switched on or off: `owner` by its owner from any of the owner's nodes (`farm pause`,
+ * `farm workers --disable`), `busy` by the worker itself while its machine's own load is high
+ * (`--when-idle`). Both must be on for the worker to claim.
+ */
+const toggle = z.strictObject({ node: peerId, on: z.boolean(), cause: z.enum(['owner', 'busy']) })
+
 const stitched = z.strictObject({ job: jobId, video: sha256 })
 
 const capture = z.strictObject({
@@ -129,6 +152,7 @@ export const bodySchemas = {
   grant,
   admit,
   revoke,
+  toggle,
 } as const
 
 export type EntryType = keyof typeof bodySchemas
@@ -147,6 +171,7 @@ export type CaptureBody = z.infer<typeof capture>
 export type GrantBody = z.infer<typeof grant>
 export type AdmitBody = z.infer<typeof admit>
 export type RevokeBody = z.infer<typeof revoke>
+export type ToggleBody = z.infer<typeof toggle>
 
 export interface BodyOf {
   node: NodeBody
@@ -162,6 +187,7 @@ export interface BodyOf {
   grant: GrantBody
   admit: AdmitBody
   revoke: RevokeBody
+  toggle: ToggleBody
 }
 export type EntryBody = BodyOf[EntryType]
 

@@ -5,9 +5,9 @@ import { emptyMembership, type MembershipRecords } from './membership.ts'
  * The shape and meaning of the folded state, as stored in LevelDB. Bumped whenever the fold
  * changes what it keeps: a store written under another version is re-folded from its entries
  * when it is opened (1: before claims kept their tenure's start and frames who failed them; 2:
- * before membership decided which authors count).
+ * before membership decided which authors count; 3: before `toggle` entries switched workers).
  */
-export const STATE_VERSION = 3
+export const STATE_VERSION = 4
 
 /** Author peer id (base58btc, as peerId.toString()) -> highest seq held; feeds start at seq 1. */
 export type Clock = Record<string, number>
@@ -36,6 +36,17 @@ export interface FarmState {
   moneyCursor: string
   /** Every `admit` and `revoke` held and the genesis roots: whose entries count (membership.ts). */
   membership: MembershipRecords
+  /** Worker -> `${author} ${cause}` -> the latest `toggle` that author wrote about it for that cause. */
+  toggles: Record<string, Record<string, ToggleRecord>>
+}
+
+export interface ToggleRecord {
+  author: string
+  cause: 'owner' | 'busy'
+  on: boolean
+  /** The entry's place in the total order (orderKey): the latest counts. */
+  key: string
+  ts: number
 }
 
 export interface NodeRecord extends NodeBody {
@@ -139,6 +150,7 @@ export function emptyState(roots: readonly string[] = []): FarmState {
     captures: {},
     moneyCursor: '',
     membership: emptyMembership(roots),
+    toggles: {},
   }
 }
 

@@ -8,6 +8,8 @@ export {
   saveBenchResults,
   wupmOf,
 } from './bench.ts'
+export { type ChartBar, sparkline, writeBarChart } from './chart.ts'
+export { reapedChildrenCpuMs } from './cpu.ts'
 export {
   detectFfmpeg,
   detectRenderers,

@@ -11,6 +11,9 @@ import {
   shortJobId,
 } from '../../ledger/index.ts'
 import { FarmError } from '../errors.ts'
+import { type Unavailable, unavailable } from '../schedule/availability.ts'
+import { formatHours } from '../schedule/hours.ts'
+import { stallMessage, whyStalled } from '../schedule/why.ts'
 
 /** One job as `farm jobs` and `farm status` show it. */
 export interface JobSummary {
@@ -28,6 +31,8 @@ export interface JobSummary {
   phase: JobPhase
   progress: JobProgress
   video: string | null
+  /** Why nobody renders it now (see schedule/why.ts), in a user's words; null while someone can. */
+  stalled: string | null
 }
 
 export interface FailedFrame {
@@ -56,6 +61,12 @@ export interface WorkerSummary {
   frames: number
   wu: number
   balance: number
+  /** Whether it takes frames now, by its owner's switch, its machine's load and its hours. */
+  availability: 'on' | Unavailable
+  /** Its owner's limits, as it announced them: `22:00-07:00`, when idle, a price floor. */
+  schedule: string | null
+  whenIdle: boolean
+  minPrice: number | null
 }
 
 /** This node, as `farm status` without a job shows it. */
@@ -98,7 +109,8 @@ export function jobPhase(status: JobStatusName): JobPhase {
   return PHASES[status]
 }
 
-export function summaryOf(state: FarmState, job: JobRecord): JobSummary {
+/** `live`: the workers connected now, so a job whose workers are all gone says so. */
+export function summaryOf(state: FarmState, job: JobRecord, live?: ReadonlySet<string>): JobSummary {
   const spec = job.spec!
   const now = Date.now()
   const status = jobStatus(job, now)
@@ -117,10 +129,16 @@ export function summaryOf(state: FarmState, job: JobRecord): JobSummary {
     phase: jobPhase(status),
     progress: jobProgress(job, now),
     video,
+    stalled: stallOf(state, job, now, live),
   }
 }
 
-export function detailOf(state: FarmState, job: JobRecord): JobDetail {
+function stallOf(state: FarmState, job: JobRecord, now: number, live?: ReadonlySet<string>): string | null {
+  const stall = whyStalled(state, job, now, live)
+  return stall ? stallMessage(stall) : null
+}
+
+export function detailOf(state: FarmState, job: JobRecord, live?: ReadonlySet<string>): JobDetail {
   const spec = job.spec!
   const now = Date.now()
   const frames: JobDetail['frames'] = []
@@ -142,10 +160,10 @@ export function detailOf(state: FarmState, job: JobRecord): JobDetail {
       })
     }
   }
-  return { ...summaryOf(state, job), frames, failed }
+  return { ...summaryOf(state, job, live), frames, failed }
 }
 
-export function workersOf(state: FarmState, live: ReadonlySet<string>): WorkerSummary[] {
+export function workersOf(state: FarmState, live: ReadonlySet<string>, now = Date.now()): WorkerSummary[] {
   return Object.entries(state.nodes)
     .map(([id, n]) => ({
       id,
@@ -158,6 +176,10 @@ export function workersOf(state: FarmState, live: ReadonlySet<string>): WorkerSu
       frames: state.workers[id]?.frames ?? 0,
       wu: (state.workers[id]?.wu ?? 0) / 1000,
       balance: state.balances[id] ?? 0,
+      availability: unavailable(state, id, now) ?? ('on' as const),
+      schedule: n.schedule ? formatHours(n.schedule) : null,
+      whenIdle: n.whenIdle === true,
+      minPrice: n.minPrice ?? null,
     }))
     .sort((a, b) => Number(b.live) - Number(a.live) || a.name.localeCompare(b.name))
 }

@@ -25,6 +25,7 @@ import {
 } from '../../render/index.ts'
 import type { LogLevel } from '../events/events.ts'
 import { unpackArchive } from '../scene/archive.ts'
+import { unavailable } from '../schedule/availability.ts'
 import { frameMilliWU } from '../schedule/estimate.ts'
 import { nextClaim, nextClaims, type SchedulerInput, shouldAbandon } from '../schedule/scheduler.ts'
 import { unfetchedResults, workingGraceMs } from './grace.ts'
@@ -72,6 +73,12 @@ export interface WorkerOptions {
   noRender: boolean
   /** Frames rendered at once; default per renderer, as `farm render` chooses. */
   jobs?: number
+  /** The owner's limits on when this worker claims (see owner-gate.ts). */
+  gate?: { mayClaim(now: number): boolean }
+  /** Cores the renderers may use (`--max-cores`); default all. */
+  maxCores?: number
+  /** Milli-credits per WU below which other owners' jobs are not accepted (`--min-price`). */
+  minPrice?: number
 }
 
 interface Render {
@@ -93,7 +100,6 @@ interface Render {
  * when its claim is lost, its job is settled, or the node stops, releasing the claim.
  */
 export class Worker {
-  paused = false
   private readonly host: WorkerHost
   private readonly options: WorkerOptions
   private renderers: RendererName[] = []
@@ -208,11 +214,6 @@ export class Worker {
     }
   }
 
-  setPaused(paused: boolean): void {
-    this.paused = paused
-    if (!paused) this.wake()
-  }
-
   activity(): Activity {
     const renders = [...this.renders.values()]
     if (renders.length === 0) return { kind: 'idle' }
@@ -236,7 +237,7 @@ export class Worker {
     this.checkRenders(state, now)
     if (this.options.noRender || this.stopping) return
     await this.acceptJobs(state)
-    if (this.paused) return
+    if (this.options.gate?.mayClaim(now) === false) return
     for (;;) {
       if (this.stopping) return
       const input = this.schedulerInput()
@@ -255,10 +256,18 @@ export class Worker {
     const now = Date.now()
     const resting = new Set<string>()
     for (const [job, until] of this.cooldown) if (until > now) resting.add(job)
+    const state = this.host.ledger.state()
     return {
-      state: this.host.ledger.state(),
+      state,
       now,
-      live: new Set([this.host.id, ...this.host.peers().map((p) => p.id)]),
+      // A peer its owner paused, busy or outside its hours gets no frames to leave waiting.
+      live: new Set([
+        this.host.id,
+        ...this.host
+          .peers()
+          .map((p) => p.id)
+          .filter((id) => unavailable(state, id, now) === undefined),
+      ]),
       resting,
     }
   }
@@ -281,7 +290,19 @@ export class Worker {
   }
 
   private slots(renderer: RendererName): number {
-    return this.options.jobs ?? defaultParallelism(renderer, Number.MAX_SAFE_INTEGER).jobs
+    return Math.min(
+      this.options.jobs ?? defaultParallelism(renderer, Number.MAX_SAFE_INTEGER, this.cores()).jobs,
+      this.cores(),
+    )
+  }
+
+  private cores(): number {
+    return Math.min(availableParallelism(), this.options.maxCores ?? Number.MAX_SAFE_INTEGER)
+  }
+
+  /** The owner needs the machine: every render stops and its frames go back to the pool at once. */
+  giveBack(reason: string): void {
+    for (const render of this.renders.values()) this.abort(render, reason)
   }
 
   /** Stops renders whose job settled (stitched, cancelled, failed), or a frame of which another worker won or rendered. */
@@ -324,7 +345,9 @@ export class Worker {
 
   private accepts(state: FarmState, job: JobRecord): boolean {
     const policy = this.options.accept
-    if (policy === 'all' || job.author === this.host.id) return true
+    if (job.author === this.host.id) return true
+    if ((job.spec?.pricePerWU ?? 0) < (this.options.minPrice ?? 0)) return false
+    if (policy === 'all') return true
     const owner = state.nodes[job.author ?? '']?.owner
     return owner !== undefined && policy.includes(owner)
   }
@@ -394,7 +417,7 @@ export class Worker {
           outDir: join(this.host.home, 'jobs', jobId, 'frames'),
           jobs: 1,
           chunk: render.frames.length,
-          threads: Math.max(1, Math.floor(availableParallelism() / slots)),
+          threads: Math.max(1, Math.floor(this.cores() / slots)),
           signal: render.abort.signal,
           onFrame: report,
         })
