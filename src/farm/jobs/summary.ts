@@ -1,4 +1,5 @@
 import {
+  blockedWorker,
   type FarmState,
   frameStatus,
   type HallOfFame,
@@ -12,6 +13,7 @@ import {
 } from '../../ledger/index.ts'
 import { FarmError } from '../errors.ts'
 import { type Unavailable, unavailable } from '../schedule/availability.ts'
+import { effectiveWupm, estimateJob } from '../schedule/estimate.ts'
 import { formatHours } from '../schedule/hours.ts'
 import { stallMessage, whyStalled } from '../schedule/why.ts'
 
@@ -48,6 +50,13 @@ export interface JobDetail extends JobSummary {
   /** pixelHash: of the image its worker reported (verified once status is 'verified'). */
   frames: { frame: number; status: string; worker: string | null; pixelHash: string | null }[]
   failed: FailedFrame[]
+  /** WU per frame (null: not rendered yet), the total extrapolated from them and the ETA, as the dashboard shows. */
+  estimate: {
+    wu: (number | null)[]
+    totalWU: number | null
+    etaMs: number | null
+    workers: number
+  }
 }
 
 export interface WorkerSummary {
@@ -160,7 +169,50 @@ export function detailOf(state: FarmState, job: JobRecord, live?: ReadonlySet<st
       })
     }
   }
-  return { ...summaryOf(state, job, live), frames, failed }
+  return { ...summaryOf(state, job, live), frames, failed, estimate: runningEstimate(state, job, now, live) }
+}
+
+/**
+ * The job's estimate as it runs: WU of the frames rendered, the total extrapolated along the
+ * timeline, and the ETA on the workers that accepted it and may render now (connected, when
+ * `live` says who is).
+ */
+function runningEstimate(
+  state: FarmState,
+  job: JobRecord,
+  now: number,
+  live: ReadonlySet<string> | undefined,
+): JobDetail['estimate'] {
+  const { first, last } = job.spec!.frames
+  const wu: (number | null)[] = new Array(last - first + 1).fill(null)
+  const rendered: { frame: number; milliWU: number }[] = []
+  for (const [key, record] of Object.entries(job.frames)) {
+    const n = Number(key)
+    const by = frameStatus(job, n, now).renderedBy[0]
+    const result = by === undefined ? undefined : record.results[by]
+    if (!result || n < first || n > last) continue
+    wu[n - first] = result.wu / 1000
+    rendered.push({ frame: n, milliWU: result.wu })
+  }
+  const workers = Object.keys(job.accepted).filter(
+    (id) =>
+      state.nodes[id] !== undefined &&
+      !blockedWorker(job, id) &&
+      unavailable(state, id, now) === undefined &&
+      (live === undefined || live.has(id)),
+  )
+  const estimate = estimateJob({
+    first,
+    last,
+    rendered,
+    workerWupm: workers.map((id) => effectiveWupm(state.nodes[id]!.wupm)),
+  })
+  return {
+    wu,
+    totalWU: estimate.totalMilliWU === undefined ? null : estimate.totalMilliWU / 1000,
+    etaMs: estimate.etaMs ?? null,
+    workers: workers.length,
+  }
 }
 
 export function workersOf(state: FarmState, live: ReadonlySet<string>, now = Date.now()): WorkerSummary[] {
