@@ -43,9 +43,15 @@ export const commands: Record<string, Entry> = {
     summary: 'submit an animation to the farm; prints the job id',
     load: () => import('./submit.ts'),
   },
+  estimate: {
+    summary: "render a few frames here to estimate a job's WU, cost and ETA before submitting",
+    load: () => import('./estimate.ts'),
+  },
   jobs: { summary: "list the farm's jobs with their progress", load: () => import('./jobs.ts') },
   status: { summary: "show a job's frames, workers and errors", load: () => import('./status.ts') },
   workers: { summary: 'list the nodes of the swarm and their speed', load: () => import('./workers.ts') },
+  pause: { summary: 'pause this node: it claims no new frames', load: () => import('./pause.ts') },
+  resume: { summary: 'resume this node after `farm pause`', load: () => import('./resume.ts') },
   fetch: { summary: "get a stitched job's video", load: () => import('./fetch.ts') },
   cancel: { summary: 'cancel a job this node submitted', load: () => import('./cancel.ts') },
   reprice: {

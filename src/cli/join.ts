@@ -8,6 +8,9 @@ import {
   formatEvent,
   isShown,
   type LogFormat,
+  localUtcOffset,
+  type OwnerLimits,
+  parseHours,
   requireJoined,
   startBackup,
 } from '../farm/index.ts'
@@ -29,6 +32,7 @@ export const command: Command = {
                  [--log-format text|json] [--log-to stderr|stdout] [--backup DIR]
                  [--grace DURATION] [--cache-size SIZE] [--on-event CMD] [--webhook URL]
                  [--max-frame-time DURATION] [--unsafe-no-sandbox]
+                 [--schedule HH:MM-HH:MM] [--when-idle] [--max-cores N] [--min-price CREDITS]
 
 Runs this node: connects to the swarm, replicates the ledger and serves blobs until Ctrl-C
 (SIGINT) or SIGTERM, then stops cleanly and exits 0. The first time, give the INVITE printed by
@@ -75,6 +79,13 @@ Options:
   --no-render         render nothing: only replicate, serve blobs and stitch its own jobs
   --lease SECONDS     how long a claim holds a frame without renewal (default 120)
   --accept POLICY     whose jobs to render: all (default) or a comma list of owners
+  --min-price CREDITS accept other owners' jobs only at this price per WU or more (e.g. 0.5)
+  --schedule HOURS    render only within these local hours, e.g. 22:00-07:00 (past midnight
+                      is fine); outside them it claims nothing, and every node sees why
+  --when-idle         render only while this machine's own load is low: when other programs
+                      use more than a quarter of its cores, renders stop within about 2 s and
+                      their frames go back to the pool; it renders again after 20 s of quiet
+  --max-cores N       renderers use at most N cores (POV-Ray frames at once, Blender threads)
   --wupm N            WUPM to announce instead of the cached \`farm bench\` figure
                       (also $FARM_WUPM; without either, a first start measures it once)
   --log-format F      text (default) or json, one event per line
@@ -104,6 +115,7 @@ Examples:
   farm join --home ~/.farm --headless --renderers povray --jobs 1 --log-format json
   FARM_INVITE_FILE=/run/secrets/farm-invite farm join --headless --log-to stdout --grace 25s
   farm join --home ~/.farm --headless --webhook https://chat.example/hooks/farm
+  farm join --home ~/.farm --schedule 22:00-07:00 --max-cores 2 --when-idle
 `,
   async run(argv) {
     const { values, positionals } = parseCommandArgs('join', argv, {
@@ -135,6 +147,10 @@ Examples:
       webhook: { type: 'string' },
       'max-frame-time': { type: 'string' },
       'unsafe-no-sandbox': { type: 'boolean' },
+      schedule: { type: 'string' },
+      'when-idle': { type: 'boolean' },
+      'max-cores': { type: 'string' },
+      'min-price': { type: 'string' },
     })
     if (positionals.length > 1)
       throw new UsageError('farm join takes at most one invite; quote it if your shell split it')
@@ -147,6 +163,7 @@ Examples:
         ? process.stdout
         : process.stderr
     const graceMs = flags.duration('grace', values.grace, { zero: true }) ?? 0
+    const limits = parseLimits(values)
     const invite = positionals[0] ?? (await inviteFromEnvironment(home))
     const bootstrap = invite === undefined ? [] : await adoptInvite(home, invite, values)
     await requireJoined(home)
@@ -170,6 +187,7 @@ Examples:
       maxFrameTimeMs: flags.duration('max-frame-time', values['max-frame-time']),
       unsafeNoSandbox: values['unsafe-no-sandbox'] ?? false,
       cacheBytes: flags.bytes('cache-size', values['cache-size']),
+      limits,
     })
     const dashboard =
       values.headless !== true && process.stdout.isTTY === true && process.stdin.isTTY === true
@@ -271,6 +289,32 @@ function parseLogFormat(text: string | undefined): LogFormat {
 function parseAccept(text: string | undefined): AcceptPolicy {
   if (text === undefined || text === 'all') return 'all'
   return flags.list('accept', text, 'all or ana,ben')!
+}
+
+function parseLimits(values: {
+  schedule?: string
+  'when-idle'?: boolean
+  'max-cores'?: string
+  'min-price'?: string
+}): OwnerLimits {
+  const limits: OwnerLimits = {}
+  if (values.schedule !== undefined) {
+    const hours = parseHours(values.schedule, localUtcOffset())
+    if (!hours)
+      throw flags.error('schedule', values.schedule, 'local hours such as 22:00-07:00 or 09:00-17:30')
+    limits.schedule = hours
+  }
+  if (values['when-idle']) limits.whenIdle = true
+  const cores = flags.whole('max-cores', values['max-cores'])
+  if (cores !== undefined) limits.maxCores = cores
+  const price = values['min-price']
+  if (price !== undefined) {
+    const credits = Number(price)
+    if (price.trim() === '' || !Number.isFinite(credits) || credits < 0)
+      throw flags.error('min-price', price, 'a price in credits per WU from 0 up, such as 0.5')
+    limits.minPrice = Math.round(credits * 1000)
+  }
+  return limits
 }
 
 function parseRenderers(text: string): RendererName[] {

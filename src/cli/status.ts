@@ -1,7 +1,7 @@
 import { callNode, formatCredits, type JobDetail, mismatchLines, shortJobId } from '../farm/index.ts'
 import { type Command, parseCommandArgs, UsageError } from './command.ts'
 import { resolveHome } from './home.ts'
-import { failedLines, jobHeader, jobLine, printJson } from './job-output.ts'
+import { estimateLines, failedLines, jobHeader, jobLine, printJson } from './job-output.ts'
 
 export const command: Command = {
   help: `Usage: farm status [JOB] [--home DIR] [--json]
@@ -62,6 +62,7 @@ Examples:
     const claimed = job.frames.filter((f) => f.status === 'claimed')
     if (claimed.length > 0)
       lines.push(`rendering: ${claimed.map((f) => `${f.frame} (${f.worker?.slice(-6)})`).join(', ')}`)
+    lines.push(...estimateLines(job))
     lines.push(...failedLines(job.failed))
     lines.push(...verificationLines(job))
     if (job.video) lines.push(`video ${job.video}: \`farm fetch ${shortJobId(job.id)} -o video.mp4\``)

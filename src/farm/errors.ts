@@ -29,6 +29,7 @@ const FARM_ERROR_CODES = [
   'UNSAFE_ARCHIVE_ENTRY',
   'UNKNOWN_JOB',
   'NOT_JOB_OWNER',
+  'NOT_NODE_OWNER',
   'JOB_SETTLED',
   'SCENE_FILE_NOT_FOUND',
   'SCENE_FILES_MISSING',
@@ -303,6 +304,14 @@ export class FarmError extends Error {
     return new FarmError(
       'NOT_JOB_OWNER',
       `job ${shortJobId(job)} was submitted by node ${owner}: only that node can cancel it`,
+      2,
+    )
+  }
+
+  static NOT_NODE_OWNER(node: string, owner: string, self: string) {
+    return new FarmError(
+      'NOT_NODE_OWNER',
+      `node ${node} belongs to ${owner}, not ${self}: an owner switches only their own nodes (run it on one of ${owner}'s)`,
       2,
     )
   }

@@ -35,6 +35,12 @@ export {
 export { adoptInvite, requireJoined } from './home/join.ts'
 export { rekeyHome } from './home/rekey.ts'
 export {
+  type Estimate,
+  type EstimateRequest,
+  type EstimateSample,
+  estimateLocally,
+} from './jobs/estimate-local.ts'
+export {
   DEFAULT_ATTEMPTS,
   DEFAULT_FPS,
   DEFAULT_PRICE_PER_WU,
@@ -62,4 +68,7 @@ export { ADMISSION_WAIT_MS } from './members/present.ts'
 export { type FarmEvent as NodeEvent, FarmNode, type FarmNodeOptions, type LedgerSummary } from './node.ts'
 export { DEFAULT_MAX_ARCHIVE_BYTES } from './scene/archive.ts'
 export { type BundleItem, EXTERNAL_DIR, type MissingFile, type SceneBundle } from './scene/bundle.ts'
+export { type Unavailable, unavailable } from './schedule/availability.ts'
+export { formatHours, type Hours, localUtcOffset, parseHours } from './schedule/hours.ts'
+export type { OwnerLimits } from './work/owner-gate.ts'
 export { type AcceptPolicy, type Activity, DEFAULT_LEASE_MS } from './work/worker.ts'

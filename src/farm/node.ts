@@ -42,9 +42,12 @@ import { type NodeConfig, readConfig, rememberMembers, writeConfig } from './hom
 import { clearPendingInvite, readPendingInvite } from './home/pending-invite.ts'
 import { submitJob } from './jobs/submit.ts'
 import { answerAdmissions } from './members/admission.ts'
+import { resolveNode } from './members/manage.ts'
 import { InvitePresenter } from './members/present.ts'
 import { LedgerMembership } from './members/view.ts'
 import { SceneCache } from './scene/cache.ts'
+import { ownerEnabled } from './schedule/availability.ts'
+import { OwnerGate, type OwnerLimits } from './work/owner-gate.ts'
 import { Stitcher } from './work/stitcher.ts'
 import {
   type AcceptPolicy,
@@ -90,6 +93,8 @@ export interface FarmNodeOptions {
   unsafeNoSandbox?: boolean
   /** The most bytes of scene files fetched from peers kept for later jobs (`--cache-size`). */
   cacheBytes?: number | undefined
+  /** When and how much the owner lets this machine render (`--schedule`, `--when-idle`, `--max-cores`, `--min-price`). */
+  limits?: OwnerLimits
 }
 
 /** 20 GiB of other people's textures: enough for a few real projects, little on today's disks. */
@@ -122,6 +127,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   private config: NodeConfig | undefined
   private worker: Worker | undefined
   private stitcher: Stitcher | undefined
+  private gate: OwnerGate | undefined
   private presenter: InvitePresenter | undefined
   private unlisten: (() => void) | undefined
   private readonly handlers: { [M in MethodName]?: Handler<M> } = {}
@@ -185,13 +191,29 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     return this.stitcher?.activity() ?? working
   }
 
-  /** A paused node claims no new frames; renders in progress finish. */
+  /** A paused node claims no new frames; renders in progress finish. Its owner's switch in the ledger. */
   get paused(): boolean {
-    return this.worker?.paused ?? false
+    return this.ledgerHandle !== undefined && !ownerEnabled(this.ledgerHandle.state(), this.id)
   }
 
-  setPaused(paused: boolean): void {
-    this.worker?.setPaused(paused)
+  /** `farm pause`/`resume`, the dashboard's `p`: a `toggle` entry, so every node sees it. */
+  async setPaused(paused: boolean): Promise<void> {
+    await this.setEnabled(this.id, !paused)
+  }
+
+  /**
+   * Switches one of this owner's nodes on or off (`farm workers --enable/--disable NODE`) from
+   * any of them; returns its peer id. A node of another owner is refused.
+   */
+  async setEnabled(ref: string, on: boolean): Promise<string> {
+    const node = resolveNode(this.ledger, ref)
+    const owner = this.ledger.state().nodes[node]?.owner
+    if (node !== this.id && owner !== this.owner)
+      throw FarmError.NOT_NODE_OWNER(ref, owner ?? 'an unknown owner', this.owner)
+    if (ownerEnabled(this.ledger.state(), node) !== on)
+      await this.ledger.append('toggle', { node, on, cause: 'owner' })
+    this.worker?.wake()
+    return node
   }
 
   /** Agrees to render a job from another owner (writes `accept`). */
@@ -291,7 +313,12 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
       await swarm.start()
       await answerAdmissions({ ledger, swarm, genesis, log: (message) => this.log('info', message) })
       await this.presentInvite()
+      const limits = this.options.limits ?? {}
+      this.gate = new OwnerGate(this, limits)
       this.worker = new Worker(this, {
+        gate: this.gate,
+        ...(limits.maxCores !== undefined ? { maxCores: limits.maxCores } : {}),
+        ...(limits.minPrice !== undefined ? { minPrice: limits.minPrice } : {}),
         leaseMs: this.options.leaseMs ?? DEFAULT_LEASE_MS,
         accept: this.options.accept ?? 'all',
         noRender: this.options.noRender ?? false,
@@ -312,7 +339,10 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
       )
       this.stitcher = new Stitcher(this, this.worker)
       this.stitcher.start()
-      this.worker.start()
+      const worker = this.worker
+      this.gate.onBusy = () => worker.giveBack("the machine's owner needs it (--when-idle)")
+      if (!(this.options.noRender ?? false)) await this.gate.start()
+      worker.start()
       void this.worker
         .measureWupm()
         .then((wupm) =>
@@ -334,6 +364,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   async stop(opts: { hurry?: AbortSignal } = {}): Promise<void> {
     this.presenter?.stop()
     await this.control?.close()
+    this.gate?.stop()
     await this.worker?.stop({ graceMs: this.options.graceMs ?? 0, ...opts })
     await this.stitcher?.stop()
     this.unlisten?.()
@@ -344,6 +375,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     await this.ledgerHandle?.close()
     this.worker = undefined
     this.stitcher = undefined
+    this.gate = undefined
     this.control = undefined
     this.swarmHandle = undefined
     this.ledgerHandle = undefined
@@ -479,11 +511,15 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     config: NodeConfig,
     work: { renderers: { name: string; version: string }[]; wupm: number },
   ): Promise<void> {
+    const limits = this.options.limits ?? {}
     const body = {
       name: config.name,
       owner: config.owner,
-      cores: cpus().length,
+      cores: Math.min(cpus().length, limits.maxCores ?? Number.MAX_SAFE_INTEGER),
       ...work,
+      ...(limits.schedule ? { schedule: limits.schedule } : {}),
+      ...(limits.whenIdle ? { whenIdle: true } : {}),
+      ...(limits.minPrice !== undefined ? { minPrice: limits.minPrice } : {}),
       // Said in the ledger, so every member's `farm workers` shows it.
       ...(this.worker?.unsandboxed ? { noSandbox: true as const } : {}),
     }
@@ -494,6 +530,8 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
       known.owner === body.owner &&
       known.cores === body.cores &&
       known.wupm === body.wupm &&
+      JSON.stringify([known.schedule, known.whenIdle, known.minPrice]) ===
+        JSON.stringify([body.schedule, body.whenIdle, body.minPrice]) &&
       JSON.stringify(known.renderers) === JSON.stringify(body.renderers)
     )
       return

@@ -31,6 +31,22 @@ const node = z.strictObject({
   wupm: z.number().finite().min(0).max(1_000_000),
   /** Present when the node renders other nodes' scenes without a sandbox (`farm join --unsafe-no-sandbox`). */
   noSandbox: z.literal(true).optional(),
+  /**
+   * The owner's limits (`farm join --schedule/--when-idle/--min-price`), announced so that every
+   * node can tell why a worker takes nothing; absent when not set, so older bodies stay the same.
+   */
+  schedule: z
+    .strictObject({
+      /** Minutes after local midnight: renders from `from` until `to` (wrapping past midnight). */
+      from: z.number().int().min(0).max(1439),
+      to: z.number().int().min(0).max(1439),
+      /** The machine's offset from UTC in minutes (east positive) when it wrote the entry. */
+      utcOffset: z.number().int().min(-900).max(900),
+    })
+    .optional(),
+  whenIdle: z.boolean().optional(),
+  /** Milli-credits per WU: jobs of other owners priced below are not accepted. */
+  minPrice: count.optional(),
 })
 
 const job = z
@@ -163,6 +179,13 @@ const reprice = z.strictObject({ job: jobId, pricePerWU: count })
  */
 const sample = z.strictObject({ job: jobId, commit: sha256, secret: sha256.optional() })
 
+/**
+ * A worker switched on or off: `owner` by its owner from any of the owner's nodes (`farm pause`,
+ * `farm workers --disable`), `busy` by the worker itself while its machine's own load is high
+ * (`--when-idle`). Both must be on for the worker to claim.
+ */
+const toggle = z.strictObject({ node: peerId, on: z.boolean(), cause: z.enum(['owner', 'busy']) })
+
 const stitched = z.strictObject({ job: jobId, video: sha256 })
 
 const capture = z.strictObject({
@@ -228,6 +251,7 @@ export const bodySchemas = {
   mismatch,
   reprice,
   sample,
+  toggle,
 } as const
 
 export type EntryType = keyof typeof bodySchemas
@@ -250,6 +274,7 @@ export type ForkBody = z.infer<typeof fork>
 export type MismatchBody = z.infer<typeof mismatch>
 export type RepriceBody = z.infer<typeof reprice>
 export type SampleBody = z.infer<typeof sample>
+export type ToggleBody = z.infer<typeof toggle>
 
 export interface BodyOf {
   node: NodeBody
@@ -269,6 +294,7 @@ export interface BodyOf {
   mismatch: MismatchBody
   reprice: RepriceBody
   sample: SampleBody
+  toggle: ToggleBody
 }
 export type EntryBody = BodyOf[EntryType]
 

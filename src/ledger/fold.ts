@@ -215,6 +215,16 @@ function applyCounted(state: FarmState, entry: Entry, touched: Touched): MoneyEv
     }
     case 'grant':
       return { key, author, type: 'grant', body: entry.body as GrantBody }
+    case 'toggle': {
+      const body = entry.body as BodyOf['toggle']
+      const records = state.toggles[body.node] ?? {}
+      state.toggles[body.node] = records
+      const slot = `${author} ${body.cause}`
+      const prior = records[slot]
+      if (!prior || key > prior.key)
+        records[slot] = { author, cause: body.cause, on: body.on, key, ts: entry.ts }
+      return null
+    }
     case 'admit':
     case 'revoke':
     case 'fork':

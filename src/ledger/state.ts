@@ -39,6 +39,17 @@ export interface FarmState {
   moneyCursor: string
   /** Every `admit` and `revoke` held and the genesis roots: whose entries count (membership.ts). */
   membership: MembershipRecords
+  /** Worker -> `${author} ${cause}` -> the latest `toggle` that author wrote about it for that cause. */
+  toggles: Record<string, Record<string, ToggleRecord>>
+}
+
+export interface ToggleRecord {
+  author: string
+  cause: 'owner' | 'busy'
+  on: boolean
+  /** The entry's place in the total order (orderKey): the latest counts. */
+  key: string
+  ts: number
 }
 
 export interface NodeRecord extends NodeBody {
@@ -161,6 +172,7 @@ export function emptyState(roots: readonly string[] = []): FarmState {
     captures: {},
     moneyCursor: '',
     membership: emptyMembership(roots),
+    toggles: {},
   }
 }
 

@@ -8,6 +8,8 @@ export {
   saveBenchResults,
   wupmOf,
 } from './bench.ts'
+export { type ChartBar, sparkline, writeBarChart } from './chart.ts'
+export { reapedChildrenCpuMs } from './cpu.ts'
 export { MISSING_MARK, remapBlender, traceBlender } from './deps/blender-deps.ts'
 export type { SceneDependency } from './deps/dependency.ts'
 export { type PovrayTrace, tracePovray } from './deps/povray-deps.ts'

@@ -48,7 +48,12 @@ export function JobDetail({ job, detail, width, stripLines, labelled, errorRows 
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
-        <Text bold>{job.name}</Text> · frames {frames.firstFrame}-{last} · {grouping} · {cost}
+        <Text bold>{job.name}</Text>
+        {job.stalled ? (
+          <Text color="yellow"> · waiting: {job.stalled}</Text>
+        ) : (
+          ` · frames ${frames.firstFrame}-${last} · ${grouping} · ${cost}`
+        )}
       </Text>
       <FrameStrip
         cells={strip.cells}

@@ -58,31 +58,7 @@ export function groupFrames(frames: readonly FrameState[], cells: number): Frame
   return { cells: out, perCell }
 }
 
-const BARS = '▁▂▃▄▅▆▇█'
-
-/**
- * WU per frame as bars, `perCell` frames per bar (the strip's grouping, so bars line up with
- * cells): each bar is its frames' mean, scaled to the tallest bar. A blank is nothing rendered yet.
- */
-export function sparkline(values: readonly (number | null)[], perCell: number): string {
-  const means: (number | null)[] = []
-  for (let start = 0; start < values.length; start += perCell) {
-    let sum = 0
-    let known = 0
-    for (let i = start; i < Math.min(values.length, start + perCell); i++) {
-      const v = values[i]
-      if (v !== null && v !== undefined) {
-        sum += v
-        known++
-      }
-    }
-    means.push(known === 0 ? null : sum / known)
-  }
-  const max = Math.max(0, ...means.map((m) => m ?? 0))
-  return means
-    .map((m) => (m === null ? ' ' : BARS[max === 0 ? 0 : Math.round((m / max) * (BARS.length - 1))]))
-    .join('')
-}
+export { sparkline } from '../render/index.ts'
 
 /** Mean and largest WU of the frames rendered so far; null before the first. */
 export function wuStats(values: readonly (number | null)[]): { mean: number; max: number } | null {

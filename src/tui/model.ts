@@ -76,6 +76,8 @@ export interface JobRow {
   /** Estimated time to the last frame; null while there is nothing to estimate from. */
   etaMs: number | null
   state: JobState
+  /** Why nobody renders it now, when nobody can (the farm's words). */
+  stalled?: string
 }
 
 /** waiting: nobody holds it; claimed: a worker renders it; rendered: awaiting the stitcher's check. */

@@ -90,6 +90,12 @@ export const CONTROL_API = {
   fetch: method<JobSummary & { path: string | null }>()(jobRef),
   logs: method<FrameLogs>()(z.strictObject({ id: z.string().min(1), frame: z.number().int() })),
   credits: method<Credits>()(none),
+  /** `farm pause`/`resume`: this node's owner switch. */
+  pause: method<{ id: string; paused: boolean }>()(z.strictObject({ paused: z.boolean() })),
+  /** `farm workers --enable/--disable NODE`: one of this owner's nodes, by id, prefix or name. */
+  enable: method<{ id: string; name: string | null; on: boolean }>()(
+    z.strictObject({ node: z.string().min(1), on: z.boolean() }),
+  ),
   /** Asked of the node inside a `farm capture --share` process by `farm capture verify --peers`. */
   'capture:verify-peers': method<PeerVerifyReport>()(z.strictObject({ dir: z.string().min(1) })),
 }

@@ -8,6 +8,7 @@ import { healthOf } from './health.ts'
 
 /** The node's answers to every `farm` command that talks to it, registered on its control socket. */
 export function registerFarmMethods(node: FarmNode): void {
+  const live = () => new Set([node.id, ...node.peers().map((p) => p.id)])
   node.handle('status', async () => ({
     id: node.id,
     name: node.name,
@@ -26,12 +27,10 @@ export function registerFarmMethods(node: FarmNode): void {
     Object.values(node.state().jobs)
       .filter((job) => job.spec)
       .sort((a, b) => a.ts - b.ts)
-      .map((job) => summaryOf(node.state(), job)),
+      .map((job) => summaryOf(node.state(), job, live())),
   )
-  node.handle('job', async ({ id }) => detailOf(node.state(), node.job(id)))
-  node.handle('workers', async () =>
-    workersOf(node.state(), new Set([node.id, ...node.peers().map((p) => p.id)])),
-  )
+  node.handle('job', async ({ id }) => detailOf(node.state(), node.job(id), live()))
+  node.handle('workers', async () => workersOf(node.state(), live()))
   node.handle('cancel', async ({ id }) => {
     await node.cancel(id)
     return summaryOf(node.state(), node.job(id))
@@ -59,4 +58,12 @@ export function registerFarmMethods(node: FarmNode): void {
     return frameLogsOf(job, frame, local)
   })
   node.handle('credits', async () => creditsOf(node.state()))
+  node.handle('pause', async ({ paused }) => {
+    await node.setPaused(paused)
+    return { id: node.id, paused: node.paused }
+  })
+  node.handle('enable', async ({ node: ref, on }) => {
+    const id = await node.setEnabled(ref, on)
+    return { id, name: node.state().nodes[id]?.name ?? null, on }
+  })
 }

@@ -30,7 +30,9 @@ import type {
 import type { FarmEvent } from '../events/events.ts'
 import { paneLine } from '../events/log-format.ts'
 import { jobPhase } from '../jobs/summary.ts'
+import { ownerEnabled } from '../schedule/availability.ts'
 import { effectiveWupm, estimateJob } from '../schedule/estimate.ts'
+import { stallMessage, whyStalled } from '../schedule/why.ts'
 import type { AcceptPolicy, Activity } from '../work/worker.ts'
 
 export interface DashboardModelInput {
@@ -160,7 +162,13 @@ function jobRow(input: DashboardModelInput, { job, name, progress, status }: Lis
     failed: progress.failed,
     etaMs: state_ === 'queued' || state_ === 'rendering' ? jobEta(input, job) : null,
     state: state_,
+    ...stalled(input, job),
   }
+}
+
+function stalled(input: DashboardModelInput, job: JobRecord): { stalled?: string } {
+  const stall = whyStalled(input.state, job, input.now, new Set([input.self.id, ...input.peers]))
+  return stall ? { stalled: stallMessage(stall) } : {}
 }
 
 /**
@@ -217,7 +225,7 @@ function workerRows(
       framesSession: input.sessionFrames[id] ?? 0,
       framesTotal: state.workers[id]?.frames ?? 0,
       // The ledger says nothing of other workers' pause: only this one's is known.
-      enabled: isSelf ? !input.paused : true,
+      enabled: isSelf ? !input.paused : ownerEnabled(state, id),
       ...(forked.has(id) ? { forked: true } : {}),
       ...(node?.noSandbox ? { noSandbox: true } : {}),
     }

@@ -1,4 +1,5 @@
 import {
+  blockedWorker,
   type FarmState,
   frameStatus,
   type HallOfFame,
@@ -11,6 +12,10 @@ import {
   shortJobId,
 } from '../../ledger/index.ts'
 import { FarmError } from '../errors.ts'
+import { type Unavailable, unavailable } from '../schedule/availability.ts'
+import { effectiveWupm, estimateJob } from '../schedule/estimate.ts'
+import { formatHours } from '../schedule/hours.ts'
+import { stallMessage, whyStalled } from '../schedule/why.ts'
 import { type JobVerification, verificationOf, worstOf } from './verification.ts'
 
 /** One job as `farm jobs` and `farm status` show it. */
@@ -36,6 +41,8 @@ export interface JobSummary {
   still: { frame: number; tiles: string } | null
   /** The renderer version the job holds workers to (major.minor), null when any will do. */
   rendererVersion: string | null
+  /** Why nobody renders it now (see schedule/why.ts), in a user's words; null while someone can. */
+  stalled: string | null
 }
 
 export interface FailedFrame {
@@ -51,6 +58,13 @@ export interface JobDetail extends JobSummary {
   /** pixelHash: of the image its worker reported (verified once status is 'verified'). */
   frames: { frame: number; status: string; worker: string | null; pixelHash: string | null }[]
   failed: FailedFrame[]
+  /** WU per frame (null: not rendered yet), the total extrapolated from them and the ETA, as the dashboard shows. */
+  estimate: {
+    wu: (number | null)[]
+    totalWU: number | null
+    etaMs: number | null
+    workers: number
+  }
 }
 
 export interface WorkerSummary {
@@ -69,6 +83,12 @@ export interface WorkerSummary {
   cheatedOn: string[]
   /** It renders other nodes' scenes without a sandbox (`farm join --unsafe-no-sandbox`). */
   noSandbox: boolean
+  /** Whether it takes frames now, by its owner's switch, its machine's load and its hours. */
+  availability: 'on' | Unavailable
+  /** Its owner's limits, as it announced them: `22:00-07:00`, when idle, a price floor. */
+  schedule: string | null
+  whenIdle: boolean
+  minPrice: number | null
 }
 
 /** This node, as `farm status` without a job shows it. */
@@ -114,7 +134,8 @@ export function jobPhase(status: JobStatusName): JobPhase {
   return PHASES[status]
 }
 
-export function summaryOf(state: FarmState, job: JobRecord): JobSummary {
+/** `live`: the workers connected now, so a job whose workers are all gone says so. */
+export function summaryOf(state: FarmState, job: JobRecord, live?: ReadonlySet<string>): JobSummary {
   const spec = job.spec!
   const now = Date.now()
   const status = jobStatus(job, now)
@@ -136,10 +157,16 @@ export function summaryOf(state: FarmState, job: JobRecord): JobSummary {
     verification: verificationOf(state, job),
     still: spec.tiles ? { frame: spec.tiles.frame, tiles: `${spec.tiles.cols}x${spec.tiles.rows}` } : null,
     rendererVersion: spec.anyVersion ? null : (spec.rendererVersion ?? null),
+    stalled: stallOf(state, job, now, live),
   }
 }
 
-export function detailOf(state: FarmState, job: JobRecord): JobDetail {
+function stallOf(state: FarmState, job: JobRecord, now: number, live?: ReadonlySet<string>): string | null {
+  const stall = whyStalled(state, job, now, live)
+  return stall ? stallMessage(stall) : null
+}
+
+export function detailOf(state: FarmState, job: JobRecord, live?: ReadonlySet<string>): JobDetail {
   const spec = job.spec!
   const now = Date.now()
   const frames: JobDetail['frames'] = []
@@ -161,10 +188,53 @@ export function detailOf(state: FarmState, job: JobRecord): JobDetail {
       })
     }
   }
-  return { ...summaryOf(state, job), frames, failed }
+  return { ...summaryOf(state, job, live), frames, failed, estimate: runningEstimate(state, job, now, live) }
 }
 
-export function workersOf(state: FarmState, live: ReadonlySet<string>): WorkerSummary[] {
+/**
+ * The job's estimate as it runs: WU of the frames rendered, the total extrapolated along the
+ * timeline, and the ETA on the workers that accepted it and may render now (connected, when
+ * `live` says who is).
+ */
+function runningEstimate(
+  state: FarmState,
+  job: JobRecord,
+  now: number,
+  live: ReadonlySet<string> | undefined,
+): JobDetail['estimate'] {
+  const { first, last } = job.spec!.frames
+  const wu: (number | null)[] = new Array(last - first + 1).fill(null)
+  const rendered: { frame: number; milliWU: number }[] = []
+  for (const [key, record] of Object.entries(job.frames)) {
+    const n = Number(key)
+    const by = frameStatus(job, n, now).renderedBy[0]
+    const result = by === undefined ? undefined : record.results[by]
+    if (!result || n < first || n > last) continue
+    wu[n - first] = result.wu / 1000
+    rendered.push({ frame: n, milliWU: result.wu })
+  }
+  const workers = Object.keys(job.accepted).filter(
+    (id) =>
+      state.nodes[id] !== undefined &&
+      !blockedWorker(job, id) &&
+      unavailable(state, id, now) === undefined &&
+      (live === undefined || live.has(id)),
+  )
+  const estimate = estimateJob({
+    first,
+    last,
+    rendered,
+    workerWupm: workers.map((id) => effectiveWupm(state.nodes[id]!.wupm)),
+  })
+  return {
+    wu,
+    totalWU: estimate.totalMilliWU === undefined ? null : estimate.totalMilliWU / 1000,
+    etaMs: estimate.etaMs ?? null,
+    workers: workers.length,
+  }
+}
+
+export function workersOf(state: FarmState, live: ReadonlySet<string>, now = Date.now()): WorkerSummary[] {
   return Object.entries(state.nodes)
     .map(([id, n]) => ({
       id,
@@ -179,6 +249,10 @@ export function workersOf(state: FarmState, live: ReadonlySet<string>): WorkerSu
       balance: state.balances[id] ?? 0,
       ...worstOf(state, id),
       noSandbox: n.noSandbox === true,
+      availability: unavailable(state, id, now) ?? ('on' as const),
+      schedule: n.schedule ? formatHours(n.schedule) : null,
+      whenIdle: n.whenIdle === true,
+      minPrice: n.minPrice ?? null,
     }))
     .sort((a, b) => Number(b.live) - Number(a.live) || a.name.localeCompare(b.name))
 }

@@ -71,6 +71,30 @@ export function frameOrder(
   return order
 }
 
+/**
+ * The frames `farm estimate` renders: `spread` frames over the whole timeline (first, last, then
+ * halves, quarters...: distant parts), and the frame after the first, a close pair that shows
+ * how much neighbouring frames differ. In timeline order.
+ */
+export function estimateSamples(
+  first: number,
+  last: number,
+  spread = defaultSampleCount(last - first + 1),
+): number[] {
+  const picked = new Set(frameOrder(first, last, spread).slice(0, spread))
+  if (last > first) picked.add(first + 1)
+  return [...picked].sort((a, b) => a - b)
+}
+
+/** The WU each frame of `first..last` is expected to take, from the rendered ones (see frameCostModel). */
+export function perFrameMilliWU(first: number, last: number, rendered: readonly RenderedFrame[]): number[] {
+  const cost = frameCostModel(rendered)
+  const known = new Map(rendered.map((r) => [r.frame, r.milliWU]))
+  const frames: number[] = []
+  for (let n = first; n <= last; n++) frames.push(known.get(n) ?? Math.round(cost ? cost(n) : 0))
+  return frames
+}
+
 /** About the square root of the frame count: enough to see the cost curve, little enough to start in order soon. */
 function defaultSampleCount(frameCount: number): number {
   return Math.min(frameCount, Math.max(2, Math.ceil(Math.sqrt(frameCount))))

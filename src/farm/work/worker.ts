@@ -31,6 +31,7 @@ import type { LogLevel } from '../events/events.ts'
 import { DEFAULT_MAX_ARCHIVE_BYTES, unpackArchive } from '../scene/archive.ts'
 import type { SceneCache } from '../scene/cache.ts'
 import { MAX_MANIFEST_BYTES, manifestArchive, manifestBlobs, parseManifest } from '../scene/manifest.ts'
+import { unavailable } from '../schedule/availability.ts'
 import { frameMilliWU } from '../schedule/estimate.ts'
 import { nextClaim, nextClaims, type SchedulerInput, shouldAbandon } from '../schedule/scheduler.ts'
 import { unfetchedResults, workingGraceMs } from './grace.ts'
@@ -98,6 +99,12 @@ export interface WorkerOptions {
   unsafeNoSandbox?: boolean
   /** Other renderer executables, and Cycles' device. */
   installs?: Omit<InstallOptions, 'renderers'>
+  /** The owner's limits on when this worker claims (see owner-gate.ts). */
+  gate?: { mayClaim(now: number): boolean }
+  /** Cores the renderers may use (`--max-cores`); default all. */
+  maxCores?: number
+  /** Milli-credits per WU below which other owners' jobs are not accepted (`--min-price`). */
+  minPrice?: number
 }
 
 /** `farm join --max-frame-time`'s default: a frame that renders an hour is not a frame a swarm should wait on. */
@@ -126,7 +133,6 @@ interface Render {
  * when its claim is lost, its job is settled, or the node stops, releasing the claim.
  */
 export class Worker {
-  paused = false
   private readonly host: WorkerHost
   private readonly options: WorkerOptions
   private renderers: RendererName[] = []
@@ -271,11 +277,6 @@ export class Worker {
     }
   }
 
-  setPaused(paused: boolean): void {
-    this.paused = paused
-    if (!paused) this.wake()
-  }
-
   activity(): Activity {
     const renders = [...this.renders.values()]
     if (renders.length === 0) return { kind: 'idle' }
@@ -299,7 +300,7 @@ export class Worker {
     this.checkRenders(state, now)
     if (this.options.noRender || this.stopping) return
     await this.acceptJobs(state)
-    if (this.paused) return
+    if (this.options.gate?.mayClaim(now) === false) return
     for (;;) {
       if (this.stopping) return
       const input = this.schedulerInput()
@@ -318,10 +319,18 @@ export class Worker {
     const now = Date.now()
     const resting = new Set<string>()
     for (const [job, until] of this.cooldown) if (until > now) resting.add(job)
+    const state = this.host.ledger.state()
     return {
-      state: this.host.ledger.state(),
+      state,
       now,
-      live: new Set([this.host.id, ...this.host.peers().map((p) => p.id)]),
+      // A peer its owner paused, busy or outside its hours gets no frames to leave waiting.
+      live: new Set([
+        this.host.id,
+        ...this.host
+          .peers()
+          .map((p) => p.id)
+          .filter((id) => unavailable(state, id, now) === undefined),
+      ]),
       resting,
     }
   }
@@ -346,7 +355,19 @@ export class Worker {
   }
 
   private slots(renderer: RendererName): number {
-    return this.options.jobs ?? defaultParallelism(renderer, Number.MAX_SAFE_INTEGER).jobs
+    return Math.min(
+      this.options.jobs ?? defaultParallelism(renderer, Number.MAX_SAFE_INTEGER, this.cores()).jobs,
+      this.cores(),
+    )
+  }
+
+  private cores(): number {
+    return Math.min(availableParallelism(), this.options.maxCores ?? Number.MAX_SAFE_INTEGER)
+  }
+
+  /** The owner needs the machine: every render stops and its frames go back to the pool at once. */
+  giveBack(reason: string): void {
+    for (const render of this.renders.values()) this.abort(render, reason)
   }
 
   /** Stops renders whose job settled (stitched, cancelled, failed), or a frame of which another worker won or rendered. */
@@ -399,6 +420,8 @@ export class Worker {
       return false
     }
     const policy = this.options.accept
+    if (job.author === this.host.id) return true
+    if ((job.spec?.pricePerWU ?? 0) < (this.options.minPrice ?? 0)) return false
     if (policy === 'all') return true
     const owner = state.nodes[job.author ?? '']?.owner
     return owner !== undefined && policy.includes(owner)
@@ -491,7 +514,7 @@ export class Worker {
           tethered: this.sandbox.ok,
           size: spec.size,
           jobs: 1,
-          threads: Math.max(1, Math.floor(availableParallelism() / slots)),
+          threads: Math.max(1, Math.floor(this.cores() / slots)),
           program: install.program,
           ...(spec.renderer === 'blender' && this.options.installs?.blenderDevice
             ? { blenderDevice: this.options.installs.blenderDevice }

@@ -1,0 +1,3 @@
+import { pauseCommand } from './pause.ts'
+
+export const command = pauseCommand('resume')
