@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -27,13 +27,13 @@ import {
 } from '../../src/p2p/index.ts'
 import { swarmKeyFile } from '../../src/p2p/swarm-key.ts'
 import { memorySwarm } from '../../test/helpers/p2p-memory-feed.ts'
+import { cpuSeconds, farm, rssMb, startFarmNode } from './lib/farm-process.ts'
 import { buildHistory } from './lib/history.ts'
 import { joinLedger, serveLedger } from './lib/ledger-peer.ts'
 
 const ENTRY_PADDING = 250
 const SYNC_ENTRIES = 100_000
 const BLOB_MB = 200
-const MAIN = resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 const SELF = import.meta.filename
 
 type Protector = 'native' | '@libp2p/pnet'
@@ -309,43 +309,6 @@ async function rawTcpMBps(file: string, size: number): Promise<number> {
   return size / 2 ** 20 / ((performance.now() - t) / 1000)
 }
 
-async function farm(args: string[]): Promise<void> {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: 'ignore' })
-  await new Promise((r) => child.on('exit', r))
-}
-
-/** A `farm join` child on 127.0.0.1, once it logged its address. */
-async function startFarmNode(home: string, extra: string[] = []) {
-  const child = spawn(process.execPath, [MAIN, 'join', '--home', home, '--headless', '--no-mdns', ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  let log = ''
-  const address = await new Promise<string>((resolveAddress, reject) => {
-    child.stderr.on('data', (d: Buffer) => {
-      log += d.toString()
-      const match = / started, listening on (\S+)/.exec(log)
-      if (match) resolveAddress(match[1]!)
-    })
-    child.on('exit', () => reject(new Error(`farm join exited: ${log}`)))
-  })
-  return {
-    child,
-    address,
-    pid: child.pid!,
-    stop: async () => {
-      const exited = new Promise((r) => child.on('exit', r))
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
 async function idleNodeRss(root: string): Promise<number> {
   const home = join(root, 'idle')
   await farm(['init', '--home', home, '--listen', '/ip4/127.0.0.1/tcp/0'])
@@ -354,8 +317,7 @@ async function idleNodeRss(root: string): Promise<number> {
   const idle = await startFarmNode(home, ['--wupm', '1'])
   try {
     await sleep(5000)
-    const status = await readFile(`/proc/${idle.pid}/status`, 'utf8')
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+    return await rssMb(idle.pid)
   } finally {
     await idle.stop()
   }
