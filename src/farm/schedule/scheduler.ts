@@ -310,7 +310,9 @@ function chooseInJob(
     if (!open[i]) continue
     const owner = ownerOf(i)
     if (owner === selfIndex) {
-      if (worthStarting(selfIndex, frame)) return { job: job.id, frame, reason: 'own' as const }
+      // A frame nobody owns falls to whoever asks, but never to one the verification rule keeps off it.
+      if (mayRender(frame, me.id) && worthStarting(selfIndex, frame))
+        return { job: job.id, frame, reason: 'own' as const }
       continue
     }
     // When the owner would start and finish this frame, working through its frames in order.
