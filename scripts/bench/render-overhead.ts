@@ -3,6 +3,8 @@
 // run: `farm render --no-video`, one `povray +KFI1 +KFF60` process (POV-Ray's own threads on
 // every core), and one `povray` per frame driven by `xargs -P <cores>`. Frames only: none of the
 // three stitches, so the ratio is the cost of farm's scheduling, checks and process handling.
+// A fourth way, `farm render --sandbox` (bubblewrap, as other owners' scenes render on a node),
+// gives sandbox_ratio = sandboxed / plain farm render, measured in the same rounds (goal <= 1.03).
 // Run: node_modules/.bin/node scripts/bench/render-overhead.ts [rounds, default 2]   (after `npm run build`)
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -31,7 +33,7 @@ async function timed(name: string, run: (out: string) => Promise<unknown>): Prom
   }
 }
 
-const farm = (out: string) =>
+const farm = (out: string, extra: string[] = []) =>
   execa(process.execPath, [
     join(ROOT, 'dist', 'cli', 'main.js'),
     'render',
@@ -43,6 +45,7 @@ const farm = (out: string) =>
     '--no-video',
     '--out',
     out,
+    ...extra,
   ])
 
 const plainArgs = (out: string) => [
@@ -74,7 +77,8 @@ const xargsPovray = (out: string) =>
 // reversed from one round to the next, and each keeps its best time.
 const rounds = Number(process.argv[2] ?? 2)
 const ways: Array<[string, (out: string) => Promise<unknown>]> = [
-  ['farm render', farm],
+  ['farm render', (out) => farm(out)],
+  ['farm render --sandbox', (out) => farm(out, ['--sandbox'])],
   ['povray, one process', onePovray],
   [`povray per frame, xargs -P ${cores}`, xargsPovray],
 ]
@@ -88,11 +92,12 @@ for (let round = 0; round < rounds; round++) {
     best.set(name, Math.min(seconds, best.get(name) ?? Number.POSITIVE_INFINITY))
   }
 }
-const [farmSeconds, oneSeconds, xargsSeconds] = ways.map(([name]) => best.get(name)!) as [
+const [farmSeconds, sandboxSeconds, oneSeconds, xargsSeconds] = ways.map(([name]) => best.get(name)!) as [
+  number,
   number,
   number,
   number,
 ]
 console.log(
-  `farm_s=${farmSeconds.toFixed(2)} povray_one_s=${oneSeconds.toFixed(2)} povray_xargs_s=${xargsSeconds.toFixed(2)} overhead_ratio=${(farmSeconds / Math.min(oneSeconds, xargsSeconds)).toFixed(3)}`,
+  `farm_s=${farmSeconds.toFixed(2)} povray_one_s=${oneSeconds.toFixed(2)} povray_xargs_s=${xargsSeconds.toFixed(2)} overhead_ratio=${(farmSeconds / Math.min(oneSeconds, xargsSeconds)).toFixed(3)} farm_sandbox_s=${sandboxSeconds.toFixed(2)} sandbox_ratio=${(sandboxSeconds / farmSeconds).toFixed(3)}`,
 )
