@@ -171,7 +171,7 @@ class Demo {
 
     const { first, last } = options.frames
     const size = `${options.size.width}x${options.size.height}`
-    const job = await alpha.submit({ scene: SCENE, first, last, size: options.size })
+    const { id: job } = await alpha.submit({ scene: SCENE, first, last, size: options.size })
     if (!options.tty)
       say(`alpha submitted job ${shortJobId(job)}: ${SCENE}, frames ${first}-${last} at ${size}`)
     const end = await ended(job)

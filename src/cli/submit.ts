@@ -136,7 +136,8 @@ Examples:
       ...(libraries ? { libraries } : {}),
       ...(values['allow-missing'] ? { allowMissing: true } : {}),
     }
-    const { id } = await callNode(resolveHome(values.home), 'submit', spec, { timeoutMs: 600_000 })
+    const { id, notes } = await callNode(resolveHome(values.home), 'submit', spec, { timeoutMs: 600_000 })
+    for (const note of notes ?? []) process.stderr.write(`farm: ${note}\n`)
     process.stdout.write(values.json ? `${JSON.stringify({ id })}\n` : `${id}\n`)
     const what = spec.tiles
       ? `frame ${range.first} in ${spec.tiles.cols}x${spec.tiles.rows} tiles`

@@ -238,8 +238,8 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     await this.ledger.append('reprice', { job: job.id, pricePerWU })
   }
 
-  /** Packs the scene into the blob store and writes the `job` entry; returns the job id. */
-  async submit(spec: JobSpec): Promise<string> {
+  /** Packs the scene into the blob store and writes the `job` entry; returns the job id and packing notes. */
+  async submit(spec: JobSpec): Promise<{ id: string; notes: string[] }> {
     return submitJob(
       {
         id: this.id,

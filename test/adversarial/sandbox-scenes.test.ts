@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPO_ROOT, runFarm, tempDir } from '../helpers/farm.ts'
 import { type FarmProcess, farmJson, jobDetail, startCluster, waitFor } from '../helpers/farm-cluster.ts'
 
@@ -11,6 +11,12 @@ import { type FarmProcess, farmJson, jobDetail, startCluster, waitFor } from '..
  * Hostile scenes of another member, on a real two-node swarm on 127.0.0.1: mallory submits
  * (and renders nothing), victim renders them in its sandbox. Beside victim's home lies a
  * "private" directory no job may read or write.
+ *
+ * Both nodes share this machine, but mallory would submit from hers: her node traces each scene
+ * with POV-Ray or Blender at submission to pack what it reads, and on the victim's machine that
+ * would pack the victim's files (or write them) on mallory's side. So her node runs in a
+ * bubblewrap mount namespace where the victim's home, its private directory and ESCAPE are
+ * empty: the files her scenes name do not exist there, and she submits with --allow-missing.
  */
 const ORBIT = join(REPO_ROOT, 'examples', 'povray', 'orbit.pov')
 const CAMERA = 'camera { location <0,0,-3> look_at 0 }\nlight_source { <0,5,-5> rgb 1 }\n'
@@ -19,6 +25,14 @@ let mallory: FarmProcess
 let victim: FarmProcess
 let priv: string
 let config: string
+/** A directory in /tmp, which Debian's povray.conf lets a scene write. */
+const ESCAPE = `/tmp/farm-escape-${process.pid}`
+
+/** Mallory's machine (see above): this one without the victim's files. */
+function mallorysMachine(root: string): string[] {
+  const hidden = [join(root, 'victim'), join(root, 'victim-private'), ESCAPE]
+  return ['bwrap', '--dev-bind', '/', '/', '--die-with-parent', ...hidden.flatMap((d) => ['--tmpfs', d])]
+}
 
 async function submit(dir: string, file: string, args: string[] = []): Promise<string> {
   const result = await runFarm([
@@ -30,6 +44,7 @@ async function submit(dir: string, file: string, args: string[] = []): Promise<s
     '32x24',
     '--attempts',
     '1',
+    '--allow-missing',
     ...args,
     '--home',
     mallory.home,
@@ -66,17 +81,23 @@ function pgrep(text: string): number[] {
 }
 
 beforeAll(async () => {
-  const nodes = await startCluster(['mallory', 'victim'], { argsOf: { mallory: ['--no-render'] } })
+  await mkdir(ESCAPE)
+  const nodes = await startCluster(['mallory', 'victim'], {
+    argsOf: { mallory: ['--no-render'] },
+    prefixOf: { mallory: mallorysMachine },
+  })
   mallory = nodes[0]!
   victim = nodes[1]!
   priv = join(victim.home, '..', 'victim-private')
-  await mkdir(priv)
+  await mkdir(priv, { recursive: true })
   const png = new PNG({ width: 8, height: 8 })
   for (let i = 0; i < png.data.length; i += 4) png.data.set([255, 0, 0, 255], i)
   await writeFile(join(priv, 'secret.png'), PNG.sync.write(png))
   await writeFile(join(priv, 'secret.txt'), '0.5\n')
   config = await readFile(join(victim.home, 'config.json'), 'utf8')
 })
+
+afterAll(() => rm(ESCAPE, { recursive: true, force: true }))
 
 describe("another member's POV-Ray scene", () => {
   it('reads no private file, by #fopen or image_map, and each such job fails saying why', async () => {
@@ -100,7 +121,7 @@ describe("another member's POV-Ray scene", () => {
   })
 
   it("writes nothing outside its job: not the private directory, not /tmp, not the node's home", async () => {
-    const escape = `/tmp/farm-escape-${process.pid}.txt`
+    const escape = join(ESCAPE, 'written.txt')
     const targets = [join(priv, 'written.txt'), escape, join(victim.home, 'config.json')]
     const jobs: string[] = []
     for (const target of targets) {
@@ -145,7 +166,9 @@ describe("another member's .blend", () => {
   it('is refused, naming the File Output node, the outside image, the text block and the driver', async () => {
     const expected: Record<string, RegExp[]> = {
       fileout: [/compositor File Output node 'Leak'/],
-      image: [/image 'secret\.png' reads .*secret\.png, outside the scene's directory/],
+      // Mallory's node packed the image's path as a file inside the archive (//_external/...),
+      // which she had not: the victim reads that, never its own file.
+      image: [/image "secret\.png" reads \/\/_external\/.*secret\.png: cannot read/],
       python: [/text block 'startup\.py' is registered/, /scripted driver .* runs Python/],
     }
     const jobs = await Promise.all(
@@ -156,6 +179,22 @@ describe("another member's .blend", () => {
       expect(detail.status).toBe('failed')
       for (const why of expected[name]!) expect(detail.failed[0]!.error).toMatch(why)
     }
+    // An archive a modified client packed with the outside path as it is: the sandbox refuses it.
+    const local = await runFarm([
+      'render',
+      join(blends, 'image', 'scene.blend'),
+      '--frames',
+      '1-1',
+      '--size',
+      '32x24',
+      '--out',
+      await tempDir(),
+      '--sandbox',
+    ])
+    expect(local.exitCode).toBe(2)
+    expect(String(local.stderr)).toMatch(
+      /image 'secret\.png' reads .*secret\.png, outside the scene's directory/,
+    )
     expect(existsSync(join(priv, 'fileout'))).toBe(false)
     expect(existsSync(join(priv, 'pwned-text.txt'))).toBe(false)
     expect(existsSync(join(priv, 'pwned-driver.txt'))).toBe(false)
@@ -166,24 +205,29 @@ describe('a node killed with kill -9 mid-render', () => {
   it("leaves no renderer running: neither another member's sandboxed one nor its own", async () => {
     const theirs = await povScene(`#while (1) #end\n${CAMERA}`)
     const own = await povScene(`#while (1) #end\n${CAMERA}`)
-    await submit(theirs, 'scene.pov')
-    const ownJob = await runFarm([
-      'submit',
-      join(own, 'scene.pov'),
-      '--frames',
-      '1-1',
-      '--size',
-      '32x24',
-      '--home',
-      victim.home,
+    // Tracing a scene that never ends at submission stops at its frame timeout (both submit at
+    // once, so the two traces overlap); the renders are killed long before theirs.
+    const [, ownJob] = await Promise.all([
+      submit(theirs, 'scene.pov', ['--frame-timeout', '20s']),
+      runFarm([
+        'submit',
+        join(own, 'scene.pov'),
+        '--frames',
+        '1-1',
+        '--size',
+        '32x24',
+        '--frame-timeout',
+        '20s',
+        '--home',
+        victim.home,
+      ]),
     ])
-    expect(ownJob.exitCode).toBe(0)
-    const povrays = () => [...pgrep(`${theirs}/scene.pov`), ...pgrep(`${own}/scene.pov`)]
-    await waitFor(
-      async () => pgrep(`povray.*${theirs}`).length > 0 && pgrep(`povray.*${own}`).length > 0,
-      60_000,
-      'victim to render both scenes',
-    )
+    expect(ownJob.exitCode, ownJob.all).toBe(0)
+    expect(ownJob.all).toContain('POV-Ray was still parsing frame 1 after 20 s')
+    // The victim renders both jobs from its scene cache; bwrap's own command line names the
+    // same paths, so only processes that are POV-Ray itself count.
+    const povrays = () => pgrep(`^\\S*povray \\+I${victim.home}/`)
+    await waitFor(async () => povrays().length === 2, 60_000, 'victim to render both scenes')
     victim.proc.kill('SIGKILL')
     await victim.proc.catch(() => undefined)
     await waitFor(async () => povrays().length === 0, 15_000, 'the renderers to die with their node')

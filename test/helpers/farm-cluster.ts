@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll } from 'vitest'
 import type { JobDetail } from '../../src/farm/index.ts'
 import { type FarmChild, runFarm, spawnFarm, tempDir } from './farm.ts'
@@ -30,6 +30,8 @@ export interface ClusterOptions {
   env?: Record<string, string>
   /** Arguments for one node only, by name (e.g. a submitter's --no-render). */
   argsOf?: Record<string, string[]>
+  /** A command one node runs under (see FarmOptions.prefix), by name, from the cluster's directory. */
+  prefixOf?: Record<string, (root: string) => string[]>
 }
 
 export async function startCluster(names: string[], opts: ClusterOptions = {}): Promise<FarmProcess[]> {
@@ -96,7 +98,10 @@ export async function startNode(
       String(opts.lease ?? 4),
       ...(opts.extraArgs ?? []),
     ],
-    opts.env ? { env: opts.env } : {},
+    {
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.prefixOf?.[name] ? { prefix: opts.prefixOf[name](dirname(home)) } : {}),
+    },
   )
   proc.all?.on('data', (chunk: Buffer) => {
     output += chunk.toString()

@@ -30,11 +30,18 @@ export interface FarmOptions {
   timeout?: number
   /** The entry point to run: FARM_MAIN unless a test says otherwise. */
   main?: string
+  /** A command the child runs under (`bwrap ...`), with Node and the entry point as its arguments. */
+  prefix?: string[]
+}
+
+function command(main: string, args: string[], prefix: string[] = []): [string, string[]] {
+  const [file, ...rest] = [...prefix, process.execPath, main, ...args]
+  return [file!, rest]
 }
 
 /** Runs `farm ...args` to completion under the test's own Node (22+); never throws on exit code. */
-export function runFarm(args: string[], { main = FARM_MAIN, ...options }: FarmOptions = {}) {
-  return execa(process.execPath, [main, ...args], { reject: false, all: true, env: TEST_ENV, ...options })
+export function runFarm(args: string[], { main = FARM_MAIN, prefix, ...options }: FarmOptions = {}) {
+  return execa(...command(main, args, prefix), { reject: false, all: true, env: TEST_ENV, ...options })
 }
 
 /**
@@ -42,8 +49,8 @@ export function runFarm(args: string[], { main = FARM_MAIN, ...options }: FarmOp
  * own SIGKILL 5 s after a SIGTERM is off: a node stopping gracefully (`--grace`) may take longer,
  * and the caller decides when to give up.
  */
-export function spawnFarm(args: string[], { main = FARM_MAIN, ...options }: FarmOptions = {}) {
-  return execa(process.execPath, [main, ...args], {
+export function spawnFarm(args: string[], { main = FARM_MAIN, prefix, ...options }: FarmOptions = {}) {
+  return execa(...command(main, args, prefix), {
     reject: false,
     all: true,
     buffer: false,

@@ -78,7 +78,7 @@ export const CONTROL_API = {
   /** `node`: a peer id, a unique prefix of one or a unique node name. */
   remove: method<MemberChange>()(z.strictObject({ node: z.string().min(1) })),
   admit: method<MemberChange>()(z.strictObject({ node: z.string().min(1), admin: z.boolean().optional() })),
-  submit: method<{ id: string }>()(jobSpecSchema),
+  submit: method<{ id: string; notes?: string[] }>()(jobSpecSchema),
   jobs: method<JobSummary[]>()(none),
   job: method<JobDetail>()(jobRef),
   workers: method<WorkerSummary[]>()(none),

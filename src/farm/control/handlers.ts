@@ -22,7 +22,7 @@ export function registerFarmMethods(node: FarmNode): void {
   node.handle('invite', async (terms) => node.swarm.invite(tokenTerms(terms)))
   node.handle('remove', async ({ node: ref }) => removeNode(node.ledger, ref))
   node.handle('admit', async ({ node: ref, admin }) => admitNode(node.ledger, ref, admin ?? false))
-  node.handle('submit', async (spec) => ({ id: await node.submit(spec) }))
+  node.handle('submit', (spec) => node.submit(spec))
   node.handle('jobs', async () =>
     Object.values(node.state().jobs)
       .filter((job) => job.spec)

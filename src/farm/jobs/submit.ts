@@ -7,6 +7,7 @@ import {
   MAX_TILES_PER_SIDE,
   type RendererName,
   rendererForScene,
+  TRACE_TIMEOUT_MS,
   tileGridProblem,
 } from '../../render/index.ts'
 import type { JobSpec } from '../control/api.ts'
@@ -78,7 +79,7 @@ async function jobVersion(
  * --list`). With `staging`, copies changed for the archive (a remapped .blend) are kept there.
  */
 export async function planSubmission(
-  spec: Pick<JobSpec, 'scene' | 'first' | 'last' | 'libraries' | 'maxArchiveBytes'>,
+  spec: Pick<JobSpec, 'scene' | 'first' | 'last' | 'libraries' | 'maxArchiveBytes' | 'frameTimeoutMs'>,
   opts: { staging: string; remapCache?: string },
 ): Promise<SceneBundle> {
   const scene = resolve(spec.scene)
@@ -91,11 +92,17 @@ export async function planSubmission(
     ...(opts.remapCache ? { remapCache: opts.remapCache } : {}),
     ...(spec.libraries ? { libraries: spec.libraries } : {}),
     ...(spec.maxArchiveBytes !== undefined ? { maxBytes: spec.maxArchiveBytes } : {}),
+    ...(spec.frameTimeoutMs !== undefined
+      ? { traceTimeoutMs: Math.min(spec.frameTimeoutMs, TRACE_TIMEOUT_MS) }
+      : {}),
   })
 }
 
-/** Packs the scene's directory into the blob store and writes the `job` entry; returns the job id. */
-export async function submitJob(node: Submitter, spec: JobSpec): Promise<string> {
+/**
+ * Packs the scene's directory into the blob store and writes the `job` entry; returns the job id
+ * and what the person submitting should know of the packing (a scene that could not be traced).
+ */
+export async function submitJob(node: Submitter, spec: JobSpec): Promise<{ id: string; notes: string[] }> {
   const scene = resolve(spec.scene)
   const info = await stat(scene).catch(() => undefined)
   if (!info?.isFile()) throw FarmError.SCENE_FILE_NOT_FOUND(spec.scene)
@@ -121,12 +128,14 @@ export async function submitJob(node: Submitter, spec: JobSpec): Promise<string>
   const staging = await mkdtemp(join(tmpdir(), 'farm-submit-'))
   let stored: Awaited<ReturnType<typeof storeScene>>
   let libraries: string[]
+  let notes: string[]
   try {
     const bundle = await planSubmission(spec, { staging, remapCache: join(node.home, 'cache', 'remap') })
     if (bundle.missing.length > 0 && !spec.allowMissing)
       throw FarmError.SCENE_FILES_MISSING(spec.scene, bundle.missing)
     stored = await storeScene(bundle.plan, node.blobs)
     libraries = bundle.libraries
+    notes = bundle.notes
   } finally {
     await rm(staging, { recursive: true, force: true })
   }
@@ -154,5 +163,5 @@ export async function submitJob(node: Submitter, spec: JobSpec): Promise<string>
   const entry = await node.ledger.append('job', body)
   // The submitter renders its own jobs: it needs no convincing.
   await node.ledger.append('accept', { job: entry.hash })
-  return entry.hash
+  return { id: entry.hash, notes }
 }

@@ -38,6 +38,8 @@ export interface BundleOptions {
   staging: string
   /** Remapped .blend copies by what they were made from, so a resubmission packs the same bytes. */
   remapCache?: string
+  /** How long tracing a POV-Ray scene may parse one frame (the job's frame timeout, when it has one). */
+  traceTimeoutMs?: number
   signal?: AbortSignal
 }
 
@@ -105,6 +107,7 @@ export async function bundleScene(sceneFile: string, opts: BundleOptions): Promi
     const trace = await tracePovray(scene, {
       animation: opts.animation,
       ...(opts.libraries ? { libraries: opts.libraries } : {}),
+      ...(opts.traceTimeoutMs !== undefined ? { timeoutMs: opts.traceTimeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     })
     dependencies = trace.dependencies

@@ -20,6 +20,13 @@ export interface PovrayTrace {
 const SYSTEM = ['/usr/share/povray-3.7/', '/etc/', '/proc/', '/sys/', '/dev/', '/run/', '/lib', '/usr/lib']
 
 /**
+ * How long one parse may take when the job sets no frame timeout. A trace parses at one pixel,
+ * so a scene still parsing after this long loops (`#while (1)`) or builds far more than it
+ * draws: the trace stops there and only the scene's directory is packed.
+ */
+export const TRACE_TIMEOUT_MS = 60_000
+
+/**
  * Every file `scene` reads, found by parsing it with POV-Ray under strace and keeping each
  * file it opened for reading: #include, image_map, height_field, bump_map, #fopen, mesh and
  * font files, on the library path (`libraries`, as +L) or by the path the scene spells. The
@@ -28,8 +35,9 @@ const SYSTEM = ['/usr/share/povray-3.7/', '/etc/', '/proc/', '/sys/', '/dev/', '
  */
 export async function tracePovray(
   scene: string,
-  opts: { libraries?: string[]; animation: FrameRange; signal?: AbortSignal },
+  opts: { libraries?: string[]; animation: FrameRange; signal?: AbortSignal; timeoutMs?: number },
 ): Promise<PovrayTrace> {
+  const timeoutMs = opts.timeoutMs ?? TRACE_TIMEOUT_MS
   const dir = dirname(scene)
   const libraries = (opts.libraries ?? []).map((lib) => resolve(lib))
   const work = await mkdtemp(join(tmpdir(), 'farm-trace-'))
@@ -69,8 +77,14 @@ export async function tracePovray(
           '+H1',
           '-A',
         ],
-        { cwd: dir, env: { LC_ALL: 'C' }, ...(opts.signal ? { signal: opts.signal } : {}) },
+        { cwd: dir, env: { LC_ALL: 'C' }, timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) },
       )
+      if (run.timedOut)
+        return {
+          dependencies: [],
+          missing: [],
+          untraced: `POV-Ray was still parsing frame ${frame} after ${Math.round(timeoutMs / 1000)} s (a scene that never ends?)`,
+        }
       if (run.spawnError?.code === 'ENOENT')
         return { dependencies: [], missing: [], untraced: 'strace is not installed (apt-get install strace)' }
       const refused = /^strace: .*$/m.exec(run.output)
