@@ -195,9 +195,26 @@ async function probeSandbox(): Promise<SandboxReport> {
       : process.getuid?.() === 0
         ? 'none: no writable pids cgroup, and RLIMIT_NPROC does not bind root'
         : 'RLIMIT_NPROC (no writable pids cgroup)'
+  // The mounts every sandbox makes, not only the namespaces: in a container whose /proc has
+  // masked paths (podman's and Kubernetes' default), the namespaces are allowed but a /proc of
+  // the sandbox's own is not, and every render would fail.
   const run = await runProgram(
     'bwrap',
-    ['--unshare-all', '--die-with-parent', '--new-session', '--ro-bind', '/', '/', 'true'],
+    [
+      '--unshare-all',
+      '--die-with-parent',
+      '--new-session',
+      '--ro-bind',
+      '/',
+      '/',
+      '--proc',
+      '/proc',
+      '--dev',
+      '/dev',
+      '--tmpfs',
+      '/tmp',
+      'true',
+    ],
     { timeoutMs: 30_000 },
   )
   if (run.spawnError?.code === 'ENOENT')
@@ -209,6 +226,12 @@ async function probeSandbox(): Promise<SandboxReport> {
     }
   if (!run.ok) {
     const why = run.output.trim().split('\n').at(-1) ?? ''
+    if (/mount proc/i.test(why))
+      return {
+        ok: false,
+        problem: `bwrap cannot mount a /proc of the sandbox's own here (${why}): in a container, run it with /proc unmasked (podman run --security-opt unmask=/proc/*; in Kubernetes, hostUsers: false and the container's securityContext.procMount: Unmasked)`,
+        processLimit,
+      }
     const userns = /namespace|Operation not permitted|setting up uid map|No permissions/i.test(why)
     return {
       ok: false,

@@ -211,6 +211,9 @@ describe.skipIf(unavailable !== undefined)('the container image', () => {
         'disable',
         '--env',
         'FARM_WUPM=1',
+        // The renderers' sandbox mounts a /proc of its own: see the README's Containers.
+        '--security-opt',
+        'unmask=/proc/*',
         ...podman.run,
         ...home(name),
         ...extra,

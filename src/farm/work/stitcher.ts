@@ -13,7 +13,7 @@ import {
   type ResultRecord,
   shortJobId,
 } from '../../ledger/index.ts'
-import { checkFrame, type RendererName, stitchVideo } from '../../render/index.ts'
+import { checkFrame, type FrameResult, stitchVideo } from '../../render/index.ts'
 import { effectiveWupm, frameCostModel, frameMilliWU, payment } from '../schedule/estimate.ts'
 import {
   cappedMilliWU,
@@ -32,7 +32,10 @@ import type { Activity, WorkerHost } from './worker.ts'
 /** What the stitcher needs of its node's worker to re-render frames: the scene, and whether it has the renderer. */
 export interface SceneSource {
   scene(job: JobRecord, signal: AbortSignal): Promise<string>
-  rendersWith(renderer: RendererName): boolean
+  /** Whether this node can re-render the job's units to check them. */
+  checksJob(job: JobRecord): boolean
+  /** Renders unit n of the job into outDir, as a worker of it would. */
+  renderUnit(job: JobRecord, n: number, outDir: string, signal: AbortSignal): Promise<FrameResult>
 }
 
 /** A verifier's decision on one result. */
@@ -69,7 +72,11 @@ export class Stitcher {
   constructor(host: WorkerHost, scenes?: SceneSource) {
     this.host = host
     this.scenes = scenes
-    this.verifier = new Verifier(host, (job, signal) => scenes!.scene(job, signal), this.abort.signal)
+    this.verifier = new Verifier(
+      host,
+      (job, n, outDir, signal) => scenes!.renderUnit(job, n, outDir, signal),
+      this.abort.signal,
+    )
     this.ticker = new Ticker(() => this.tick(), {
       everyMs: TICK_MS,
       onError: (err) => host.log('error', `stitcher: ${err.message}`),
@@ -188,7 +195,7 @@ export class Stitcher {
    */
   private async sample(job: JobRecord, n: number, worker: string, result: ResultRecord): Promise<Check> {
     const spec = job.spec!
-    if (worker === this.host.id || !this.scenes?.rendersWith(spec.renderer))
+    if (worker === this.host.id || !this.scenes?.checksJob(job))
       return { ok: true, milliWU: result.wu, checked: false }
     const mine = openDisputes(job, this.host.id)
     const dispute = mine.find((m) => m.frame === n && m.worker !== worker)

@@ -1,8 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises'
-import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { JobRecord } from '../../ledger/index.ts'
-import { framePsnr, renderFrames } from '../../render/index.ts'
+import { type FrameResult, framePsnr } from '../../render/index.ts'
 import { PSNR_MIN_DB } from './sample.ts'
 import type { WorkerHost } from './worker.ts'
 
@@ -19,23 +18,27 @@ export interface Likeness {
   psnr: number
 }
 
+/** Renders unit n of a job (a frame, or a still's tile) into outDir, as a worker of it would. */
+export type RenderUnit = (
+  job: JobRecord,
+  n: number,
+  outDir: string,
+  signal: AbortSignal,
+) => Promise<FrameResult>
+
 /**
  * Re-renders frames of a job on this node to check other workers' images, keeping each render
  * (in the blob store) so that a third render can be compared with it later.
  */
 export class Verifier {
   private readonly host: WorkerHost
-  private readonly scene: (job: JobRecord, signal: AbortSignal) => Promise<string>
+  private readonly renderUnit: RenderUnit
   private readonly signal: AbortSignal
   private readonly renders = new Map<string, OwnRender>()
 
-  constructor(
-    host: WorkerHost,
-    scene: (job: JobRecord, signal: AbortSignal) => Promise<string>,
-    signal: AbortSignal,
-  ) {
+  constructor(host: WorkerHost, renderUnit: RenderUnit, signal: AbortSignal) {
     this.host = host
-    this.scene = scene
+    this.renderUnit = renderUnit
     this.signal = signal
   }
 
@@ -44,27 +47,12 @@ export class Verifier {
     const key = `${job.id}!${n}`
     const known = this.renders.get(key)
     if (known) return known
-    const spec = job.spec!
-    const sceneDir = await this.scene(job, this.signal)
     const outDir = join(this.host.home, 'jobs', job.id, 'verify')
     await mkdir(outDir, { recursive: true })
     try {
-      const [result] = await renderFrames({
-        scene: join(sceneDir, spec.sceneFile),
-        frames: [n],
-        animation: spec.frames,
-        size: spec.size,
-        outDir,
-        jobs: 1,
-        threads: availableParallelism(),
-        signal: this.signal,
-      })
-      const file = await this.host.blobs.put(result!.file)
-      const own = {
-        file: this.host.blobs.path(file),
-        pixelHash: result!.pixelHash,
-        renderMs: result!.renderMs,
-      }
+      const result = await this.renderUnit(job, n, outDir, this.signal)
+      const file = await this.host.blobs.put(result.file)
+      const own = { file: this.host.blobs.path(file), pixelHash: result.pixelHash, renderMs: result.renderMs }
       this.renders.set(key, own)
       return own
     } finally {

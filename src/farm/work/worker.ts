@@ -500,30 +500,9 @@ export class Worker {
       if (!install) throw new Error(`no ${spec.renderer} ${spec.rendererVersion ?? ''} install here`)
       const sceneDir = await this.scene(job, render.abort.signal)
       render.phase = 'rendering'
-      const slots = this.slots(spec.renderer)
-      const timeoutMs = this.frameTimeoutMs(job)
-      // Every scene but this node's own renders sandboxed: owner names are what nodes say of
-      // themselves, so another node's claim to be this node's owner proves nothing.
-      const sandboxed = job.author !== this.host.id && this.sandbox.ok
+      const threads = Math.max(1, Math.floor(this.cores() / this.slots(spec.renderer)))
       try {
-        const request = {
-          scene: await sceneFileIn(sceneDir, spec),
-          ...(sandboxed ? { sandbox: { root: sceneDir } } : {}),
-          ...(timeoutMs !== undefined ? { frameTimeoutMs: timeoutMs } : {}),
-          pidDir: this.pidDir,
-          tethered: this.sandbox.ok,
-          size: spec.size,
-          jobs: 1,
-          threads: Math.max(1, Math.floor(this.cores() / slots)),
-          program: install.program,
-          ...(spec.renderer === 'blender' && this.options.installs?.blenderDevice
-            ? { blenderDevice: this.options.installs.blenderDevice }
-            : {}),
-          ...(spec.libraries
-            ? { povray: { libraries: spec.libraries.map((lib) => join(sceneDir, lib)) } }
-            : {}),
-          signal: render.abort.signal,
-        }
+        const request = await this.requestFor(job, sceneDir, install, threads, render.abort.signal)
         if (spec.tiles) {
           const outDir = join(this.host.home, 'jobs', jobId, 'tiles')
           await renderTiles({ ...request, tiles: spec.tiles, numbers: render.frames, outDir, onTile: report })
@@ -574,6 +553,77 @@ export class Worker {
   private async release(job: string, frames: number[]): Promise<void> {
     if (this.host.ledger.state().jobs[job]?.settled) return
     await this.host.ledger.append('claim', { job, frames, leaseMs: RELEASE_LEASE_MS })
+  }
+
+  /**
+   * How this node renders the job's scene. Every scene but this node's own renders sandboxed:
+   * owner names are what nodes say of themselves, so another node's claim to be this node's
+   * owner proves nothing.
+   */
+  private async requestFor(
+    job: JobRecord,
+    sceneDir: string,
+    install: RendererInstall,
+    threads: number,
+    signal: AbortSignal,
+  ) {
+    const spec = job.spec!
+    const timeoutMs = this.frameTimeoutMs(job)
+    const sandboxed = job.author !== this.host.id && this.sandbox.ok
+    return {
+      scene: await sceneFileIn(sceneDir, spec),
+      ...(sandboxed ? { sandbox: { root: sceneDir } } : {}),
+      ...(timeoutMs !== undefined ? { frameTimeoutMs: timeoutMs } : {}),
+      pidDir: this.pidDir,
+      tethered: this.sandbox.ok,
+      size: spec.size,
+      jobs: 1,
+      threads,
+      program: install.program,
+      ...(spec.renderer === 'blender' && this.options.installs?.blenderDevice
+        ? { blenderDevice: this.options.installs.blenderDevice }
+        : {}),
+      ...(spec.libraries ? { povray: { libraries: spec.libraries.map((lib) => join(sceneDir, lib)) } } : {}),
+      signal,
+    }
+  }
+
+  /**
+   * Whether this node can re-render the job's units to check them: it renders the job's
+   * renderer, and another node's scene only in its sandbox (or with --unsafe-no-sandbox).
+   */
+  checksJob(job: JobRecord): boolean {
+    if (!job.spec || !this.rendersWith(job.spec.renderer)) return false
+    return job.author === this.host.id || this.sandbox.ok || this.options.unsafeNoSandbox === true
+  }
+
+  /**
+   * Renders unit n of the job (a frame, or tile n of a still) into outDir as a worker of it
+   * would, sandboxed as any render of the job here, with every core: the stitcher's own render
+   * to check a worker's. The job's pinned install when this node has it, else its own version
+   * of the renderer (the images are then compared with a tolerance).
+   */
+  async renderUnit(job: JobRecord, n: number, outDir: string, signal: AbortSignal): Promise<FrameResult> {
+    const spec = job.spec!
+    const install = installFor(this.installs, spec) ?? this.installs.find((i) => i.name === spec.renderer)
+    if (!install) throw new Error(`no ${spec.renderer} install here`)
+    const sceneDir = await this.scene(job, signal)
+    const request = await this.requestFor(job, sceneDir, install, this.cores(), signal)
+    if (!spec.tiles) {
+      const [result] = await renderFrames({ ...request, frames: [n], animation: spec.frames, outDir })
+      return result!
+    }
+    let tile: FrameResult | undefined
+    await renderTiles({
+      ...request,
+      tiles: spec.tiles,
+      numbers: [n],
+      outDir,
+      onTile: (result) => {
+        tile = result
+      },
+    })
+    return tile!
   }
 
   /**
