@@ -31,11 +31,13 @@ export interface MembersInit {
  * The members a swarm keeps connected: the ones it remembers (its bootstrap list) and every
  * peer it met this run. Each is tagged keep-alive in the peer store, so libp2p's reconnect queue
  * redials one that drops. That queue gives up after a few tries, and a member that never
- * connected this run is not in it at all: so while the node is connected to no one, it dials
- * every member again in rounds, waiting redialDelay between them, until one answers. Without
+ * connected this run is not in it at all: so while some remembered member is not connected,
+ * the node dials the missing ones again in rounds, waiting redialDelay between them. Without
  * that, a Pi that came up before the machine keeping its backups, or lost its network for a
- * while, would never meet it again. Once any peer is connected, the members each sync offers
- * complete the mesh, so rounds stop.
+ * while, would never meet it again. The members each sync offers complete the mesh only
+ * through peers that are connected to them: a node that came back and met only a member since
+ * removed (which the others refuse, so it offers none of them) would otherwise stay with it and
+ * never learn of the removal.
  */
 export class Members {
   private readonly init: MembersInit
@@ -79,15 +81,15 @@ export class Members {
       .catch(() => undefined)
   }
 
-  /** A peer connected: it is a member from now on, and rounds stop until the node is alone again. */
+  /** A peer connected: it is a member from now on; rounds start over for whoever is still missing. */
   joined(peer: PeerId): void {
     this.cancelRounds()
-    void this.keep(peer)
+    void this.keep(peer).then(() => this.maybeRedial())
   }
 
-  /** Call when the node may have become alone (a peer left, the dials at start are done). */
-  maybeAlone(): void {
-    if (this.stopped || this.timer !== undefined || !this.alone()) return
+  /** Call when a member may be missing (a peer left, the dials at start are done). */
+  maybeRedial(): void {
+    if (this.stopped || this.timer !== undefined || this.missing().length === 0) return
     this.timer = setTimeout(() => void this.dialRound(), redialDelay(this.round++))
     this.timer.unref()
   }
@@ -103,26 +105,33 @@ export class Members {
     this.round = 0
   }
 
-  private alone(): boolean {
+  /** Remembered members this node is not connected to and may dial. */
+  private missing(): string[] {
     const node = this.init.libp2p()
-    return node.status === 'started' && node.getPeers().length === 0 && this.ids.size > 0
+    if (node.status !== 'started') return []
+    const connected = new Set(node.getPeers().map((p) => p.toString()))
+    return [...this.ids].filter((id) => !connected.has(id) && !this.init.refuses(id))
   }
 
-  /** One round: every member, by the addresses the peer store keeps for it; one log line for it. */
+  /** One round: every missing member, by the addresses the peer store keeps for it; one log line for it. */
   private async dialRound(): Promise<void> {
     this.timer = undefined
-    if (!this.alone()) return
-    const targets = [...this.ids].filter((id) => !this.init.refuses(id))
+    const targets = this.missing()
+    if (targets.length === 0) return
     const dials = targets.map((id) =>
       this.init.libp2p().dial(peerIdFromString(id), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }),
     )
     await Promise.allSettled(dials)
-    if (!this.alone()) return
+    const left = this.missing()
+    if (left.length === 0) return
+    const again = `dialling them again in ${redialDelay(this.round) / 1000} s`
     this.init.log(
       'debug',
-      `connected to no peer: none of the ${targets.length} remembered members answered; dialling them again in ${redialDelay(this.round) / 1000} s`,
+      this.init.libp2p().getPeers().length === 0
+        ? `connected to no peer: none of the ${targets.length} remembered members answered; ${again}`
+        : `${left.length} of the remembered members did not answer; ${again}`,
     )
-    this.maybeAlone()
+    this.maybeRedial()
   }
 }
 

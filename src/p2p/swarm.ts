@@ -202,7 +202,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
         this.connect(addr).catch((err: Error) => this.log('warn', err.message)),
       ),
     )
-    this.members.maybeAlone()
+    this.members.maybeRedial()
   }
 
   async stop(): Promise<void> {
@@ -484,7 +484,7 @@ export class Swarm extends EventEmitter<SwarmEvents> {
     this.latency.delete(id)
     this.relayedSince.delete(id)
     this.emit('peer:left', { id })
-    this.members.maybeAlone()
+    this.members.maybeRedial()
   }
 
   private onDiscovery(peer: DiscoveredPeer): void {

@@ -39,13 +39,14 @@ const CHART_HEIGHT = 160
 const MARGIN = 8
 
 /**
- * A bar chart of WU per frame as a PNG: one bar per frame (at least 2 px, at most 12), measured
+ * A bar chart of WU per frame as a PNG: one bar per frame (at least 2 px, at most 32, so that a
+ * short job's chart is still wider than tall), measured
  * frames dark blue, interpolated ones light, on white with a baseline, so the cost curve of the
  * timeline reads at a glance.
  */
 export async function writeBarChart(file: string, bars: readonly ChartBar[]): Promise<void> {
   const { PNG } = await import('pngjs')
-  const barWidth = Math.max(2, Math.min(12, Math.floor(1200 / Math.max(1, bars.length))))
+  const barWidth = Math.max(2, Math.min(32, Math.floor(1200 / Math.max(1, bars.length))))
   const width = MARGIN * 2 + barWidth * bars.length
   const height = CHART_HEIGHT + MARGIN * 2
   const png = new PNG({ width, height })

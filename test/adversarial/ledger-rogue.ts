@@ -50,12 +50,13 @@ await node.ledger.append('node', {
 })
 await node.ledger.append('accept', { job })
 await sleep(2_000)
+const id = node.id
 await node.stop()
 
 const key = await loadOrCreateIdentity(home)
 const db = new Level<string, Uint8Array>(join(home, 'ledger'), { keyEncoding: 'utf8', valueEncoding: 'view' })
 await db.open()
-const head = store.decode<store.Head>((await db.get(store.headKey(node.id)))!)
+const head = store.decode<store.Head>((await db.get(store.headKey(id)))!)
 let { seq, lamport, ts } = head
 let prev: Uint8Array = head.hash
 const now = Date.now()
@@ -79,7 +80,7 @@ const crafted: { type: string; body: unknown; lamport?: number; ts?: number }[] 
     lamport: Date.UTC(2100, 0, 1),
   },
   // Dated now: a Lamport clock beyond its own ts, refused wherever it lies in the feed.
-  { type: 'grant', body: { to: node.id, amount: 1_000_000_000 }, lamport: Number.MAX_SAFE_INTEGER, ts: now },
+  { type: 'grant', body: { to: id, amount: 1_000_000_000 }, lamport: Number.MAX_SAFE_INTEGER, ts: now },
 ]
 for (const c of crafted) {
   seq += 1
@@ -87,13 +88,13 @@ for (const c of crafted) {
   ts = c.ts ?? Math.max(ts, now, lamport)
   if (c.ts !== undefined) ts = c.ts
   const d = await encodeEntry(
-    { v: 1, author: node.id, seq, prev, lamport, ts, type: c.type, body: c.body } as never,
+    { v: 1, author: id, seq, prev, lamport, ts, type: c.type, body: c.body } as never,
     key,
   )
-  await db.put(store.entryKey(node.id, seq), d.encoded)
+  await db.put(store.entryKey(id, seq), d.encoded)
   prev = Buffer.from(d.entry.hash, 'hex')
 }
-await db.put(store.headKey(node.id), store.encode({ seq, hash: prev, lamport, ts }))
+await db.put(store.headKey(id), store.encode({ seq, hash: prev, lamport, ts }))
 await db.close()
 process.stdout.write(`crafted ${crafted.length}\n`)
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { execa } from 'execa'
-import { afterAll, afterEach } from 'vitest'
+import { afterAll, afterEach, expect } from 'vitest'
 import { exitOf, FARM_MAIN, type FarmChild, runFarm, spawnFarm, tempDir } from './farm.ts'
 
 /** A `farm join` child process on 127.0.0.1 with mDNS off, and the lines it logged so far. */
@@ -13,21 +13,26 @@ export interface RunningNode {
   stop(): Promise<number | undefined>
 }
 
+/** Nodes a test started, stopped after it; nodes a beforeAll started, stopped after the file. */
 const running = new Set<FarmChild>()
+const shared = new Set<FarmChild>()
 
-async function killAll() {
+async function killAll(children: Set<FarmChild>) {
   await Promise.all(
-    [...running].map(async (child) => {
+    [...children].map(async (child) => {
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
       await child
       clearTimeout(timer)
     }),
   )
-  running.clear()
+  children.clear()
 }
-afterEach(killAll)
-afterAll(killAll)
+afterEach(() => killAll(running))
+afterAll(async () => {
+  await killAll(running)
+  await killAll(shared)
+})
 
 export async function newHome(name: string): Promise<string> {
   return join(await tempDir(`farm-p2p-${name}-`), 'home')
@@ -72,7 +77,9 @@ export async function startNode(
           all: true,
           buffer: false,
         })
-  running.add(child)
+  // Outside a test (in a beforeAll) the node serves every test of the file.
+  const owner = expect.getState().currentTestName === undefined ? shared : running
+  owner.add(child)
   const log: string[] = []
   let buffered = ''
   child.all?.on('data', (chunk: Buffer) => {
@@ -97,7 +104,7 @@ export async function startNode(
     async stop() {
       child.kill('SIGINT')
       const result = await child
-      running.delete(child)
+      owner.delete(child)
       return result.exitCode
     },
   }

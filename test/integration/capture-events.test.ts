@@ -200,7 +200,8 @@ describe('farm join events', () => {
     const orbit = join(REPO_ROOT, 'examples', 'povray', 'orbit.pov')
     const good = await runFarm(['submit', orbit, '--frames', '1-2', '--size', '32x24', '--home', solo!.home])
     expect(good.exitCode, String(good.all)).toBe(0)
-    const bad = join(dir, 'broken.pov')
+    // Not beside hook.log: a scene's directory is packed whole, and the hook writes to it meanwhile.
+    const bad = join(await tempDir(), 'broken.pov')
     await writeFile(bad, '#declare = ;\n')
     const failing = await runFarm(['submit', bad, '--frames', '1-2', '--fail-fast', '--home', solo!.home])
     expect(failing.exitCode, String(failing.all)).toBe(0)
