@@ -235,6 +235,6 @@ export const blender: RendererAdapter = {
       }
       throw RenderError.RENDER_FAILED(describeFrames(request.frames), tail, run.command)
     }
-    return { files, outputTail: tail, command: run.command, notes }
+    return { files, outputTail: tail, command: run.command, notes, cpuMs: run.cpuMs }
   },
 }

@@ -9,7 +9,6 @@ export {
   wupmOf,
 } from './bench.ts'
 export { type ChartBar, sparkline, writeBarChart } from './chart.ts'
-export { reapedChildrenCpuMs } from './cpu.ts'
 export { MISSING_MARK, remapBlender, traceBlender } from './deps/blender-deps.ts'
 export type { SceneDependency } from './deps/dependency.ts'
 export { type PovrayTrace, TRACE_TIMEOUT_MS, tracePovray } from './deps/povray-deps.ts'

@@ -158,6 +158,6 @@ export const povray: RendererAdapter = {
       throw RenderError.RENDER_FAILED(describeFrames(request.frames), tail, run.command)
     }
     const files = await this.framesWritten(request)
-    return { files, outputTail: tail, command: run.command, notes: [] }
+    return { files, outputTail: tail, command: run.command, notes: [], cpuMs: run.cpuMs }
   },
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { signalOfStatus, takeTimes } from './cpu.ts'
 
 /**
  * The one place farm starts a program: renderers, ffmpeg, tool probes and camera commands.
@@ -34,6 +35,11 @@ export interface RunOptions {
   timeoutMs?: number
   /** Called with the child's pid (its group's id) as soon as it has started. */
   onSpawn?: (pid: number) => void
+  /**
+   * The command is a `timedCommand` (cpu.ts): its CPU time is read off the end of its stderr into
+   * `cpuMs`, and an exit status of 128 + n is reported as signal n, as without the shell.
+   */
+  times?: boolean
 }
 
 export interface RunResult {
@@ -57,6 +63,8 @@ export interface RunResult {
   output: string
   /** Its stdout with stdout 'bytes'; empty otherwise. */
   stdout: Buffer
+  /** With `times`, the CPU time (ms) of everything it ran; undefined when it could not say. */
+  cpuMs: number | undefined
   /** How the run ended, when not by itself, and its last lines of output, on one line: for logs. */
   tail: string
 }
@@ -87,6 +95,7 @@ export async function runProgram(file: string, args: string[], opts: RunOptions 
     const chunks: Buffer[] = []
     let size = 0
     let output = ''
+    let stderrTail = ''
     let timedOut = false
     let aborted = false
     let overflow = false
@@ -136,7 +145,10 @@ export async function runProgram(file: string, args: string[], opts: RunOptions 
       }
       child.stdout!.setEncoding('utf8')
       child.stdout!.on('data', keep)
-      child.stderr!.on('data', keep)
+      child.stderr!.on('data', (text: string) => {
+        if (opts.times) stderrTail = (stderrTail + text).slice(-STDERR_KEEP)
+        keep(text)
+      })
     }
     if (opts.input !== undefined && child.stdin) {
       const source =
@@ -157,7 +169,18 @@ export async function runProgram(file: string, args: string[], opts: RunOptions 
       clearTimeout(forceKill)
       opts.signal?.removeEventListener('abort', onAbort)
       killGroup('SIGKILL')
-      const exitCode = code ?? undefined
+      let exitCode = code ?? undefined
+      let cpuMs: number | undefined
+      if (opts.times) {
+        const timed = takeTimes(stderrTail, output)
+        cpuMs = timed.cpuMs
+        output = timed.output
+        const bySignal = signalOfStatus(exitCode)
+        if (bySignal !== undefined) {
+          signal = bySignal
+          exitCode = undefined
+        }
+      }
       const text = spawnError === undefined ? output : spawnError.message
       const killed = signal !== null && !timedOut && !overflow ? `killed by ${signal}` : ''
       const last = output.slice(-STDERR_KEEP).trim()
@@ -175,6 +198,7 @@ export async function runProgram(file: string, args: string[], opts: RunOptions 
         ok: exitCode === 0 && !timedOut && !overflow && !aborted && spawnError === undefined,
         output: text,
         stdout: Buffer.concat(chunks),
+        cpuMs,
         tail: tail.split('\n').slice(-4).join(' '),
       })
     }

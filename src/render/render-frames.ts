@@ -65,6 +65,12 @@ export interface FrameResult {
   height: number
   /** Wall time of the frame's share of its renderer process; 0 when resumed. */
   renderMs: number
+  /**
+   * What the frame cost: its share of the renderer's CPU time over the threads it was given,
+   * which is its render time on this machine when idle however busy the machine is now (the
+   * wall time where the CPU time could not be read); 0 when resumed. WU are counted from it.
+   */
+  costMs: number
   /** True when a valid image from an earlier run was kept instead of rendering again. */
   resumed: boolean
   /** The renderer's last lines for this frame's process; empty when resumed. */
@@ -140,7 +146,13 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
   let failure: unknown
 
   /** Moves a checked frame out of its chunk directory under its final name. */
-  const finish = async (frame: number, file: string, renderMs: number, outputTail: string) => {
+  const finish = async (
+    frame: number,
+    file: string,
+    renderMs: number,
+    costMs: number,
+    outputTail: string,
+  ) => {
     const final = join(outDir, frameFileName(frame))
     if (opts.region) {
       await cropToRegion(file, opts.region, `${file}.tile.png`)
@@ -148,7 +160,7 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
     }
     const check = await checkFrame(file, imageSize)
     await rename(file, final)
-    const result = { frame, file: final, ...check, renderMs, resumed: false, outputTail }
+    const result = { frame, file: final, ...check, renderMs, costMs, resumed: false, outputTail }
     results.set(frame, result)
     opts.onFrame?.(result)
   }
@@ -182,6 +194,7 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
         await mkdir(request.workDir)
         const output = await adapter.renderChunk(request)
         const renderMs = (performance.now() - started) / chunk.length
+        const costMs = output.cpuMs === undefined ? renderMs : output.cpuMs / threads / chunk.length
         for (const note of output.notes) {
           if (!notes.has(note)) opts.onNote?.(note)
           notes.add(note)
@@ -195,14 +208,15 @@ export async function renderFrames(opts: RenderOptions): Promise<FrameResult[]> 
               output.command,
             )
           }
-          await finish(frame, file, renderMs, output.outputTail)
+          await finish(frame, file, renderMs, costMs, output.outputTail)
         }
       } catch (err) {
         failure ??= await translateFailure(err, outDir)
         stop.abort()
-        await salvage(request, (frame, file, count) =>
-          finish(frame, file, (performance.now() - started) / count, ''),
-        )
+        await salvage(request, (frame, file, count) => {
+          const renderMs = (performance.now() - started) / count
+          return finish(frame, file, renderMs, renderMs, '')
+        })
       } finally {
         await rm(request.workDir, { recursive: true, force: true })
       }
@@ -287,7 +301,7 @@ async function keptFrame(
   const file = join(outDir, frameFileName(frame))
   try {
     const check = await checkFrame(file, size)
-    return { frame, file, ...check, renderMs: 0, resumed: true, outputTail: '' }
+    return { frame, file, ...check, renderMs: 0, costMs: 0, resumed: true, outputTail: '' }
   } catch {
     // A truncated or wrong-size image from an interrupted or different run: render it again.
     await rm(file, { force: true })

@@ -1,3 +1,4 @@
+import { timedCommand } from './cpu.ts'
 import { installHint } from './detect.ts'
 import { RenderError } from './errors.ts'
 import { describeFrames } from './frame-list.ts'
@@ -68,6 +69,8 @@ export interface ChunkOutput {
   command: string
   /** Things the user should know that did not stop the render (e.g. denoising turned off). */
   notes: string[]
+  /** The renderer's CPU time over the chunk (ms), when it could be read. */
+  cpuMs: number | undefined
 }
 
 export interface RendererAdapter {
@@ -99,10 +102,11 @@ export async function runRenderer(
     ? await sandboxedCommand(file, args, opts.sandbox, opts.cwd)
     : opts.tethered
       ? { ...tetheredCommand(file, args, opts.cwd), cleanup: async () => {} }
-      : undefined
+      : { ...timedCommand(file, args), cleanup: async () => {} }
   let pid: number | undefined
   try {
-    const run = await runProgram(command?.file ?? file, command?.args ?? args, {
+    const run = await runProgram(command.file, command.args, {
+      times: true,
       cwd: opts.cwd,
       env: { LC_ALL: 'C' },
       ...(opts.signal ? { signal: opts.signal } : {}),
@@ -117,9 +121,10 @@ export async function runRenderer(
         : {}),
     })
     // A user fixes the renderer's command line; the sandbox's own is the same on every run.
-    const result = command
-      ? { ...run, command: `${commandLine(file, args)}${opts.sandbox ? " (in farm's sandbox)" : ''}` }
-      : run
+    const result = {
+      ...run,
+      command: `${commandLine(file, args)}${opts.sandbox ? " (in farm's sandbox)" : ''}`,
+    }
     if (opts.signal?.aborted) throw RenderError.ABORTED()
     if (result.timedOut)
       throw RenderError.FRAME_TIMEOUT(
@@ -127,16 +132,20 @@ export async function runRenderer(
         opts.frameTimeoutS ?? Math.round((opts.timeoutMs ?? 0) / 1000),
         result.command,
       )
+    const wrapped = opts.sandbox !== undefined || opts.tethered === true
     if (result.spawnError?.code === 'ENOENT') {
-      const missing = command && /prlimit|bwrap/.test(result.output) ? 'bwrap' : file
+      const missing = wrapped && /prlimit|bwrap/.test(result.output) ? 'bwrap' : file
       throw RenderError.RENDERER_MISSING(missing, installHint(missing))
     }
+    // The renderer runs under sh (timedCommand), which says so when there is no such program.
+    if (result.exitCode === 127 && /^farm-render: \d+: .*: not found$/m.test(result.output))
+      throw RenderError.RENDERER_MISSING(file, installHint(file))
     // The sandbox's own failure (a bind it could not make) is not the scene's.
-    if (command && result.exitCode !== 0 && /^bwrap: /m.test(result.output))
+    if (wrapped && result.exitCode !== 0 && /^bwrap: /m.test(result.output))
       throw RenderError.SANDBOX_UNAVAILABLE(result.output.match(/^bwrap: .*$/m)![0])
     return result
   } finally {
     if (pid !== undefined) forgetRenderer(opts.pidDir!, pid)
-    await command?.cleanup()
+    await command.cleanup()
   }
 }

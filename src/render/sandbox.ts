@@ -1,6 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs'
 import { totalmem } from 'node:os'
 import { delimiter, dirname, isAbsolute, join } from 'node:path'
+import { timedCommand } from './cpu.ts'
 import { runProgram } from './process.ts'
 import { type PidsCgroup, pidsCgroup } from './sandbox-cgroup.ts'
 
@@ -97,7 +98,8 @@ export function bwrapArgs(program: string, args: string[], spec: SandboxSpec, cw
   for (const dir of spec.read) out.push('--ro-bind', dir, dir)
   out.push('--bind', spec.write, spec.write)
   for (const { source, target } of spec.overlays ?? []) out.push('--ro-bind', source, target)
-  out.push('--chdir', cwd, '--', real, ...args)
+  const timed = timedCommand(real, args)
+  out.push('--chdir', cwd, '--', timed.file, ...timed.args)
   return out
 }
 
@@ -154,18 +156,22 @@ export function tetheredCommand(
   args: string[],
   cwd: string,
 ): { file: string; args: string[] } {
+  const timed = timedCommand(resolveProgram(program), args)
   return {
     file: 'bwrap',
     args: [
       '--dev-bind',
       '/',
       '/',
+      // Its own pid namespace: the renderer runs under sh (cpu.ts), and --die-with-parent kills
+      // only the process bwrap starts; the namespace ends with all of it.
+      '--unshare-pid',
       '--die-with-parent',
       '--chdir',
       cwd,
       '--',
-      resolveProgram(program),
-      ...args,
+      timed.file,
+      ...timed.args,
     ],
   }
 }

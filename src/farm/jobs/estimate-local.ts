@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import {
   defaultParallelism,
   loadBenchResults,
-  reapedChildrenCpuMs,
   rendererForScene,
   renderFrames,
   type Size,
@@ -67,7 +66,6 @@ export async function estimateLocally(request: EstimateRequest): Promise<Estimat
   const samples: EstimateSample[] = []
   try {
     for (const frame of estimateSamples(request.first, request.last, request.spread)) {
-      const before = reapedChildrenCpuMs()
       const [result] = await renderFrames({
         scene: request.scene,
         frames: [frame],
@@ -79,9 +77,7 @@ export async function estimateLocally(request: EstimateRequest): Promise<Estimat
         threads,
         ...(request.signal ? { signal: request.signal } : {}),
       })
-      const after = reapedChildrenCpuMs()
-      const renderMs =
-        before !== undefined && after !== undefined ? (after - before) / threads : (result?.renderMs ?? 0)
+      const renderMs = result?.costMs ?? 0
       const sample = { frame, renderMs: Math.round(renderMs), milliWU: frameMilliWU(renderMs, wupm) }
       samples.push(sample)
       request.onSample?.(sample)

@@ -213,7 +213,7 @@ export class Stitcher {
     this.current = { kind: 'rendering', job: job.id, frames: [n] }
     const own = await this.verifier.render(job, n)
     const measured = frameMilliWU(
-      own.renderMs,
+      own.costMs,
       effectiveWupm(this.host.ledger.state().nodes[this.host.id]?.wupm),
     )
     if (!costs) this.costs.set(job.id, new Map([[n, measured]]))

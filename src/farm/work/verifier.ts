@@ -5,11 +5,11 @@ import { type FrameResult, framePsnr } from '../../render/index.ts'
 import { PSNR_MIN_DB } from './sample.ts'
 import type { WorkerHost } from './worker.ts'
 
-/** The verifier's own render of a frame: its image in the blob store, its pixel hash and time. */
+/** The verifier's own render of a frame: its image in the blob store, its pixel hash, and what it cost (FrameResult.costMs). */
 export interface OwnRender {
   file: string
   pixelHash: string
-  renderMs: number
+  costMs: number
 }
 
 /** How two images of one frame compare: the same pixels, or alike within PSNR_MIN_DB, or not. */
@@ -52,7 +52,7 @@ export class Verifier {
     try {
       const result = await this.renderUnit(job, n, outDir, this.signal)
       const file = await this.host.blobs.put(result.file)
-      const own = { file: this.host.blobs.path(file), pixelHash: result.pixelHash, renderMs: result.renderMs }
+      const own = { file: this.host.blobs.path(file), pixelHash: result.pixelHash, costMs: result.costMs }
       this.renders.set(key, own)
       return own
     } finally {

@@ -489,7 +489,7 @@ export class Worker {
           file,
           pixelHash: result.pixelHash,
           renderMs: Math.round(result.renderMs),
-          wu: frameMilliWU(result.renderMs, this.wupm),
+          wu: frameMilliWU(result.costMs, this.wupm),
         })
       })
     }
@@ -608,7 +608,9 @@ export class Worker {
     const install = installFor(this.installs, spec) ?? this.installs.find((i) => i.name === spec.renderer)
     if (!install) throw new Error(`no ${spec.renderer} install here`)
     const sceneDir = await this.scene(job, signal)
-    const request = await this.requestFor(job, sceneDir, install, this.cores(), signal)
+    // The workers' threads, so that its cost (CPU time over threads) is measured as theirs is.
+    const threads = Math.max(1, Math.floor(this.cores() / this.slots(spec.renderer)))
+    const request = await this.requestFor(job, sceneDir, install, threads, signal)
     if (!spec.tiles) {
       const [result] = await renderFrames({ ...request, frames: [n], animation: spec.frames, outDir })
       return result!
