@@ -121,8 +121,8 @@ describe("another member's POV-Ray scene", () => {
   })
 
   it("writes nothing outside its job: not the private directory, not /tmp, not the node's home", async () => {
-    const escape = join(ESCAPE, 'written.txt')
-    const targets = [join(priv, 'written.txt'), escape, join(victim.home, 'config.json')]
+    const escaped = join(ESCAPE, 'written.txt')
+    const targets = [join(priv, 'written.txt'), escaped, join(victim.home, 'config.json')]
     const jobs: string[] = []
     for (const target of targets) {
       const dir = await povScene(
@@ -132,7 +132,7 @@ describe("another member's POV-Ray scene", () => {
     }
     for (const job of jobs) await settled(job)
     expect(existsSync(join(priv, 'written.txt'))).toBe(false)
-    expect(existsSync(escape)).toBe(false)
+    expect(existsSync(escaped)).toBe(false)
     expect(await readFile(join(victim.home, 'config.json'), 'utf8')).toBe(config)
   })
 

@@ -19,11 +19,24 @@ export async function submit(node: FarmProcess, args: string[]): Promise<string>
 /** `farm fetch` until the job is stitched; the video's path. */
 export async function fetchVideo(node: FarmProcess, job: string, timeoutMs = 120_000): Promise<string> {
   const out = join(await tempDir(), 'video.mp4')
-  await waitFor(
-    async () => (await runFarm(['fetch', job, '-o', out, '--home', node.home])).exitCode === 0,
-    timeoutMs,
-    `job ${job.slice(0, 8)} to be stitched`,
-  )
+  try {
+    await waitFor(
+      async () => (await runFarm(['fetch', job, '-o', out, '--home', node.home])).exitCode === 0,
+      timeoutMs,
+      `job ${job.slice(0, 8)} to be stitched`,
+    )
+  } catch (err) {
+    // Say where the job stood: a CI log shows only this message.
+    const status = await runFarm(['status', job, '--home', node.home])
+    const warnings = node
+      .log()
+      .split('\n')
+      .filter((line) => /warn|error/i.test(line))
+      .slice(-20)
+    throw new Error(
+      `${(err as Error).message}; farm status said:\n${String(status.all)}\n${node.name}'s last warnings:\n${warnings.join('\n')}`,
+    )
+  }
   return out
 }
 
