@@ -11,6 +11,8 @@ export interface Rogue {
   id: string
   home: string
   output: () => string
+  /** Tells a flooding rogue to write its second batch. */
+  again: () => void
 }
 
 const rogues = new Set<ReturnType<typeof execa>>()
@@ -40,7 +42,9 @@ export async function startRogue(mode: 'stranger' | 'flood' | 'forge', invite: s
     output += chunk.toString()
   })
   const id = await waitFor(() => /rogue ready (\S+)/.exec(output)?.[1], 'the rogue to start', 60_000)
-  return { id, home, output: () => output } satisfies Rogue
+  // A line on its stdin tells a flooding rogue to write its second batch (once it has been cut off).
+  const again = () => void child.stdin?.write('again\n')
+  return { id, home, output: () => output, again } satisfies Rogue
 }
 
 /** A founder and one member it admitted, connected: the honest swarm every attack runs against. */

@@ -75,6 +75,7 @@ describe('removing a member and cutting off a flood', () => {
         60_000,
       )
     }
+    rogue.again()
     await waitFor(() => rogue.output().includes('flooded again'), 'the rogue to write more', 30_000)
     await new Promise((r) => setTimeout(r, 3_000))
     for (const node of [a, b]) {

@@ -6,15 +6,17 @@
  *   stranger INVITE HOME   has the swarm key and genesis but never presents the invite: it stays
  *                          a stranger, writes a job and a grant, and keeps dialling the members
  *   flood INVITE HOME N    is admitted like any member, then writes N entries to its own feed
- *                          as fast as its ledger can, and 1,000 more 5 s later
+ *                          as fast as its ledger can, and 1,000 more when a line comes on stdin
  *   forge INVITE HOME      is admitted like any member, then prints `forged <invite>`: an invite
  *                          to a genesis it signed itself, naming itself the founder, with the
  *                          members' addresses, and grants itself credits
  *
  * Usage: node test/adversarial/member-rogue.ts MODE INVITE HOME [N]
  */
+import { once } from 'node:events'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { adoptInvite, FarmNode } from '../../src/farm/index.ts'
 import { createGenesis, encodeInvite, issueToken, loadOrCreateIdentity } from '../../src/p2p/index.ts'
 import { jobBody } from '../helpers/farm-state.ts'
@@ -45,8 +47,8 @@ if (mode === 'stranger') {
     await node.ledger.appendBatch(batch)
   }
   process.stdout.write(`flooded ${count}\n`)
-  // Once cut off, whatever it writes reaches no one.
-  await new Promise((r) => setTimeout(r, 5_000))
+  // Once cut off (the test says so on stdin), whatever it writes reaches no one.
+  await once(createInterface({ input: process.stdin }), 'line')
   await node.ledger.appendBatch(
     Array.from({ length: 1000 }, (_, i) => ({
       type: 'grant' as const,

@@ -230,7 +230,18 @@ describe('a node killed with kill -9 mid-render', () => {
     await waitFor(async () => povrays().length === 2, 60_000, 'victim to render both scenes')
     victim.proc.kill('SIGKILL')
     await victim.proc.catch(() => undefined)
-    await waitFor(async () => povrays().length === 0, 15_000, 'the renderers to die with their node')
+    try {
+      await waitFor(async () => povrays().length === 0, 15_000, 'the renderers to die with their node')
+    } finally {
+      // When the test fails, what it found must not go on rendering `#while (1)` after it.
+      for (const pid of povrays()) {
+        try {
+          process.kill(pid, 'SIGKILL')
+        } catch {
+          // It ended between the look and the kill.
+        }
+      }
+    }
     const workers = await farmJson<{ id: string }[]>(mallory, ['workers'])
     expect(workers.map((w) => w.id)).toContain(victim.id)
   })

@@ -608,12 +608,14 @@ export class Worker {
     const install = installFor(this.installs, spec) ?? this.installs.find((i) => i.name === spec.renderer)
     if (!install) throw new Error(`no ${spec.renderer} install here`)
     const sceneDir = await this.scene(job, signal)
-    // The workers' threads, so that its cost (CPU time over threads) is measured as theirs is.
-    const threads = Math.max(1, Math.floor(this.cores() / this.slots(spec.renderer)))
-    const request = await this.requestFor(job, sceneDir, install, threads, signal)
+    // On every core, to check soon; its cost over the threads a worker gives a frame, as a
+    // worker measures it: the CPU time is the same work whatever the thread count.
+    const request = await this.requestFor(job, sceneDir, install, this.cores(), signal)
+    const scale = this.cores() / Math.max(1, Math.floor(this.cores() / this.slots(spec.renderer)))
+    const asWorkers = (result: FrameResult) => ({ ...result, costMs: result.costMs * scale })
     if (!spec.tiles) {
       const [result] = await renderFrames({ ...request, frames: [n], animation: spec.frames, outDir })
-      return result!
+      return asWorkers(result!)
     }
     let tile: FrameResult | undefined
     await renderTiles({
@@ -625,7 +627,7 @@ export class Worker {
         tile = result
       },
     })
-    return tile!
+    return asWorkers(tile!)
   }
 
   /**
