@@ -9,10 +9,12 @@ import { constants } from 'node:os'
  * own time, and took it for a worker claiming too much).
  */
 const TIMES_SCRIPT = '"$@"; status=$?; times >&2; exit $status'
+/** sh's $0, which it puts before its own messages. */
+const SCRIPT_NAME = 'farm-render'
 
 /** `file args` run so that `takeTimes` finds its CPU time at the end of its stderr. */
 export function timedCommand(file: string, args: string[]): { file: string; args: string[] } {
-  return { file: '/bin/sh', args: ['-c', TIMES_SCRIPT, 'farm-render', file, ...args] }
+  return { file: '/bin/sh', args: ['-c', TIMES_SCRIPT, SCRIPT_NAME, file, ...args] }
 }
 
 // dash prints 0m1.230000s, bash 0m1.230s: the shell's own times, then its children's.
@@ -34,6 +36,15 @@ export function takeTimes(stderrTail: string, output: string): { cpuMs: number |
     cpuMs,
     output: at === -1 ? output : output.slice(0, at) + output.slice(at + match[0].length),
   }
+}
+
+/**
+ * The program a timed command's sh could not find (it exits 127 and says `NAME: 1: PROGRAM: not
+ * found`), as a spawn of it would have failed with ENOENT.
+ */
+export function programNotFound(status: number | undefined, stderrTail: string): string | undefined {
+  if (status !== 127) return undefined
+  return new RegExp(String.raw`^${SCRIPT_NAME}: \d+: (.*): not found$`, 'm').exec(stderrTail)?.[1]
 }
 
 /** sh's exit status for a child a signal ended (128 + its number), as that signal's name. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { signalOfStatus, takeTimes } from './cpu.ts'
+import { programNotFound, signalOfStatus, takeTimes } from './cpu.ts'
 
 /**
  * The one place farm starts a program: renderers, ffmpeg, tool probes and camera commands.
@@ -37,7 +37,8 @@ export interface RunOptions {
   onSpawn?: (pid: number) => void
   /**
    * The command is a `timedCommand` (cpu.ts): its CPU time is read off the end of its stderr into
-   * `cpuMs`, and an exit status of 128 + n is reported as signal n, as without the shell.
+   * `cpuMs`; an exit status of 128 + n is reported as signal n, and a program sh did not find as
+   * a `spawnError` ENOENT, as without the shell.
    */
   times?: boolean
 }
@@ -176,8 +177,12 @@ export async function runProgram(file: string, args: string[], opts: RunOptions 
         cpuMs = timed.cpuMs
         output = timed.output
         const bySignal = signalOfStatus(exitCode)
+        const missing = programNotFound(exitCode, stderrTail)
         if (bySignal !== undefined) {
           signal = bySignal
+          exitCode = undefined
+        } else if (missing !== undefined) {
+          spawnError = Object.assign(new Error(`spawn ${missing} ENOENT`), { code: 'ENOENT' })
           exitCode = undefined
         }
       }

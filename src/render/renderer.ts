@@ -137,9 +137,6 @@ export async function runRenderer(
       const missing = wrapped && /prlimit|bwrap/.test(result.output) ? 'bwrap' : file
       throw RenderError.RENDERER_MISSING(missing, installHint(missing))
     }
-    // The renderer runs under sh (timedCommand), which says so when there is no such program.
-    if (result.exitCode === 127 && /^farm-render: \d+: .*: not found$/m.test(result.output))
-      throw RenderError.RENDERER_MISSING(file, installHint(file))
     // The sandbox's own failure (a bind it could not make) is not the scene's.
     if (wrapped && result.exitCode !== 0 && /^bwrap: /m.test(result.output))
       throw RenderError.SANDBOX_UNAVAILABLE(result.output.match(/^bwrap: .*$/m)![0])

@@ -361,6 +361,11 @@ export class Worker {
     )
   }
 
+  /** The threads a frame of the renderer is given here: the cores shared by its slots. */
+  private frameThreads(renderer: RendererName): number {
+    return Math.max(1, Math.floor(this.cores() / this.slots(renderer)))
+  }
+
   private cores(): number {
     return Math.min(availableParallelism(), this.options.maxCores ?? Number.MAX_SAFE_INTEGER)
   }
@@ -500,7 +505,7 @@ export class Worker {
       if (!install) throw new Error(`no ${spec.renderer} ${spec.rendererVersion ?? ''} install here`)
       const sceneDir = await this.scene(job, render.abort.signal)
       render.phase = 'rendering'
-      const threads = Math.max(1, Math.floor(this.cores() / this.slots(spec.renderer)))
+      const threads = this.frameThreads(spec.renderer)
       try {
         const request = await this.requestFor(job, sceneDir, install, threads, render.abort.signal)
         if (spec.tiles) {
@@ -611,7 +616,7 @@ export class Worker {
     // On every core, to check soon; its cost over the threads a worker gives a frame, as a
     // worker measures it: the CPU time is the same work whatever the thread count.
     const request = await this.requestFor(job, sceneDir, install, this.cores(), signal)
-    const scale = this.cores() / Math.max(1, Math.floor(this.cores() / this.slots(spec.renderer)))
+    const scale = this.cores() / this.frameThreads(spec.renderer)
     const asWorkers = (result: FrameResult) => ({ ...result, costMs: result.costMs * scale })
     if (!spec.tiles) {
       const [result] = await renderFrames({ ...request, frames: [n], animation: spec.frames, outDir })
