@@ -47,6 +47,7 @@ import { InvitePresenter } from './members/present.ts'
 import { LedgerMembership } from './members/view.ts'
 import { SceneCache } from './scene/cache.ts'
 import { ownerEnabled } from './schedule/availability.ts'
+import { answerChecks, DelegatedChecks } from './work/delegate.ts'
 import { OwnerGate, type OwnerLimits } from './work/owner-gate.ts'
 import { Stitcher } from './work/stitcher.ts'
 import {
@@ -127,6 +128,8 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
   private config: NodeConfig | undefined
   private worker: Worker | undefined
   private stitcher: Stitcher | undefined
+  /** Stops the checks this node renders for other jobs' stitchers (work/delegate.ts). */
+  private checksAbort: AbortController | undefined
   private gate: OwnerGate | undefined
   private presenter: InvitePresenter | undefined
   private unlisten: (() => void) | undefined
@@ -339,6 +342,8 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
       )
       this.stitcher = new Stitcher(this, this.worker)
       this.stitcher.start()
+      this.checksAbort = new AbortController()
+      await answerChecks(this, new DelegatedChecks(this, this.worker, this.checksAbort.signal))
       const worker = this.worker
       this.gate.onBusy = () => worker.giveBack("the machine's owner needs it (--when-idle)")
       if (!(this.options.noRender ?? false)) await this.gate.start()
@@ -367,6 +372,7 @@ export class FarmNode extends EventEmitter<{ event: [FarmEvent] }> {
     this.gate?.stop()
     await this.worker?.stop({ graceMs: this.options.graceMs ?? 0, ...opts })
     await this.stitcher?.stop()
+    this.checksAbort?.abort(new Error('the node is stopping'))
     this.unlisten?.()
     await this.rememberMembers().catch((err: Error) =>
       this.log('warn', `could not remember the members' addresses: ${err.message}`),

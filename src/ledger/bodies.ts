@@ -149,6 +149,11 @@ const verified = z.strictObject({
   wu: count.optional(),
   /** True when the verifier re-rendered the frame to check it. */
   checked: z.boolean().optional(),
+  /**
+   * True for the payment of a worker a third render cleared of a dispute about this frame: its
+   * image was right, and it is paid though the third render was paid for the frame too.
+   */
+  cleared: z.boolean().optional(),
 })
 
 /**

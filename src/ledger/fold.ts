@@ -61,12 +61,13 @@ export interface MoneyEvent {
   author: string
   /**
    * `job` entries decide which payments count and reserve the budget, so one arriving late
-   * re-folds money too; `settle` (a `stitched` or `cancel`) returns the escrow; a `mismatch`
-   * ruled a cheat takes back what the worker earned on the job; `reprice` sets the price
-   * payments are capped by.
+   * re-folds money too; `settle` (a `stitched` or `cancel`) returns the escrow; a `failure` (a
+   * `failed` entry) returns it once a frame is out of attempts, since the job then fails; a
+   * `mismatch` ruled a cheat takes back what the worker earned on the job; `reprice` sets the
+   * price payments are capped by.
    */
-  type: 'grant' | 'verified' | 'job' | 'mismatch' | 'reprice' | 'settle'
-  body: GrantBody | VerifiedBody | MismatchBody | RepriceBody | { job: string } | null
+  type: 'grant' | 'verified' | 'job' | 'mismatch' | 'reprice' | 'settle' | 'failure'
+  body: GrantBody | VerifiedBody | MismatchBody | RepriceBody | { job: string; frame?: number } | null
 }
 
 /** Applies the commutative part of one entry; returns the money event it carries, if any. */
@@ -153,7 +154,7 @@ function applyCounted(state: FarmState, entry: Entry, touched: Touched): MoneyEv
       }
       frame.failedBy[author] = (frame.failedBy[author] ?? 0) + 1
       settle(job, touched)
-      return null
+      return { key, author, type: 'failure', body: { job: body.job, frame: body.frame } }
     }
     case 'verified': {
       const body = entry.body as BodyOf['verified']
@@ -275,14 +276,33 @@ export function applyMoney(
     if (event.type === 'job') reserveBudget(state, job)
     else if (event.type === 'verified') pay(state, job, event, touched)
     else if (event.type === 'mismatch') forfeit(state, job, event, touched)
+    else if (event.type === 'failure') failure(state, job, event, touched)
     else if (event.type === 'reprice') {
       if (event.author === job.author) job.price = (event.body as RepriceBody).pricePerWU
     } else if (event.author === job.author || event.author === job.spec.stitcher) {
-      // settle: what the budget did not spend goes back to the payer.
-      state.balances[job.author] = (state.balances[job.author] ?? 0) + job.escrow
-      job.escrow = 0
+      returnEscrow(state, job)
     }
   }
+}
+
+/** At settlement, what the budget did not spend goes back to the payer; payments after it find none. */
+function returnEscrow(state: FarmState, job: JobRecord) {
+  state.balances[job.author!] = (state.balances[job.author!] ?? 0) + job.escrow
+  job.escrow = 0
+}
+
+/**
+ * A `failed` entry counts toward its frame's attempts in total order; the one that puts a frame
+ * out of attempts (or any, for a fail-fast job) fails the job, and its escrow goes back to the
+ * payer then, as a cancel's would: nobody is paid for a job that cannot be finished.
+ */
+function failure(state: FarmState, job: JobRecord, event: MoneyEvent, touched: Touched) {
+  const { frame } = event.body as { frame: number }
+  const spec = job.spec!
+  const n = String(frame)
+  job.moneyFailures[n] = (job.moneyFailures[n] ?? 0) + 1
+  touched.jobs.add(job.id)
+  if (job.moneyFailures[n]! >= spec.attempts || spec.failFast === true) returnEscrow(state, job)
 }
 
 /** The job a `job` money event stored before they named their job is about: the one whose entry has that order key. */
@@ -317,18 +337,29 @@ function pay(state: FarmState, job: JobRecord, event: MoneyEvent, touched: Touch
   const price = job.price ?? spec.pricePerWU
   if (body.wu !== undefined && body.amount > Math.floor((body.wu * price) / 1000)) return
   const frame = frameOf(job, body.frame, touched)
-  if (frame.paid) return
-  const payer = job.author!
-  if (spec.budget !== undefined) {
-    if (job.escrow < body.amount) return
-    job.escrow -= body.amount
-  } else {
-    if ((state.balances[payer] ?? 0) < body.amount) return
-    state.balances[payer] = (state.balances[payer] ?? 0) - body.amount
-  }
+  // Once per frame; and once more for a worker a third render cleared (its image was rejected
+  // while the dispute was open, and the third render was paid for the frame meanwhile).
+  const cleared = `${body.frame} ${body.worker}`
+  const again = body.cleared === true && frame.paid !== null && frame.paid.worker !== body.worker
+  if (frame.paid && (!again || job.clearedPaid[cleared] !== undefined)) return
+  if (!charge(state, job, body.amount)) return
   state.balances[body.worker] = (state.balances[body.worker] ?? 0) + body.amount
-  frame.paid = { worker: body.worker, amount: body.amount }
+  if (again) job.clearedPaid[cleared] = body.amount
+  else frame.paid = { worker: body.worker, amount: body.amount }
   job.spent += body.amount
+}
+
+/** Takes a payment from the job's escrow when it has a budget, else from the payer's balance; false when it cannot. */
+function charge(state: FarmState, job: JobRecord, amount: number): boolean {
+  const payer = job.author!
+  if (job.spec!.budget !== undefined) {
+    if (job.escrow < amount) return false
+    job.escrow -= amount
+  } else {
+    if ((state.balances[payer] ?? 0) < amount) return false
+    state.balances[payer] = (state.balances[payer] ?? 0) - amount
+  }
+  return true
 }
 
 /**
@@ -340,16 +371,24 @@ function forfeit(state: FarmState, job: JobRecord, event: MoneyEvent, touched: T
   const { worker } = event.body as MismatchBody
   if (event.author !== job.author && event.author !== job.spec!.stitcher) return
   let taken = job.forfeited[worker] ?? 0
-  for (const [n, frame] of Object.entries(job.frames)) {
-    if (frame.paid?.worker !== worker) continue
-    const take = Math.min(frame.paid.amount, state.balances[worker] ?? 0)
+  const takeBack = (amount: number) => {
+    const take = Math.min(amount, state.balances[worker] ?? 0)
     state.balances[worker] = (state.balances[worker] ?? 0) - take
     if (job.spec!.budget !== undefined) job.escrow += take
     else state.balances[job.author!] = (state.balances[job.author!] ?? 0) + take
-    job.spent -= frame.paid.amount
+    job.spent -= amount
     taken += take
+  }
+  for (const [n, frame] of Object.entries(job.frames)) {
+    if (frame.paid?.worker !== worker) continue
+    takeBack(frame.paid.amount)
     frame.paid = null
     touched.frames.add(`${job.id}!${n}`)
+  }
+  for (const [slot, amount] of Object.entries(job.clearedPaid)) {
+    if (slot.slice(slot.indexOf(' ') + 1) !== worker) continue
+    takeBack(amount)
+    delete job.clearedPaid[slot]
   }
   job.forfeited[worker] = taken
 }
@@ -361,11 +400,20 @@ export function resetMoney(state: FarmState, touched: Touched) {
   state.moneyCursor = ''
   touched.misc = true
   for (const job of Object.values(state.jobs)) {
-    if (job.spent === 0 && job.escrow === 0 && job.price === null && isEmptyRecord(job.forfeited)) continue
+    if (
+      job.spent === 0 &&
+      job.escrow === 0 &&
+      job.price === null &&
+      isEmptyRecord(job.forfeited) &&
+      isEmptyRecord(job.moneyFailures)
+    )
+      continue
     job.spent = 0
     job.escrow = 0
     job.price = null
     job.forfeited = {}
+    job.clearedPaid = {}
+    job.moneyFailures = {}
     touched.jobs.add(job.id)
     for (const [n, frame] of Object.entries(job.frames)) {
       if (!frame.paid) continue

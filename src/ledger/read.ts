@@ -1,6 +1,6 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { sha256, toHex } from './caps.ts'
-import { type FrameStatusName, frameStatus } from './rules.ts'
+import { type FrameStatusName, frameStatus, paymentsOf } from './rules.ts'
 import type { FarmState, JobRecord, LongestFrame, Settlement } from './state.ts'
 
 /** Readers over FarmState, by the rules of rules.ts. Anything that depends on time takes `now` from the caller. */
@@ -74,11 +74,8 @@ export interface HallOfFame {
 /** Top workers by WU rendered (ties by frames, then peer id), and the longest frame ever rendered. */
 export function hallOfFame(state: FarmState, limit = 10): HallOfFame {
   const earned = new Map<string, number>()
-  for (const job of Object.values(state.jobs)) {
-    for (const frame of Object.values(job.frames)) {
-      if (frame.paid) earned.set(frame.paid.worker, (earned.get(frame.paid.worker) ?? 0) + frame.paid.amount)
-    }
-  }
+  for (const job of Object.values(state.jobs))
+    for (const { worker, amount } of paymentsOf(job)) earned.set(worker, (earned.get(worker) ?? 0) + amount)
   const contributors = Object.entries(state.workers)
     .map(([worker, stats]) => ({
       worker,

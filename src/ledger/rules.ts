@@ -299,6 +299,21 @@ export function noWorkerHasVersion(state: FarmState, job: JobRecord, workers?: I
   })
 }
 
+/**
+ * Every payment of the job that stands: each frame's, and those to workers a third render
+ * cleared of a dispute about a frame (paid besides the third render).
+ */
+export function paymentsOf(job: JobRecord): { frame: number; worker: string; amount: number }[] {
+  const payments: { frame: number; worker: string; amount: number }[] = []
+  for (const [n, frame] of Object.entries(job.frames))
+    if (frame.paid) payments.push({ frame: Number(n), worker: frame.paid.worker, amount: frame.paid.amount })
+  for (const [slot, amount] of Object.entries(job.clearedPaid ?? {})) {
+    const at = slot.indexOf(' ')
+    payments.push({ frame: Number(slot.slice(0, at)), worker: slot.slice(at + 1), amount })
+  }
+  return payments
+}
+
 /** A job's price per WU in milli-credits: its payer's latest `reprice`, else the job entry's. */
 export function jobPrice(job: JobRecord): number {
   return job.reprices[job.author ?? '']?.pricePerWU ?? job.spec?.pricePerWU ?? 0

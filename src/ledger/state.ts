@@ -8,9 +8,9 @@ import { emptyMembership, type MembershipRecords } from './membership.ts'
  * before membership decided which authors count; 3: before fork proofs cut feeds, leases were
  * capped, escrow, mismatches, reprices and sample commitments; 4: before nodes said they render
  * unsandboxed, jobs carried a frame timeout, renderer versions, tiles, per-file scenes and
- * owners' toggles).
+ * owners' toggles; 5: before a failed job returned its escrow and a cleared worker was paid).
  */
-export const STATE_VERSION = 5
+export const STATE_VERSION = 6
 
 /** Author peer id (base58btc, as peerId.toString()) -> highest seq held; feeds start at seq 1. */
 export type Clock = Record<string, number>
@@ -101,6 +101,13 @@ export interface JobRecord {
   price: number | null
   /** worker -> milli-credits taken back when a `mismatch` ruled it a cheat: it earns nothing for the job. */
   forfeited: Record<string, number>
+  /**
+   * `${frame} ${worker}` -> milli-credits paid to a worker a third render cleared of a dispute,
+   * for its image that was rejected meanwhile (the frame's `paid` went to the third render).
+   */
+  clearedPaid: Record<string, number>
+  /** Frame number -> `failed` entries folded so far in total order: the money fold's view of the attempt limit. */
+  moneyFailures: Record<string, number>
   /** `${frame} ${worker}` -> the latest mismatch record about it, by whoever wrote it (rules.ts decides whose count). */
   mismatches: Record<string, MismatchRecord>
   /** author -> its latest `reprice` of the job; only the payer's counts (rules.ts jobPrice). */
@@ -192,6 +199,8 @@ export function emptyJob(id: string): JobRecord {
     escrow: 0,
     price: null,
     forfeited: {},
+    clearedPaid: {},
+    moneyFailures: {},
     mismatches: {},
     reprices: {},
     samples: {},

@@ -28,6 +28,14 @@ async function farm(over: Parameters<typeof jobBody>[1] = {}) {
   return { payer, w1, w2, job: job.hash, syncAll }
 }
 
+/** Folding the ledger's entries in reverse order gives the same state: money does not depend on arrival. */
+async function expectSameFoldReversed(ledger: Ledger) {
+  const entries: Entry[] = []
+  for await (const batch of ledger.missing({}))
+    for (const bytes of batch) entries.push(decodeEntry(bytes).entry)
+  expect(stateHash(foldEntries(entries.reverse()))).toBe(stateHash(ledger.state()))
+}
+
 const balance = (l: Ledger, who: string) => l.state().balances[who] ?? 0
 const pay = (job: string, frame: number, worker: string, amount: number, wu: number) =>
   ({ job, frame, worker, ok: true, amount, wu }) as const
@@ -101,10 +109,77 @@ describe('credits for a job', () => {
       expect(creditsTotal(node.state())).toBe(10_000)
     }
     // Any order of the same entries folds to the same money.
-    const entries: Entry[] = []
-    for await (const batch of payer.missing({}))
-      for (const bytes of batch) entries.push(decodeEntry(bytes).entry)
-    expect(stateHash(foldEntries(entries.reverse()))).toBe(stateHash(payer.state()))
+    await expectSameFoldReversed(payer)
+  })
+
+  it('returns a failed job’s escrow to the payer when a frame runs out of attempts, on every node', async () => {
+    const { payer, w1, w2, job, syncAll } = await farm({ budget: 3_000, pricePerWU: 1000, attempts: 2 })
+    await payer.append('verified', pay(job, 1, w1.author, 1_000, 1_000))
+    await w1.append('failed', { job, frame: 2, attempt: 1, error: 'boom' })
+    await syncAll()
+    expect(payer.state().jobs[job]!.escrow).toBe(2_000)
+    expect(payer.state().jobs[job]!.settled).toBeNull()
+    await w2.append('failed', { job, frame: 2, attempt: 2, error: 'boom' })
+    await syncAll()
+    for (const node of [payer, w1, w2]) {
+      const record = node.state().jobs[job]!
+      expect(record.settled).toBe('failed')
+      expect(record.escrow).toBe(0)
+      expect(balance(node, payer.author)).toBe(9_000)
+      expect(balance(node, w1.author)).toBe(1_000)
+      expect(creditsTotal(node.state())).toBe(10_000)
+    }
+    // A payment written after the failure finds no escrow left.
+    await payer.append('verified', pay(job, 3, w2.author, 1_000, 1_000))
+    expect(balance(payer, w2.author)).toBe(0)
+    await expectSameFoldReversed(payer)
+  })
+
+  it('pays a worker a third render cleared for its image of the frame, besides the third render, once', async () => {
+    const { payer, w1, w2, job, syncAll } = await farm({ budget: 5_000, pricePerWU: 1000 })
+    const dispute = {
+      job,
+      frame: 3,
+      worker: w1.author,
+      kind: 'pixels' as const,
+      pixelHash: hex('1'),
+      verifierHash: hex('2'),
+      verifier: payer.author,
+    }
+    await payer.append('mismatch', { ...dispute, ruling: 'open' })
+    await payer.append('verified', { job, frame: 3, worker: w1.author, ok: false, amount: 0, wu: 0 })
+    await payer.append('verified', pay(job, 3, w2.author, 1_000, 1_000))
+    await payer.append('mismatch', {
+      ...dispute,
+      ruling: 'cleared',
+      third: { worker: w2.author, pixelHash: hex('1') },
+    })
+    // Without the mark a second payment of the frame is refused; with it, paid once.
+    await payer.append('verified', pay(job, 3, w1.author, 1_000, 1_000))
+    expect(balance(payer, w1.author)).toBe(0)
+    const cleared = { ...pay(job, 3, w1.author, 1_000, 1_000), checked: true, cleared: true }
+    await payer.append('verified', cleared)
+    await payer.append('verified', cleared)
+    // A worker's mark for a frame it was itself paid for is no second payment either.
+    await payer.append('verified', { ...pay(job, 3, w2.author, 1_000, 1_000), cleared: true })
+    await syncAll()
+    for (const node of [payer, w1, w2]) {
+      expect(balance(node, w1.author)).toBe(1_000)
+      expect(balance(node, w2.author)).toBe(1_000)
+      expect(node.state().jobs[job]!.spent).toBe(2_000)
+      expect(node.state().jobs[job]!.escrow).toBe(3_000)
+      expect(creditsTotal(node.state())).toBe(10_000)
+    }
+    // Ruled a cheat later on another frame, it gives that payment back too.
+    await payer.append('mismatch', {
+      ...dispute,
+      frame: 4,
+      ruling: 'cheat',
+      third: { worker: w2.author, pixelHash: hex('2') },
+    })
+    expect(balance(payer, w1.author)).toBe(0)
+    expect(payer.state().jobs[job]!.escrow).toBe(4_000)
+    expect(creditsTotal(payer.state())).toBe(10_000)
   })
 
   it('orders the queue by the payer’s latest price, and folds payments at the price in force', async () => {

@@ -138,7 +138,7 @@ function eventOf(state: FarmState, entry: Entry): FarmEvent | undefined {
         frame: body.frame,
         node: body.worker,
         ...(workerName === undefined ? {} : { nodeName: workerName }),
-        credits: state.jobs[body.job]?.frames[String(body.frame)]?.paid?.amount ?? 0,
+        credits: paidTo(state, body),
       }
     }
     case 'stitched': {
@@ -157,4 +157,13 @@ function eventOf(state: FarmState, entry: Entry): FarmEvent | undefined {
     default:
       return undefined
   }
+}
+
+/** What the fold paid the worker for the frame a `verified` accepts: the frame's payment, or a cleared worker's own. */
+function paidTo(state: FarmState, body: BodyOf['verified']): number {
+  const job = state.jobs[body.job]
+  if (!job) return 0
+  if (body.cleared) return job.clearedPaid[`${body.frame} ${body.worker}`] ?? 0
+  const paid = job.frames[String(body.frame)]?.paid
+  return paid?.worker === body.worker ? paid.amount : 0
 }

@@ -5,6 +5,7 @@ import {
   type JobRecord,
   jobPrice,
   mismatchesOf,
+  paymentsOf,
 } from '../../ledger/index.ts'
 
 /** A mismatch record as `farm status`, `farm workers` and the dashboard show it. */
@@ -50,8 +51,8 @@ export function verificationOf(state: FarmState, job: JobRecord): JobVerificatio
   for (const frame of Object.values(job.frames)) {
     if (Object.values(frame.verdicts).some((v) => v.ok && v.checked && v.by === job.spec?.stitcher))
       checked += 1
-    if (!frame.paid) continue
-    const { worker, amount } = frame.paid
+  }
+  for (const { frame: n, worker, amount } of paymentsOf(job)) {
     const earning = earnings.get(worker) ?? {
       worker,
       name: state.nodes[worker]?.name ?? null,
@@ -62,7 +63,7 @@ export function verificationOf(state: FarmState, job: JobRecord): JobVerificatio
     }
     earning.frames += 1
     earning.amount += amount
-    earning.reportedMilliWU += frame.results[worker]?.wu ?? 0
+    earning.reportedMilliWU += job.frames[String(n)]?.results[worker]?.wu ?? 0
     earnings.set(worker, earning)
   }
   return {
@@ -110,7 +111,7 @@ export function mismatchLines(mismatches: readonly MismatchSummary[]): string[] 
       m.ruling === 'cheat'
         ? `a third render (${m.third?.worker.slice(-6)}) agreed with the verifier: ${who} is blocked from the job and earns nothing for it`
         : m.ruling === 'cleared'
-          ? `a third render (${m.third?.worker.slice(-6)}) agreed with ${who}: cleared`
+          ? `a third render (${m.third?.worker.slice(-6)}) agreed with ${who}: cleared, and paid for its image`
           : cheats.has(m.worker)
             ? `moot: ${who} was ruled a cheat on another frame`
             : 'waiting for a third render'

@@ -15,6 +15,7 @@ import {
 } from '../../ledger/index.ts'
 import { checkFrame, type FrameResult, stitchVideo } from '../../render/index.ts'
 import { effectiveWupm, frameCostModel, frameMilliWU, payment } from '../schedule/estimate.ts'
+import { CheckDelegation, type DelegatedRender } from './delegate.ts'
 import {
   cappedMilliWU,
   commitmentOf,
@@ -26,7 +27,7 @@ import {
 } from './sample.ts'
 import { assembleStill, imageSizeOf, outputExtension } from './still.ts'
 import { Ticker } from './ticker.ts'
-import { compareImages, type OwnRender, Verifier } from './verifier.ts'
+import { compareImages, Verifier } from './verifier.ts'
 import type { Activity, WorkerHost } from './worker.ts'
 
 /** What the stitcher needs of its node's worker to re-render frames: the scene, and whether it has the renderer. */
@@ -42,6 +43,8 @@ export interface SceneSource {
 type Check =
   | { ok: true; milliWU: number; checked: boolean }
   | { ok: false; problem: string; mismatch?: MismatchBody }
+  /** A delegate renders the check: no verdict yet, the next pass asks again. */
+  | { ok: 'pending' }
 
 const TICK_MS = 1_000
 /** Fetches of a result from a worker that left the swarm before the frame is given up as lost. */
@@ -65,6 +68,9 @@ export class Stitcher {
   private readonly fetchFailures = new Map<string, number>()
   private readonly scenes: SceneSource | undefined
   private readonly verifier: Verifier
+  private readonly delegation: CheckDelegation
+  /** Jobs whose frames were accepted unchecked, said once in the log. */
+  private readonly unchecked = new Set<string>()
   /** job -> frame -> milli-WU the verifier measured: what the sample says frames cost. */
   private readonly costs = new Map<string, Map<number, number>>()
   private readonly secrets = new Map<string, string>()
@@ -77,6 +83,7 @@ export class Stitcher {
       (job, n, outDir, signal) => scenes!.renderUnit(job, n, outDir, signal),
       this.abort.signal,
     )
+    this.delegation = new CheckDelegation(host, this.abort.signal)
     this.ticker = new Ticker(() => this.tick(), {
       everyMs: TICK_MS,
       onError: (err) => host.log('error', `stitcher: ${err.message}`),
@@ -137,7 +144,16 @@ export class Stitcher {
     const accepted = Object.values(frame.verdicts).find((v) => v.by === this.host.id && v.ok)
     if (accepted) {
       const result = frame.results[accepted.worker]
-      return result && (await this.fetch(job, n, accepted.worker, result.file))
+      const image = result && (await this.fetch(job, n, accepted.worker, result.file))
+      // A dispute the accepted third render has not settled yet (a restart, or a delegate's
+      // render that was not fetched then): settled on this pass.
+      if (
+        image &&
+        result &&
+        openDisputes(job, this.host.id).some((m) => m.frame === n && m.worker !== accepted.worker)
+      )
+        await this.settleDispute(job, n, accepted.worker, result.file)
+      return image
     }
     for (const worker of Object.keys(frame.results).sort()) {
       if (frame.verdicts[`${this.host.id} ${worker}`]) continue
@@ -170,6 +186,7 @@ export class Stitcher {
       else if (blockedWorker(job, worker)) check = { ok: false, problem: `${worker} is blocked from the job` }
       else check = await this.sample(job, n, worker, { ...result, file })
     }
+    if (check.ok === 'pending') return false
     if (!check.ok) {
       this.host.log('warn', `rejected frame ${n} of ${spec.name} from ${worker}: ${check.problem}`)
       if (check.mismatch) await this.host.ledger.append('mismatch', check.mismatch)
@@ -190,15 +207,20 @@ export class Stitcher {
 
   /**
    * Re-renders the frame when it is in the sample and compares; else caps its WU by the cost the
-   * sample so far says. A result this node rendered itself needs no check, and without the
-   * job's renderer this node cannot check.
+   * sample so far says. A result this node rendered itself needs no check; when this node
+   * cannot render the job, a worker that accepted it renders the check (delegate.ts), and only
+   * when none can is the result accepted unchecked.
    */
   private async sample(job: JobRecord, n: number, worker: string, result: ResultRecord): Promise<Check> {
-    const spec = job.spec!
-    if (worker === this.host.id || !this.scenes?.checksJob(job))
-      return { ok: true, milliWU: result.wu, checked: false }
+    const unchecked = { ok: true as const, milliWU: result.wu, checked: false }
+    if (worker === this.host.id) return unchecked
     const mine = openDisputes(job, this.host.id)
     const dispute = mine.find((m) => m.frame === n && m.worker !== worker)
+    const exclude = dispute ? [worker, dispute.worker] : [worker]
+    if (!this.scenes?.checksJob(job) && !this.delegation.anyDelegate(job, exclude)) {
+      this.saidUnchecked(job)
+      return unchecked
+    }
     const wanted =
       dispute !== undefined ||
       mine.some((m) => m.worker === worker) ||
@@ -210,28 +232,26 @@ export class Stitcher {
       return { ok: true, milliWU: cappedMilliWU(result.wu, expected), checked: false }
     }
     await this.commit(job)
-    this.current = { kind: 'rendering', job: job.id, frames: [n] }
-    const own = await this.verifier.render(job, n)
-    const measured = frameMilliWU(
-      own.costMs,
-      effectiveWupm(this.host.ledger.state().nodes[this.host.id]?.wupm),
-    )
+    const own = await this.ownRender(job, n, exclude)
+    if (own === 'pending') return { ok: 'pending' }
+    if (own === undefined) return unchecked
+    const measured = frameMilliWU(own.costMs, effectiveWupm(this.host.ledger.state().nodes[own.by]?.wupm))
     if (!costs) this.costs.set(job.id, new Map([[n, measured]]))
     else costs.set(n, measured)
     const likeness = await compareImages(own, result)
     if (dispute) return this.thirdOpinion(job, dispute, worker, own, result, likeness.alike)
     const base = { job: job.id, frame: n, worker, pixelHash: result.pixelHash, verifierHash: own.pixelHash }
-    const record = { ...base, verifier: this.host.id, ruling: 'open' as const }
+    const record = { ...base, verifier: own.by, ruling: 'open' as const }
     if (!likeness.alike)
       return {
         ok: false,
-        problem: `its image differs from this node's render (PSNR ${likeness.psnr.toFixed(1)} dB)`,
+        problem: `its image differs from ${whose(own, this.host.id)} (PSNR ${likeness.psnr.toFixed(1)} dB)`,
         mismatch: { ...record, kind: 'pixels' },
       }
     if (overclaimed(result.wu, measured))
       return {
         ok: false,
-        problem: `it reported ${result.wu} milli-WU, more than ${WU_TOLERANCE}x the ${measured} this node measured`,
+        problem: `it reported ${result.wu} milli-WU, more than ${WU_TOLERANCE}x the ${measured} measured by ${whose(own, this.host.id)}`,
         mismatch: { ...record, kind: 'wu' },
       }
     return { ok: true, milliWU: cappedMilliWU(result.wu, measured), checked: true }
@@ -245,7 +265,7 @@ export class Stitcher {
     job: JobRecord,
     dispute: MismatchRecord,
     worker: string,
-    own: OwnRender,
+    own: DelegatedRender,
     result: ResultRecord,
     likeMine: boolean,
   ): Promise<Check> {
@@ -273,10 +293,42 @@ export class Stitcher {
         kind: 'pixels',
         pixelHash: result.pixelHash,
         verifierHash: own.pixelHash,
-        verifier: this.host.id,
+        verifier: own.by,
         ruling: 'open',
       },
     }
+  }
+
+  /**
+   * This node's render of frame n to check a worker's, or a delegate's when this node cannot
+   * render the job (not `exclude`: the worker checked, both sides of a dispute). `pending` while
+   * a delegate renders it; undefined when no node can.
+   */
+  private async ownRender(
+    job: JobRecord,
+    n: number,
+    exclude: readonly string[],
+  ): Promise<DelegatedRender | 'pending' | undefined> {
+    const known = this.knownRender(job.id, n)
+    // Never a render by one of `exclude`: a delegate's earlier check is no check of its own image.
+    if (known && !exclude.includes(known.by)) return known
+    if (!this.scenes?.checksJob(job)) return this.delegation.render(job, n, exclude)
+    this.current = { kind: 'rendering', job: job.id, frames: [n] }
+    return { ...(await this.verifier.render(job, n)), by: this.host.id }
+  }
+
+  private knownRender(job: string, n: number): DelegatedRender | undefined {
+    const local = this.verifier.known(job, n)
+    return local ? { ...local, by: this.host.id } : this.delegation.known(job, n)
+  }
+
+  private saidUnchecked(job: JobRecord): void {
+    if (this.unchecked.has(job.id)) return
+    this.unchecked.add(job.id)
+    this.host.log(
+      'warn',
+      `frames of ${job.spec!.name} are accepted unchecked: this node cannot re-render them and no other node that accepted the job can check them for it`,
+    )
   }
 
   /** Verdicts this node wrote on the job for the worker after re-rendering. */
@@ -299,17 +351,19 @@ export class Stitcher {
     const disputes = openDisputes(job, this.host.id).filter((m) => m.frame === n && m.worker !== third)
     if (disputes.length === 0) return
     const result = job.frames[String(n)]!.results[third]!
-    const own = this.verifier.known(job.id, n) ?? (await this.verifier.render(job, n))
+    const own = await this.ownRender(job, n, [third, ...disputes.map((m) => m.worker)])
+    if (own === 'pending' || own === undefined) return
     const withMine = await compareImages(own, {
       file: this.host.blobs.path(file),
       pixelHash: result.pixelHash,
     })
-    const measured = this.costs.get(job.id)?.get(n)
     for (const dispute of disputes) {
+      const first = job.frames[String(n)]!.results[dispute.worker]
+      // A `wu` dispute is settled between the worker and the third render: the worker cheated
+      // when it claimed more than WU_TOLERANCE x what the third measured; not by the third's
+      // agreeing with this node (whose own figure is what is in doubt).
       const agreesWithMe =
-        dispute.kind === 'pixels'
-          ? withMine.alike
-          : measured === undefined || !overclaimed(result.wu, measured)
+        dispute.kind === 'pixels' ? withMine.alike : first !== undefined && overclaimed(first.wu, result.wu)
       const { by: _by, seq: _seq, ...body } = dispute
       await this.host.ledger.append('mismatch', {
         ...body,
@@ -323,7 +377,27 @@ export class Stitcher {
           : `${third}'s render of frame ${n} of ${job.spec!.name} agrees with ${dispute.worker}'s: cleared`,
       )
       if (agreesWithMe) await this.rejectAll(this.host.ledger.state().jobs[job.id]!, dispute.worker)
+      else if (first) await this.payCleared(job, n, dispute.worker, first.wu, result.wu)
     }
+  }
+
+  /**
+   * A worker cleared of a dispute is paid for its image of the frame, which was rejected while
+   * the dispute was open (the fold pays it besides the third render, once): at its reported WU
+   * capped by the third's, as any check caps it.
+   */
+  private async payCleared(job: JobRecord, n: number, worker: string, reported: number, third: number) {
+    const wu = cappedMilliWU(reported, third)
+    await this.host.ledger.append('verified', {
+      job: job.id,
+      frame: n,
+      worker,
+      ok: true,
+      amount: payment(wu, jobPrice(job)),
+      wu,
+      checked: true,
+      cleared: true,
+    })
   }
 
   /** Every image of a cheat on the job is rejected, those accepted before too: others render them again. */
@@ -412,6 +486,11 @@ function openDisputes(job: JobRecord, verifier: string): MismatchRecord[] {
   return mismatchesOf(job).filter(
     (m) => m.by === verifier && m.ruling === 'open' && !cheatedOn(job, m.worker),
   )
+}
+
+/** Whose render checked an image: this node's, or the delegate's that rendered it for this node. */
+function whose(own: DelegatedRender, self: string): string {
+  return own.by === self ? "this node's render" : `${own.by}'s render (a check delegated to it)`
 }
 
 function safeName(name: string): string {

@@ -5,9 +5,10 @@ import { type FrameResult, framePsnr } from '../../render/index.ts'
 import { PSNR_MIN_DB } from './sample.ts'
 import type { WorkerHost } from './worker.ts'
 
-/** The verifier's own render of a frame: its image in the blob store, its pixel hash, and what it cost (FrameResult.costMs). */
+/** The verifier's own render of a frame: its image in the blob store (path and hash), its pixel hash, and what it cost (FrameResult.costMs). */
 export interface OwnRender {
   file: string
+  hash: string
   pixelHash: string
   costMs: number
 }
@@ -52,7 +53,12 @@ export class Verifier {
     try {
       const result = await this.renderUnit(job, n, outDir, this.signal)
       const file = await this.host.blobs.put(result.file)
-      const own = { file: this.host.blobs.path(file), pixelHash: result.pixelHash, costMs: result.costMs }
+      const own = {
+        file: this.host.blobs.path(file),
+        hash: file,
+        pixelHash: result.pixelHash,
+        costMs: result.costMs,
+      }
       this.renders.set(key, own)
       return own
     } finally {
