@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { open, readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { PNG } from 'pngjs'
 import { RenderError } from './errors.ts'
@@ -96,22 +97,84 @@ const WORKER = new URL(
   import.meta.url,
 )
 
-function decodeOffThread(bytes: Buffer): Promise<FrameCheck | { error: string }> {
+type Decoded = FrameCheck | { error: string }
+type DecodeMessage = ({ ok: true } & FrameCheck) | { ok: false; error: string }
+
+/**
+ * Decoder threads kept while frames come: starting one costs ~130 ms here (loading pngjs),
+ * several times the decode of a small frame, and a node decodes each frame twice (its worker's
+ * check, its stitcher's). At most one per core; one idle this long is stopped.
+ */
+const DECODERS = Math.max(1, Math.min(2, availableParallelism()))
+const DECODER_IDLE_MS = 5_000
+
+interface Decoder {
+  worker: Worker
+  /** Resolves the image it decodes now; undefined while idle. */
+  done: ((decoded: Decoded) => void) | undefined
+  idle: NodeJS.Timeout | undefined
+}
+
+const decoders: Decoder[] = []
+const waiting: { bytes: Uint8Array; resolve: (decoded: Decoded) => void }[] = []
+
+function decodeOffThread(bytes: Buffer): Promise<Decoded> {
+  const copy = new Uint8Array(bytes.byteLength)
+  copy.set(bytes)
   return new Promise((resolve) => {
-    const copy = new Uint8Array(bytes.byteLength)
-    copy.set(bytes)
-    const worker = new Worker(WORKER, { workerData: copy, transferList: [copy.buffer] })
-    worker.once('message', (message: ({ ok: true } & FrameCheck) | { ok: false; error: string }) => {
-      resolve(
-        message.ok
-          ? { pixelHash: message.pixelHash, width: message.width, height: message.height }
-          : { error: message.error },
-      )
-      void worker.terminate()
-    })
-    worker.once('error', (err) => resolve({ error: err.message }))
-    worker.once('exit', (code) => resolve({ error: `the decoder stopped (exit ${code})` }))
+    waiting.push({ bytes: copy, resolve })
+    dispatch()
   })
+}
+
+/** Gives waiting images to idle decoders, starting one when all are busy and there is room. */
+function dispatch(): void {
+  while (waiting.length > 0) {
+    let decoder = decoders.find((d) => d.done === undefined)
+    if (!decoder) {
+      if (decoders.length >= DECODERS) return
+      decoder = startDecoder()
+    }
+    const task = waiting.shift()!
+    if (decoder.idle) clearTimeout(decoder.idle)
+    decoder.idle = undefined
+    decoder.done = task.resolve
+    decoder.worker.ref()
+    decoder.worker.postMessage(task.bytes, [task.bytes.buffer as ArrayBuffer])
+  }
+}
+
+function startDecoder(): Decoder {
+  const decoder: Decoder = { worker: new Worker(WORKER), done: undefined, idle: undefined }
+  const finish = (decoded: Decoded) => {
+    const done = decoder.done
+    decoder.done = undefined
+    done?.(decoded)
+  }
+  decoder.worker.on('message', (message: DecodeMessage) => {
+    finish(
+      message.ok
+        ? { pixelHash: message.pixelHash, width: message.width, height: message.height }
+        : { error: message.error },
+    )
+    // Idle: it keeps no process alive, and stops after a while.
+    decoder.worker.unref()
+    decoder.idle = setTimeout(() => void decoder.worker.terminate(), DECODER_IDLE_MS)
+    decoder.idle.unref()
+    dispatch()
+  })
+  // A decoder that dies (out of memory on a hostile image) fails only the image it had.
+  const gone = (why: string) => {
+    const at = decoders.indexOf(decoder)
+    if (at >= 0) decoders.splice(at, 1)
+    if (decoder.idle) clearTimeout(decoder.idle)
+    finish({ error: why })
+    dispatch()
+  }
+  decoder.worker.on('error', (err) => gone(err.message))
+  decoder.worker.on('exit', (code) => gone(`the decoder stopped (exit ${code})`))
+  decoders.push(decoder)
+  return decoder
 }
 
 /**
