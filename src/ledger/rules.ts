@@ -307,7 +307,7 @@ export function paymentsOf(job: JobRecord): { frame: number; worker: string; amo
   const payments: { frame: number; worker: string; amount: number }[] = []
   for (const [n, frame] of Object.entries(job.frames))
     if (frame.paid) payments.push({ frame: Number(n), worker: frame.paid.worker, amount: frame.paid.amount })
-  for (const [slot, amount] of Object.entries(job.clearedPaid ?? {})) {
+  for (const [slot, amount] of Object.entries(job.clearedPaid)) {
     const at = slot.indexOf(' ')
     payments.push({ frame: Number(slot.slice(0, at)), worker: slot.slice(at + 1), amount })
   }

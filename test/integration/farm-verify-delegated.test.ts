@@ -1,13 +1,12 @@
-import { mkdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Credits } from '../../src/farm/index.ts'
+import { blackeningEnv } from '../helpers/cheats.ts'
 import { REPO_ROOT, runFarm, tempDir } from '../helpers/farm.ts'
 import { type FarmProcess, farmJson, jobDetail, startCluster, startNode } from '../helpers/farm-cluster.ts'
 import { fetchVideo, frameDigests, renderLocally, submit } from '../helpers/farm-jobs.ts'
 
 const ORBIT = join(REPO_ROOT, 'examples', 'povray', 'orbit.pov')
-const BLACKENS = join(REPO_ROOT, 'test', 'helpers', 'povray-blackens.sh')
 
 /**
  * A stitcher that renders nothing (alpha, `--no-render`) cannot re-render a frame to check it:
@@ -24,12 +23,9 @@ describe('verification delegated by a stitcher that renders nothing', () => {
       argsOf: { alpha: ['--no-render'] },
     })) as [FarmProcess, FarmProcess, FarmProcess]
     const root = await tempDir('farm-delegated-')
-    const bin = join(root, 'bin')
-    await mkdir(bin)
-    await symlink(BLACKENS, join(bin, 'povray'))
     const invite = String((await runFarm(['invite', '--home', alpha.home])).stdout).trim()
     gamma = await startNode('gamma', join(root, 'gamma'), [invite, '--name', 'gamma', '--owner', 'gamma'], {
-      env: { FARM_WUPM: '1', PATH: `${bin}:${process.env.PATH}` },
+      env: await blackeningEnv(),
     })
   }, 240_000)
 

@@ -1,13 +1,12 @@
-import { mkdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Credits, WorkerSummary } from '../../src/farm/index.ts'
+import { blackeningEnv } from '../helpers/cheats.ts'
 import { REPO_ROOT, runFarm, tempDir } from '../helpers/farm.ts'
 import { type FarmProcess, farmJson, jobDetail, startCluster, startNode } from '../helpers/farm-cluster.ts'
 import { fetchVideo, frameDigests, renderLocally, submit } from '../helpers/farm-jobs.ts'
 
 const ORBIT = join(REPO_ROOT, 'examples', 'povray', 'orbit.pov')
-const BLACKENS = join(REPO_ROOT, 'test', 'helpers', 'povray-blackens.sh')
 
 /**
  * Two honest nodes (alpha submits, verifies and stitches; beta renders) and two cheats: gamma's
@@ -22,13 +21,10 @@ describe('verification by re-rendering a sample', () => {
   beforeAll(async () => {
     ;[alpha, beta] = (await startCluster(['alpha', 'beta'])) as [FarmProcess, FarmProcess]
     const root = await tempDir('farm-cheats-')
-    const bin = join(root, 'bin')
-    await mkdir(bin)
-    await symlink(BLACKENS, join(bin, 'povray'))
     const invite = String((await runFarm(['invite', '--home', alpha.home])).stdout).trim()
     ;[gamma, delta] = await Promise.all([
       startNode('gamma', join(root, 'gamma'), [invite, '--name', 'gamma', '--owner', 'gamma'], {
-        env: { FARM_WUPM: '1', PATH: `${bin}:${process.env.PATH}` },
+        env: await blackeningEnv(),
       }),
       startNode('delta', join(root, 'delta'), [invite, '--name', 'delta', '--owner', 'delta'], {
         extraArgs: ['--wupm', '10'],

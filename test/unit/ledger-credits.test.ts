@@ -36,6 +36,17 @@ async function expectSameFoldReversed(ledger: Ledger) {
   expect(stateHash(foldEntries(entries.reverse()))).toBe(stateHash(ledger.state()))
 }
 
+/** A `mismatch` body (without its ruling) about frame 3: the worker's pixels against the verifier's. */
+const pixelsDispute = (job: string, worker: string, verifier: string) => ({
+  job,
+  frame: 3,
+  worker,
+  kind: 'pixels' as const,
+  pixelHash: hex('1'),
+  verifierHash: hex('2'),
+  verifier,
+})
+
 const balance = (l: Ledger, who: string) => l.state().balances[who] ?? 0
 const pay = (job: string, frame: number, worker: string, amount: number, wu: number) =>
   ({ job, frame, worker, ok: true, amount, wu }) as const
@@ -79,15 +90,7 @@ describe('credits for a job', () => {
     const { payer, w1, w2, job, syncAll } = await farm({ budget: 5_000, pricePerWU: 1000 })
     await payer.append('verified', pay(job, 1, w1.author, 1_000, 1_000))
     await payer.append('verified', pay(job, 2, w1.author, 1_000, 1_000))
-    const mismatch = {
-      job,
-      frame: 3,
-      worker: w1.author,
-      kind: 'pixels' as const,
-      pixelHash: hex('1'),
-      verifierHash: hex('2'),
-      verifier: payer.author,
-    }
+    const mismatch = pixelsDispute(job, w1.author, payer.author)
     await payer.append('mismatch', { ...mismatch, ruling: 'open' })
     expect(blockedWorker(payer.state().jobs[job]!, w1.author)).toBe(false)
     expect(mayRenderFrame(payer.state().jobs[job]!, 3, payer.author)).toBe(false)
@@ -137,15 +140,7 @@ describe('credits for a job', () => {
 
   it('pays a worker a third render cleared for its image of the frame, besides the third render, once', async () => {
     const { payer, w1, w2, job, syncAll } = await farm({ budget: 5_000, pricePerWU: 1000 })
-    const dispute = {
-      job,
-      frame: 3,
-      worker: w1.author,
-      kind: 'pixels' as const,
-      pixelHash: hex('1'),
-      verifierHash: hex('2'),
-      verifier: payer.author,
-    }
+    const dispute = pixelsDispute(job, w1.author, payer.author)
     await payer.append('mismatch', { ...dispute, ruling: 'open' })
     await payer.append('verified', { job, frame: 3, worker: w1.author, ok: false, amount: 0, wu: 0 })
     await payer.append('verified', pay(job, 3, w2.author, 1_000, 1_000))

@@ -82,22 +82,23 @@ export class DelegatedChecks {
     const run = this.queue.then(() => this.verifier.render(job, n))
     this.queue = run.catch(() => undefined)
     this.checks.set(key, run)
-    run.then(
-      (own) => this.checks.set(key, own),
-      (err: Error) => {
-        this.checks.set(key, err)
-        this.host.log(
-          'warn',
-          `check of frame ${n} of ${safeText(job.spec!.name)} for its stitcher failed: ${err.message}`,
-        )
-      },
-    )
     void run
+      .then(
+        (own) => {
+          this.checks.set(key, own)
+        },
+        (err: Error) => {
+          this.checks.set(key, err)
+          this.host.log(
+            'warn',
+            `check of frame ${n} of ${safeText(job.spec!.name)} for its stitcher failed: ${err.message}`,
+          )
+        },
+      )
       .finally(() => {
         this.waiting -= 1
         this.forgetOld()
       })
-      .catch(() => undefined)
   }
 
   private forgetOld(): void {
@@ -148,7 +149,7 @@ export class CheckDelegation {
 
   /** Whether some node could check the job's frames for this one now. */
   anyDelegate(job: JobRecord, exclude: readonly string[]): boolean {
-    return this.candidates(job, exclude).length > 0
+    return this.eligible(job, exclude).length > 0
   }
 
   async render(
@@ -161,7 +162,7 @@ export class CheckDelegation {
     if (done) return done
     let delegate = this.asked.get(key)
     if (delegate !== undefined && exclude.includes(delegate)) delegate = undefined
-    delegate ??= this.candidates(job, exclude)[0]
+    delegate ??= this.mostTrusted(job, this.eligible(job, exclude))
     if (delegate === undefined) return undefined
     this.asked.set(key, delegate)
     const answer = await this.ask(delegate, job, n)
@@ -207,28 +208,35 @@ export class CheckDelegation {
   }
 
   /**
-   * Workers that may check the job's frames for this node: not one blocked from the job or
-   * under suspicion on it; those whose own frames of it this node found right most often first
-   * (a check is only as good as its renderer), then in peer id order.
+   * Workers that may check the job's frames for this node: connected, accepted the job, render
+   * its renderer, neither blocked from it nor under suspicion on it, and not one of `exclude`.
    */
-  private candidates(job: JobRecord, exclude: readonly string[]): string[] {
+  private eligible(job: JobRecord, exclude: readonly string[]): string[] {
+    const spec = job.spec
+    if (!spec) return []
     const state = this.host.ledger.state()
     const connected = new Set(this.host.peers().map((p) => p.id))
     const refused = this.refused.get(job.id)
-    const spec = job.spec
-    if (!spec) return []
+    return Object.keys(job.accepted).filter((id) => {
+      if (id === this.host.id || exclude.includes(id) || !connected.has(id) || refused?.has(id)) return false
+      const node = state.nodes[id]
+      return node !== undefined && rendersJob(node, spec) && !blockedWorker(job, id) && !suspectOn(job, id)
+    })
+  }
+
+  /**
+   * Of `ids`, the one whose own frames of the job this node found right most often (a check is
+   * only as good as its renderer), then the first in peer id order; undefined when none. Only
+   * when a delegate is picked: it reads every verdict of the job.
+   */
+  private mostTrusted(job: JobRecord, ids: readonly string[]): string | undefined {
+    if (ids.length === 0) return undefined
     const trusted = new Map<string, number>()
     for (const frame of Object.values(job.frames))
       for (const v of Object.values(frame.verdicts))
         if (v.by === this.host.id && v.ok && v.checked)
           trusted.set(v.worker, (trusted.get(v.worker) ?? 0) + 1)
-    return Object.keys(job.accepted)
-      .filter((id) => id !== this.host.id && !exclude.includes(id) && connected.has(id) && !refused?.has(id))
-      .filter((id) => {
-        const node = state.nodes[id]
-        return node !== undefined && rendersJob(node, spec) && !blockedWorker(job, id) && !suspectOn(job, id)
-      })
-      .sort((a, b) => (trusted.get(b) ?? 0) - (trusted.get(a) ?? 0) || (a < b ? -1 : 1))
+    return [...ids].sort((x, y) => (trusted.get(y) ?? 0) - (trusted.get(x) ?? 0) || (x < y ? -1 : 1))[0]
   }
 }
 
